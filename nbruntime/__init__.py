@@ -1,0 +1,28 @@
+"""nbruntime: run Next.js middleware and route handlers in a notebook, under an emulated runtime."""
+
+from .app import App, Deployment, get_app
+from .errors import BuildError, HandlerError, HostError, NbruntimeError, Problem, RequestError
+from .http import Chunk, Headers, LogLine, Response
+
+__all__ = [
+    "App",
+    "BuildError",
+    "Chunk",
+    "Deployment",
+    "HandlerError",
+    "Headers",
+    "HostError",
+    "LogLine",
+    "NbruntimeError",
+    "Problem",
+    "RequestError",
+    "Response",
+    "get_app",
+    "load_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython):  # pragma: no cover - exercised through IPython
+    from .magics import load_ipython_extension as load
+
+    load(ipython)

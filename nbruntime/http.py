@@ -1,0 +1,180 @@
+"""Requests and responses as plain values: headers, body chunks with arrival times, errors."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import HandlerError
+
+HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
+
+
+class Headers:
+    """Case-insensitive, multi-valued HTTP headers (the httpx way): ``h["a"]`` joins repeats with ", "."""
+
+    def __init__(self, headers: HeaderInput = None):
+        items = headers.items() if isinstance(headers, Mapping) else (headers or [])
+        self._items: list[tuple[str, str]] = [(str(k).lower(), str(v)) for k, v in items]
+
+    def __getitem__(self, name: str) -> str:
+        values = self.get_list(name)
+        if not values:
+            raise KeyError(name)
+        return ", ".join(values)
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self[name] if name in self else default
+
+    def get_list(self, name: str) -> list[str]:
+        name = name.lower()
+        return [v for k, v in self._items if k == name]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(k, self[k]) for k in self.keys()]
+
+    def keys(self) -> list[str]:
+        return list(dict.fromkeys(k for k, _ in self._items))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(k == name.lower() for k, _ in self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and sorted(self._items) == sorted(other._items)
+
+    def __repr__(self) -> str:
+        return f"Headers({self._items!r})"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of the body as the handler produced it; ``t_ms`` is its arrival since the request began."""
+
+    t_ms: float
+    data: bytes
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """Something the handler printed (``console.log`` is "log", ``console.error``/``warn`` "error")."""
+
+    t_ms: float
+    level: str
+    text: str
+
+
+@dataclass
+class Response:
+    """What the simulated Next.js server answered."""
+
+    method: str
+    url: str
+    status: int = 0
+    headers: Headers = field(default_factory=Headers)
+    chunks: list[Chunk] = field(default_factory=list)
+    logs: list[LogLine] = field(default_factory=list)
+    error: HandlerError | None = None
+    ttfb_ms: float | None = None
+    elapsed_ms: float | None = None
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(c.data for c in self.chunks)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(_charset(self.headers.get("content-type")), errors="replace")
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.body)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and 200 <= self.status < 400
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status}] {self.method} {self.url}>"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from .display import response_bundle
+
+        return response_bundle(self)
+
+
+def _charset(content_type: str | None) -> str:
+    for part in (content_type or "").split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            return value.strip('"')
+    return "utf-8"
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_TOKEN = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A checked request, ready to send: bad input is refused here, before anything reaches Node."""
+
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    body: bytes | None
+
+    @classmethod
+    def build(
+        cls,
+        method: str,
+        url: str,
+        origin: str,
+        headers: HeaderInput = None,
+        body: bytes | str | None = None,
+        json: Any = None,
+    ) -> Request:
+        from urllib.parse import urlsplit
+
+        from .errors import RequestError
+
+        method = str(method).upper()
+        if method not in METHODS:
+            raise RequestError("method", f"{method!r} is not one a route handler can export ({', '.join(METHODS)})")
+        if not isinstance(url, str) or not url or any(c.isspace() or ord(c) < 32 for c in url):
+            raise RequestError("url", f"{url!r} is not a URL path (spaces must be written %20)")
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise RequestError("url", f"{url!r} is not an http(s) URL")
+            url = parts.path or "/" + (f"?{parts.query}" if parts.query else "")
+        elif not url.startswith("/"):
+            raise RequestError("url", f"{url!r} must start with '/'")
+        pairs = Headers(headers).multi_items()
+        for name, value in pairs:
+            if not name or not set(name) <= _TOKEN:
+                raise RequestError("headers", f"{name!r} is not a valid header name")
+            if any(c in value for c in "\r\n\0"):
+                raise RequestError("headers", f"the value of {name!r} contains a line break or NUL")
+        if json is not None:
+            if body is not None:
+                raise RequestError("body", "give either body or json, not both")
+            body = jsonlib.dumps(json).encode()
+            if not any(k == "content-type" for k, _ in pairs):
+                pairs.append(("content-type", "application/json"))
+        if isinstance(body, str):
+            body = body.encode()
+        if body is not None and not isinstance(body, (bytes, bytearray, memoryview)):
+            raise RequestError("body", f"expected bytes or str, got {type(body).__name__}")
+        if body is not None and method in ("GET", "HEAD"):
+            raise RequestError("body", f"a {method} request cannot have a body")
+        return cls(method, origin.rstrip("/") + url, pairs, bytes(body) if body is not None else None)

@@ -1,0 +1,20 @@
+// Which request is running right now, so console output lands in the right cell.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Console } from 'node:console';
+import { Writable } from 'node:stream';
+import { send } from './wire.mjs';
+
+export const currentRequest = new AsyncLocalStorage();
+
+function sink(level) {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      const request = currentRequest.getStore();
+      send({ ev: 'log', id: request?.id ?? null, level, text: chunk.toString() });
+      done();
+    },
+  });
+}
+
+// One console for every realm: log/info/debug are "stdout", warn/error "stderr", as in Next.
+export const routedConsole = new Console({ stdout: sink('log'), stderr: sink('error'), colorMode: false });

@@ -1,0 +1,66 @@
+// The Node.js host: one process per nbruntime App. It keeps the deployed cells as modules and
+// answers requests; Python keeps the truth (sources, settings) and can restart us at any time.
+import { readFrames, send } from './wire.mjs';
+import { currentRequest, routedConsole } from './context.mjs';
+import { Registry } from './loader.mjs';
+import { Server, describeError } from './serve.mjs';
+
+const registry = new Registry(process.cwd(), { ...process.env });
+const server = new Server(registry);
+
+// Handlers in the node runtime use the host's globals: route their console output to the cell.
+globalThis.console = routedConsole;
+
+// Report why we are going away before we go, so the kernel can say which handler did it.
+for (const name of ['exit', 'abort']) {
+  const original = process[name].bind(process);
+  process[name] = (code) => {
+    const request = currentRequest.getStore();
+    send({ ev: 'exiting', id: request?.id ?? null, call: `process.${name}(${code ?? ''})`, stack: new Error().stack });
+    return original(code);
+  };
+}
+process.on('unhandledRejection', (reason) => {
+  routedConsole.error('Unhandled promise rejection:', reason);
+});
+process.on('uncaughtException', (error) => {
+  routedConsole.error('Uncaught exception:', error);
+});
+
+const operations = {
+  async deploy({ file, source, runtime, entry }) {
+    return registry.deploy(file, source, runtime, entry);
+  },
+  undeploy({ file }) {
+    registry.undeploy(file);
+    return {};
+  },
+  routes({ routes }) {
+    server.setRoutes(routes);
+    return {};
+  },
+  env({ env }) {
+    Object.assign(registry.env, env);
+    Object.assign(process.env, env);
+    return {};
+  },
+  ping() {
+    return { pid: process.pid };
+  },
+};
+
+async function reply(message) {
+  try {
+    send({ id: message.id, ev: 'reply', ok: true, ...(await operations[message.op](message)) });
+  } catch (error) {
+    send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), file: error.file, line: error.line, column: error.column } });
+  }
+}
+
+readFrames(process.stdin, (message, payload) => {
+  if (message.op === 'request') server.handle(message, payload);
+  else if (message.op === 'cancel') server.cancel(message.id);
+  else reply(message);
+});
+process.stdin.on('end', () => process.exit(0));
+send({ ev: 'ready', pid: process.pid });

@@ -1,0 +1,212 @@
+// Deployed cells as ES modules, linked the way a Next.js build would bundle them.
+// The node runtime shares one realm (the host's own, like a Next.js server process); each edge
+// entry (middleware or edge route) gets a realm of its own, like an edge function.
+import vm from 'node:vm';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { builtinModules, createRequire, stripTypeScriptTypes } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { createEdgeContext } from './edge.mjs';
+
+const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
+const NODE_BUILTINS = new Set(builtinModules);
+
+// A problem that `next build` would report: it carries the file and position.
+export class BuildError extends Error {
+  constructor(message, { file, line = null, column = null, name = 'BuildError' } = {}) {
+    super(message);
+    this.name = name;
+    Object.assign(this, { file, line, column });
+  }
+}
+
+function isTypeScript(file) {
+  return /\.(ts|tsx|mts|cts)$/.test(file);
+}
+
+// Type-strips a cell with Node's own stripper (which blanks types, so lines and columns stay put).
+// The stripper parses JavaScript too, so it also finds most syntax errors, with their position.
+export function compileSource(file, source) {
+  try {
+    return stripTypeScriptTypes(source, { mode: 'strip' });
+  } catch (error) {
+    if (error.code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX' && isTypeScript(file)) {
+      return stripTypeScriptTypes(source, { mode: 'transform' });
+    }
+    throw syntaxError(file, error);
+  }
+}
+
+// V8 does not say where a module's early error is (a duplicate `let`, say); `node --check` does.
+function locateSyntaxError(file, code, error) {
+  const check = spawnSync(process.execPath, ['--check', '--input-type=module'], { input: code, encoding: 'utf8' });
+  const [where, , caret] = check.stderr.split('\n');
+  const line = Number(where.split(':').pop()) || null;
+  const column = caret?.includes('^') ? caret.indexOf('^') + 1 : null;
+  return new BuildError(error.message, { file, line, column, name: error.name });
+}
+
+// The stripper's message reads ":LINE\n<context lines>\n<caret line>\n\nSyntaxError [...]: text".
+function syntaxError(file, error) {
+  const [snippet, ...rest] = String(error.stack).split('\n\n');
+  const message = rest.join('\n\n').split('\n    at ')[0].replace(/^SyntaxError( \[\w+\])?: /, '');
+  const lines = snippet.split('\n');
+  const line = Number(lines[0].slice(1)) || null;
+  const caretAt = lines.findIndex((text) => /^\s*\^+\s*$/.test(text));
+  const column = caretAt > 0 ? lines[caretAt].indexOf('^') + 1 : null;
+  return new BuildError(message || error.message, { file, line, column, name: 'SyntaxError' });
+}
+
+class Realm {
+  constructor(registry, context) {
+    this.registry = registry;
+    this.context = context;
+    this.modules = new Map();
+    this.importers = new Map();
+  }
+
+  get runtime() {
+    return this.context ? 'edge' : 'nodejs';
+  }
+
+  // The evaluated module for a deployed file, linking its imports on first use.
+  async load(file) {
+    const module = this.moduleFor(file);
+    if (module.status === 'unlinked') await module.link((specifier, referrer) => this.resolve(specifier, referrer));
+    if (module.status === 'linked') await module.evaluate();
+    if (module.status === 'errored') throw module.error;
+    return module;
+  }
+
+  moduleFor(file) {
+    let module = this.modules.get(file);
+    if (!module) {
+      const { code } = this.registry.cells.get(file);
+      module = new vm.SourceTextModule(code, {
+        identifier: file,
+        context: this.context,
+        initializeImportMeta: (meta) => {
+          meta.url = pathToFileURL(path.join(this.registry.root, file)).href;
+        },
+        importModuleDynamically: (specifier, referrer) => this.importDynamic(specifier, referrer),
+      });
+      this.modules.set(file, module);
+    }
+    return module;
+  }
+
+  async importDynamic(specifier, referrer) {
+    const module = await this.resolve(specifier, referrer);
+    if (module.status === 'unlinked') await module.link((s, r) => this.resolve(s, r));
+    if (module.status === 'linked') await module.evaluate();
+    return module;
+  }
+
+  async resolve(specifier, referrer) {
+    const from = referrer.identifier;
+    const cell = this.registry.findCell(specifier, from);
+    if (cell) {
+      if (!this.importers.has(cell)) this.importers.set(cell, new Set());
+      this.importers.get(cell).add(from);
+      return this.moduleFor(cell);
+    }
+    const key = `builtin:${specifier}`;
+    if (!this.modules.has(key)) this.modules.set(key, await this.external(specifier, from));
+    return this.modules.get(key);
+  }
+
+  // A module that is not a cell: a Node built-in or an installed package.
+  async external(specifier, from) {
+    const bare = specifier.replace(/^node:/, '');
+    const notFound = new BuildError(`Module not found: Can't resolve '${specifier}'`, { file: from });
+    if (this.runtime === 'edge' || specifier.startsWith('.') || specifier.startsWith('@/')) throw notFound;
+    let namespace;
+    try {
+      namespace = NODE_BUILTINS.has(bare) ? await import(`node:${bare}`) : await import(this.registry.resolvePackage(specifier));
+    } catch {
+      throw notFound;
+    }
+    const names = Object.keys(namespace);
+    return new vm.SyntheticModule(names, function () {
+      for (const name of names) this.setExport(name, namespace[name]);
+    }, { identifier: specifier, context: this.context });
+  }
+
+  // Forgets a file and every module that imports it, directly or not, so they link afresh.
+  forget(file) {
+    if (!this.modules.delete(file)) return;
+    for (const importer of this.importers.get(file) ?? []) this.forget(importer);
+    this.importers.delete(file);
+  }
+}
+
+export class Registry {
+  constructor(root, env) {
+    this.root = root;
+    this.env = env;
+    this.cells = new Map();
+    this.nodeRealm = new Realm(this, undefined);
+    this.edgeRealms = new Map();
+    this.require = createRequire(path.join(root, 'package.json'));
+  }
+
+  // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
+  async deploy(file, source, runtime, entry) {
+    const code = compileSource(file, source);
+    try {
+      // Compile once up front: a syntax error must not replace a working deployment.
+      new vm.SourceTextModule(code, { identifier: file });
+    } catch (error) {
+      throw locateSyntaxError(file, code, error);
+    }
+    const previous = this.cells.get(file);
+    this.replace(file, { code, runtime, entry });
+    if (!entry) return { exports: [] };
+    try {
+      const module = await this.realmFor(file).load(file);
+      return { exports: Object.keys(module.namespace) };
+    } catch (error) {
+      this.replace(file, previous);
+      throw error;
+    }
+  }
+
+  undeploy(file) {
+    this.replace(file, undefined);
+  }
+
+  replace(file, cell) {
+    if (cell) this.cells.set(file, cell);
+    else this.cells.delete(file);
+    this.nodeRealm.forget(file);
+    for (const [name, realm] of this.edgeRealms) {
+      if (name === file || realm.modules.has(file)) this.edgeRealms.delete(name);
+    }
+  }
+
+  realmFor(entry) {
+    if (this.cells.get(entry).runtime !== 'edge') return this.nodeRealm;
+    if (!this.edgeRealms.has(entry)) this.edgeRealms.set(entry, new Realm(this, createEdgeContext(this.env)));
+    return this.edgeRealms.get(entry);
+  }
+
+  async exportsOf(entry) {
+    return (await this.realmFor(entry).load(entry)).namespace;
+  }
+
+  // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x').
+  findCell(specifier, from) {
+    let base;
+    if (specifier.startsWith('@/')) base = specifier.slice(2);
+    else if (specifier.startsWith('.')) base = path.posix.join(path.posix.dirname(from), specifier);
+    else return null;
+    for (const extension of EXTENSIONS) {
+      if (this.cells.has(base + extension)) return base + extension;
+    }
+    return null;
+  }
+
+  resolvePackage(specifier) {
+    return pathToFileURL(this.require.resolve(specifier)).href;
+  }
+}

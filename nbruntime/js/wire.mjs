@@ -1,0 +1,44 @@
+// Frames between the Python kernel and this host.
+// A frame is: u32 LE json length, u32 LE payload length, the JSON text, the raw payload bytes.
+// Python writes frames to our stdin; we write ours to a pipe of our own (NBRUNTIME_FD) so nothing a handler prints
+// to stdout can ever corrupt the protocol.
+import fs from 'node:fs';
+
+const OUT_FD = Number(process.env.NBRUNTIME_FD ?? 3);
+const EMPTY = Buffer.alloc(0);
+
+export function send(message, payload = EMPTY) {
+  const json = Buffer.from(JSON.stringify(message));
+  const head = Buffer.allocUnsafe(8);
+  head.writeUInt32LE(json.length, 0);
+  head.writeUInt32LE(payload.length, 4);
+  writeAll(payload.length ? Buffer.concat([head, json, payload]) : Buffer.concat([head, json]));
+}
+
+function writeAll(buffer) {
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += fs.writeSync(OUT_FD, buffer, offset);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
+// Calls onFrame(message, payload) for each complete frame read from a byte stream.
+export function readFrames(stream, onFrame) {
+  let pending = EMPTY;
+  stream.on('data', (data) => {
+    pending = pending.length ? Buffer.concat([pending, data]) : data;
+    while (pending.length >= 8) {
+      const jsonLength = pending.readUInt32LE(0);
+      const total = 8 + jsonLength + pending.readUInt32LE(4);
+      if (pending.length < total) break;
+      const message = JSON.parse(pending.toString('utf8', 8, 8 + jsonLength));
+      const payload = pending.subarray(8 + jsonLength, total);
+      pending = pending.subarray(total);
+      onFrame(message, payload);
+    }
+  });
+}

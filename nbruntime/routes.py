@@ -1,0 +1,91 @@
+"""Where a file lives in a Next.js app decides what it is: middleware, a route handler, or a module."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from .errors import Problem
+
+SOURCE_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts")
+_STEM = re.compile(r"^(?:src/)?(middleware|proxy)\.\w+$")
+_ROUTE = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.\w+$")
+
+
+def normalize_path(path: str) -> str:
+    """A file path inside the app, in the canonical form used as the deployment's name."""
+    clean = posixpath.normpath(str(path).strip().replace("\\", "/")).lstrip("./")
+    if not clean or clean.startswith("../") or posixpath.isabs(str(path).strip()):
+        raise ValueError(f"{path!r} is not a path inside the app (e.g. app/api/hello/route.ts)")
+    if not clean.endswith(SOURCE_EXTENSIONS):
+        raise ValueError(f"{path!r} must end in one of {', '.join(SOURCE_EXTENSIONS)}")
+    return clean
+
+
+def file_kind(path: str) -> str:
+    """'middleware', 'proxy', 'route' or 'module'."""
+    if match := _STEM.match(path):
+        return match.group(1)
+    if _ROUTE.match(path) and not any(part.startswith("_") for part in path.split("/")):
+        return "route"
+    return "module"
+
+
+@dataclass(frozen=True)
+class Route:
+    """An App Router route: its URL pattern, as a regex, and the dynamic params it captures."""
+
+    file: str
+    pattern: str
+    regex: str
+    params: tuple[tuple[str, str], ...]
+    rank: tuple
+
+    def as_message(self) -> dict:
+        return {"file": self.file, "pattern": self.pattern, "regex": self.regex, "params": list(self.params)}
+
+
+def route_for(file: str) -> Route:
+    """The route a ``route.ts`` file answers; group folders ``(x)`` do not appear in the URL."""
+    folder = _ROUTE.match(file).group(1) or ""
+    segments = [s for s in folder.split("/") if s and not (s.startswith("(") and s.endswith(")"))]
+    regex, params, rank = "", [], []
+    for segment in segments:
+        if match := re.fullmatch(r"\[\[\.\.\.(\w+)\]\]", segment):
+            regex += "(?:/(.+?))?"
+            params.append((match.group(1), "optional"))
+            rank.append((3, ""))
+        elif match := re.fullmatch(r"\[\.\.\.(\w+)\]", segment):
+            regex += "/(.+?)"
+            params.append((match.group(1), "catchall"))
+            rank.append((2, ""))
+        elif match := re.fullmatch(r"\[(\w+)\]", segment):
+            regex += "/([^/]+?)"
+            params.append((match.group(1), "single"))
+            rank.append((1, ""))
+        else:
+            regex += "/" + re.escape(segment)
+            rank.append((0, segment))
+    pattern = "/" + "/".join(segments)
+    # The root answers "/": an empty pattern, or an optional catch-all standing alone.
+    regex = {"": "/", "(?:/(.+?))?": "/(?:(.+?))?"}.get(regex, regex)
+    return Route(file, pattern, f"^{regex}$", tuple(params), tuple(rank))
+
+
+def route_table(files: list[str]) -> tuple[list[Route], list[Problem]]:
+    """Routes in the order Next.js tries them (static before dynamic before catch-all), and conflicts."""
+    routes = sorted((route_for(f) for f in files), key=lambda r: r.rank)
+    problems, seen = [], {}
+    for route in routes:
+        shape = tuple(kind for kind, _ in route.rank), tuple(name for _, name in route.rank)
+        if shape in seen:
+            problems.append(
+                Problem(
+                    route.file,
+                    f"{route.pattern} is also answered by {seen[shape]}: Next.js refuses two routes for the same path",
+                    name="RouteConflict",
+                )
+            )
+        seen.setdefault(shape, route.file)
+    return routes, problems

@@ -1,0 +1,9 @@
+import pytest
+
+import nbruntime
+
+
+@pytest.fixture
+def app():
+    with nbruntime.App() as app:
+        yield app
