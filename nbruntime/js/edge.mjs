@@ -4,6 +4,9 @@ import vm from 'node:vm';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { routedConsole } from './context.mjs';
 
+// Node built-ins that edge code may import (bare or with node:), as in Next.js's middleware plugin.
+export const EDGE_NODE_MODULES = new Set(['buffer', 'events', 'assert', 'util', 'async_hooks']);
+
 // Web APIs the edge sandbox takes from the host (undici, web streams, WebCrypto, ...).
 const WEB_GLOBALS = [
   'fetch', 'File', 'FormData', 'Headers', 'Request', 'Response', 'WebSocket', 'Blob', 'structuredClone',

@@ -6,10 +6,17 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { builtinModules, createRequire, stripTypeScriptTypes } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { createEdgeContext } from './edge.mjs';
+import { createEdgeContext, EDGE_NODE_MODULES } from './edge.mjs';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
 const NODE_BUILTINS = new Set(builtinModules);
+
+// Modules the framework provides (next/server, ...): their source is evaluated inside each realm,
+// so their classes extend that realm's Request and Response, as a bundler would make them.
+const VIRTUAL_MODULES = {};
+const virtualSource = (name) => fs.readFileSync(fileURLToPath(new URL(VIRTUAL_MODULES[name], import.meta.url)), 'utf8');
 
 // A problem that `next build` would report: it carries the file and position.
 export class BuildError extends Error {
@@ -110,8 +117,17 @@ class Realm {
       this.importers.get(cell).add(from);
       return this.moduleFor(cell);
     }
+    if (specifier in VIRTUAL_MODULES) return this.virtual(specifier);
     const key = `builtin:${specifier}`;
     if (!this.modules.has(key)) this.modules.set(key, await this.external(specifier, from));
+    return this.modules.get(key);
+  }
+
+  virtual(name) {
+    const key = `virtual:${name}`;
+    if (!this.modules.has(key)) {
+      this.modules.set(key, new vm.SourceTextModule(virtualSource(name), { identifier: name, context: this.context }));
+    }
     return this.modules.get(key);
   }
 
@@ -119,7 +135,8 @@ class Realm {
   async external(specifier, from) {
     const bare = specifier.replace(/^node:/, '');
     const notFound = new BuildError(`Module not found: Can't resolve '${specifier}'`, { file: from });
-    if (this.runtime === 'edge' || specifier.startsWith('.') || specifier.startsWith('@/')) throw notFound;
+    const edgeAllowed = EDGE_NODE_MODULES.has(bare);
+    if ((this.runtime === 'edge' && !edgeAllowed) || specifier.startsWith('.') || specifier.startsWith('@/')) throw notFound;
     let namespace;
     try {
       namespace = NODE_BUILTINS.has(bare) ? await import(`node:${bare}`) : await import(this.registry.resolvePackage(specifier));
