@@ -254,10 +254,13 @@ class Host:
         return f"the Node.js process exited with code {code}" + (f":\n{tail}" if tail else "")
 
     def kill(self) -> None:
-        if self.process and self.process.poll() is None:
+        """Ends the process at once; returns when every waiting exchange has been told."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self.process.kill()
-        if self.process:
-            self.process.wait()
+        self.process.wait()
+        self.died.wait(5)
 
     def close(self, timeout: float = 2.0) -> None:
         """Ends the process politely (closing stdin), then firmly."""

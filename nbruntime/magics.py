@@ -5,8 +5,9 @@ from __future__ import annotations
 import shlex
 import time
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 from . import display as show
@@ -15,6 +16,15 @@ from .errors import BuildError, RequestError
 
 #: Repaints of a streaming response per second, at most (every chunk is still shown).
 REPAINTS_PER_SECOND = 30
+
+
+def _parse(magic, line: str):
+    """Arguments split the way a shell splits them, so quotes group words as in curl."""
+    try:
+        words = shlex.split(line)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return magic.parser.parse_args(words)
 
 
 def _deploy(path: str, cell: str, runtime: str) -> None:
@@ -33,14 +43,14 @@ class NbruntimeMagics(Magics):
     @cell_magic
     def edge(self, line: str, cell: str) -> None:
         """Deploy this cell to the Edge runtime at PATH."""
-        _deploy(parse_argstring(self.edge, line).path, cell, "edge")
+        _deploy(_parse(self.edge, line).path, cell, "edge")
 
     @magic_arguments()
     @argument("path", help="the file's path in the app, e.g. app/api/hello/route.ts or proxy.ts")
     @cell_magic
     def node(self, line: str, cell: str) -> None:
         """Deploy this cell to the Node.js runtime at PATH."""
-        _deploy(parse_argstring(self.node, line).path, cell, "nodejs")
+        _deploy(_parse(self.node, line).path, cell, "nodejs")
 
     @magic_arguments()
     @argument("method", help="GET, POST, ...")
@@ -53,7 +63,7 @@ class NbruntimeMagics(Magics):
     @line_magic
     def request(self, line: str) -> None:
         """Send a request through the app, curl style, and watch the response stream in."""
-        args = parse_argstring(self.request, line)
+        args = _parse(self.request, line)
         try:
             headers = [_header(h) for h in args.header]
             if args.cookie:

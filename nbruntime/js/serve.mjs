@@ -29,9 +29,11 @@ export class Server {
     const state = { abort: new AbortController(), reader: null, cancelled: false };
     this.inflight.set(message.id, state);
     try {
-      await currentRequest.run({ id: message.id }, () => this.respond(message, payload, state));
+      // A cancel ends the exchange even when the handler never settles.
+      await currentRequest.run({ id: message.id }, () =>
+        Promise.race([this.respond(message, payload, state), whenAborted(state.abort.signal)]));
     } catch (error) {
-      send({ id: message.id, ev: 'error', error: describeError(error) });
+      if (!state.cancelled) send({ id: message.id, ev: 'error', error: describeError(error) });
     } finally {
       this.inflight.delete(message.id);
       send({ id: message.id, ev: 'end', cancelled: state.cancelled });
@@ -106,6 +108,10 @@ export class Server {
       send({ id, ev: 'chunk' }, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     }
   }
+}
+
+function whenAborted(signal) {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }
 
 // Route params as Next.js passes them: strings, arrays for catch-alls, absent when optional and empty.

@@ -1,0 +1,142 @@
+"""Bad input and failing handlers: a clear error every time, never a hang, nothing lost."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import nbruntime
+
+OK_ROUTE = "export function GET() { return new Response('still here') }"
+
+
+def test_syntax_error_points_at_line_and_column_and_keeps_the_old_deployment(app):
+    app.deploy("app/api/x/route.ts", OK_ROUTE)
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy("app/api/x/route.ts", "export function GET() {\n  const a: number = ;\n  return a\n}")
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line, problem.column, problem.name) == ("app/api/x/route.ts", 2, 21, "SyntaxError")
+    assert "> 2 |   const a: number = ;" in problem.frame
+    assert app.request("GET", "/api/x").text == "still here"
+    assert app.deployments["app/api/x/route.ts"].source == OK_ROUTE
+
+
+def test_early_errors_that_only_v8_finds_are_located_too(app):
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy("app/api/y/route.ts", "let a = 1\nexport function GET() {}\n  let a = 2\n")
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.column) == (3, 7)
+    assert "already been declared" in problem.message
+
+
+def test_error_at_module_evaluation_is_a_build_error_with_its_line(app):
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy("app/api/z/route.ts",
+                   "const config = undefined as any\nconst x = config.key\nexport function GET() {}")
+    problem = caught.value.problems[0]
+    assert (problem.name, problem.line) == ("TypeError", 2)
+
+
+def test_handler_exception_gives_next_500_and_a_stack_mapped_to_the_cell(app):
+    app.deploy("lib/parse.ts", "export function parse(text: string) {\n  return JSON.parse(text)\n}")
+    app.deploy("app/api/boom/route.ts", "import { parse } from '@/lib/parse'\n\n"
+                                        "export function GET() {\n  return Response.json(parse('{oops'))\n}")
+    r = app.request("GET", "/api/boom")
+    assert r.status == 500 and "<title>500: Internal Server Error</title>" in r.text
+    assert (r.error.kind, r.error.name) == ("exception", "SyntaxError")
+    assert (r.error.file, r.error.line) == ("lib/parse.ts", 2)
+    assert "app/api/boom/route.ts:4:" in r.error.stack
+    assert "nbruntime/js" not in r.error.stack
+    assert "> 2 |   return JSON.parse(text)" in r.error.frame
+
+
+@pytest.mark.parametrize("body", [
+    "while (true) {}",  # synchronous loop
+    "for (;;) await Promise.resolve()",  # promises that never yield to the event loop
+])
+def test_runaway_handler_is_stopped_and_the_next_request_works(app, body):
+    app.deploy("app/api/ok/route.ts", OK_ROUTE)
+    app.deploy("app/api/spin/route.ts", f"export async function GET() {{ {body} }}")
+    started = time.monotonic()
+    r = app.request("GET", "/api/spin", timeout=1)
+    assert time.monotonic() - started < 8
+    assert (r.status, r.error.kind) == (504, "timeout")
+    assert "blocked the Node.js event loop" in r.error.message
+    assert app.request("GET", "/api/ok").text == "still here"
+
+
+def test_a_handler_that_never_answers_times_out_without_a_restart(app):
+    app.deploy("app/api/ok/route.ts", OK_ROUTE)
+    app.deploy("app/api/wait/route.ts", "export function GET() { return new Promise(() => {}) }")
+    pid = app.host_pid
+    r = app.request("GET", "/api/wait", timeout=0.5)
+    assert (r.status, r.error.kind, app.host_pid) == (504, "timeout", pid)
+    assert "25 s" in r.error.message
+    assert app.request("GET", "/api/ok").text == "still here"
+
+
+def test_a_stream_that_stalls_midway_is_cut_off_and_keeps_what_came():
+    with nbruntime.App(stream_timeout=0.5) as app:
+        app.deploy("app/api/stall/route.ts", """export function GET() {
+  return new Response(new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('first')) } }))
+}""")
+        r = app.request("GET", "/api/stall")
+        assert (r.status, r.body, r.error.kind) == (200, b"first", "timeout")
+
+
+def test_process_exit_restarts_the_host_and_redeploys_every_cell(app):
+    app.deploy("app/api/ok/route.ts", OK_ROUTE)
+    app.deploy("app/api/exit/route.ts", "export function GET() {\n  process.exit(3)\n}", runtime="nodejs")
+    first_pid = app.host_pid
+    r = app.request("GET", "/api/exit")
+    assert r.error.kind == "crash"
+    assert "process.exit(3)" in r.error.message and "app/api/exit/route.ts:2" in r.error.message
+    assert app.host_pid not in (None, first_pid) and app.restarts == 1
+    assert app.request("GET", "/api/ok").text == "still here"
+
+
+def test_host_killed_mid_stream_reports_the_chunks_so_far_and_recovers(app):
+    app.deploy("app/api/ok/route.ts", OK_ROUTE)
+    app.deploy("app/api/slow/route.ts", """export function GET() {
+  let i = 0
+  return new Response(new ReadableStream({
+    async pull(c) { await new Promise(r => setTimeout(r, 50)); c.enqueue(new TextEncoder().encode(`${i++},`)) },
+  }))
+}""")
+    pid = app.host_pid
+    with app.stream("GET", "/api/slow") as stream:
+        for _ in stream:
+            if len(stream.response.chunks) == 3:
+                os.kill(pid, signal.SIGKILL)
+    r = stream.response
+    assert r.body.startswith(b"0,1,2,") and r.error.kind == "crash"
+    assert "SIGKILL" in r.error.message
+    assert app.request("GET", "/api/ok").text == "still here"
+
+
+def test_leaving_a_stream_early_cancels_the_handler(app):
+    app.deploy("app/api/forever/route.ts", """let cancelled = false
+export function GET(request: Request) {
+  if (new URL(request.url).searchParams.has('check')) return Response.json({ cancelled })
+  return new Response(new ReadableStream({
+    async pull(c) { await new Promise(r => setTimeout(r, 10)); c.enqueue(new Uint8Array([1])) },
+    cancel() { cancelled = true },
+  }))
+}""")
+    with app.stream("GET", "/api/forever") as stream:
+        next(iter(stream))
+    assert stream.response.error.kind == "cancelled"
+    assert app.request("GET", "/api/forever?check").json() == {"cancelled": True}
+
+
+def test_requests_from_other_threads_while_one_hangs(app):
+    app.deploy("app/api/ok/route.ts", OK_ROUTE)
+    app.deploy("app/api/wait/route.ts", "export function GET() { return new Promise(() => {}) }")
+    results = []
+    waiter = threading.Thread(target=lambda: results.append(app.request("GET", "/api/wait", timeout=2)))
+    waiter.start()
+    assert [app.request("GET", "/api/ok").text for _ in range(20)] == ["still here"] * 20
+    waiter.join()
+    assert results[0].error.kind == "timeout"
