@@ -1,6 +1,7 @@
 """nbruntime: run Next.js middleware and route handlers in a notebook, under an emulated runtime."""
 
 from .app import App, Deployment, get_app
+from .compat import check
 from .errors import BuildError, HandlerError, HostError, NbruntimeError, Problem, RequestError
 from .http import Chunk, Headers, LogLine, Response
 
@@ -17,6 +18,7 @@ __all__ = [
     "Problem",
     "RequestError",
     "Response",
+    "check",
     "get_app",
     "load_ipython_extension",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import collections
 import os
 import re
 import shutil
@@ -14,10 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .compat import bundled, check_graph, explain
+from .cookies import CookieJar
+from .envfiles import project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
 from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
 from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
+from .matcher import Matcher
+from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
 
@@ -32,10 +38,11 @@ class Deployment:
     path: str
     source: str
     runtime: str
-    kind: str  # "route" | "middleware" | "proxy" | "module"
+    kind: str  # "route" | "middleware" | "proxy" | "module" | "asset" (a data file, not code)
     exports: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     route: Route | None = None
+    matchers: list[Matcher] | None = None  # middleware/proxy only; None = runs for every path
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .display import deployment_bundle
@@ -50,6 +57,18 @@ def default_runtime(kind: str, declared: str | None, next_version: str) -> str:
     if declared in RUNTIMES:
         return declared
     return "edge" if kind == "middleware" else "nodejs"
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    """A request the app answered, as kept in ``App.history``."""
+
+    request: Request
+    response: Response
+
+    @property
+    def trace(self) -> Any:
+        return getattr(self.response, "trace", None)
 
 
 class App:
@@ -68,16 +87,24 @@ class App:
         stream_timeout: float = 300.0,
         next: str = "15",
         env: dict[str, str] | None = None,
+        history: int = 100,
+        cookies: bool = False,
     ):
         self.origin = origin.rstrip("/")
         self.timeout, self.stream_timeout = timeout, stream_timeout
         self.next = str(next)
-        self.env = dict(os.environ if env is None else env)
+        # process.env: the kernel's (or the given) environment plus the notebook folder's .env files
+        self.env, self.env_files = project_env(os.environ if env is None else env, Path.cwd())
         self._own_dir = project_dir is None
         self.project_dir = Path(tempfile.mkdtemp(prefix="nbruntime-app-") if project_dir is None else project_dir)
         self.project_dir.mkdir(parents=True, exist_ok=True)
         self.deployments: dict[str, Deployment] = {}
         self.restarts = 0
+        #: The latest requests with their responses (and traces), newest last.
+        self.history: collections.deque[Exchanged] = collections.deque(maxlen=history)
+        #: With ``cookies=True``, a browser-like jar: Set-Cookie from responses goes back on later requests.
+        self.cookies: CookieJar | None = CookieJar() if cookies else None
+        self._session_default = cookies
         self._host: Host | None = None
         self._lock = threading.RLock()
         _live_apps.add(self)
@@ -87,7 +114,7 @@ class App:
     def deploy(self, path: str, source: str, runtime: str | None = None) -> Deployment:
         """Deploys ``source`` at ``path`` (e.g. ``app/api/x/route.ts``); raises BuildError if Next would reject it."""
         try:
-            path = normalize_path(path)
+            path = normalize_path(path, source_only=False)
         except ValueError as error:
             raise BuildError([Problem(str(path), str(error), name="InvalidPath")]) from None
         if not isinstance(source, str):
@@ -96,9 +123,20 @@ class App:
             raise BuildError(
                 [Problem(path, f"runtime must be 'edge' or 'nodejs', not {runtime!r}", name="InvalidRuntime")]
             )
-        kind = file_kind(path)
+        kind, notes = entry_kind(file_kind(path), path, self.next)
+        if kind == "asset":
+            return self._deploy_asset(path, source)
+        matchers = None
+        if kind in ENTRY_KINDS:
+            entries = [d.path for d in self.deployments.values() if d.kind in ENTRY_KINDS and d.path != path]
+            matchers = check_entry(path, source, kind, runtime, self.next, entries)
         runtime = runtime or default_runtime(kind, declared_runtime(source, path), self.next)
-        deployment = Deployment(path, source, runtime, kind)
+        notes += edge_deprecation(path, kind, runtime, self.next)
+        sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
+        deployment = Deployment(path, source, runtime, kind, problems=[*notes, *check_graph(path, sources, runtime)])
+        deployment.matchers = matchers
+        if any(problem.severity == "error" for problem in deployment.problems):
+            raise BuildError(deployment.problems)
         if kind == "route":
             deployment.route = route_for(path)
             others = [d.path for d in self.deployments.values() if d.route and d.path != path]
@@ -108,9 +146,24 @@ class App:
         with self._lock:
             host = self._ensure_host()
             self._deploy_on(host, deployment)
+            if kind in ENTRY_KINDS and (problem := export_problem(path, kind, deployment.exports)):
+                previous = self.deployments.get(path)  # the host has the new cell: put the old one back
+                if previous:
+                    self._deploy_on(host, previous)
+                else:
+                    host.call("undeploy", file=path)
+                raise BuildError([problem])
             self.deployments[path] = deployment
             self._write_file(deployment)
             self._send_routes(host)
+        return deployment
+
+    def _deploy_asset(self, path: str, content: str) -> Deployment:
+        """A data file the cells read (e.g. with ``fs``): written to the project folder, never run."""
+        deployment = Deployment(path, content, "", "asset")
+        with self._lock:
+            self.deployments[path] = deployment
+            self._write_file(deployment)
         return deployment
 
     def undeploy(self, path: str) -> None:
@@ -125,10 +178,12 @@ class App:
                 self._send_routes(self._host)
 
     def _deploy_on(self, host: Host, deployment: Deployment) -> None:
+        if deployment.kind == "asset":
+            return
         reply = host.call(
             "deploy",
             file=deployment.path,
-            source=deployment.source,
+            source=bundled(deployment.source, deployment.runtime, deployment.path),
             runtime=deployment.runtime,
             entry=deployment.kind != "module",
         )
@@ -140,14 +195,22 @@ class App:
         file, line, column = error.get("file") or deployment.path, error.get("line"), error.get("column")
         if line is None:  # an error while evaluating the module: its stack says where
             file, line, column = _first_user_frame(error.get("stack", ""), self.deployments, deployment)
+            file = file or deployment.path  # a link error (an import the module lacks) has no user frame
         source = deployment.source if file == deployment.path else self.deployments[file].source
         return Problem(
             file, error["message"], line, column, error.get("name", "Error"), code_frame(source, line, column)
         )
 
     def _send_routes(self, host: Host) -> None:
+        """The routing table Node tests each request against: routes, the middleware's matchers, the version."""
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
-        host.call("routes", routes=[r.as_message() for r in routes])
+        entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
+        middleware = entry and {
+            "file": entry.path,
+            "kind": entry.kind,
+            "matchers": None if entry.matchers is None else [m.as_message() for m in entry.matchers],
+        }
+        host.call("routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next)
 
     def _write_file(self, deployment: Deployment) -> None:
         target = self.project_dir / deployment.path
@@ -182,6 +245,13 @@ class App:
     def host_pid(self) -> int | None:
         return self._host.pid if self._host and self._host.alive else None
 
+    def set_env(self, **values: str) -> None:
+        """Sets ``process.env`` variables for the app's code (``%nbruntime env KEY=VALUE``), kept across restarts."""
+        with self._lock:
+            self.env.update(values)
+            if self._host is not None and self._host.alive:
+                self._host.call("env", env=values)
+
     def restart(self) -> None:
         """Starts a fresh Node.js host with every cell redeployed (module state is reset)."""
         with self._lock:
@@ -198,6 +268,25 @@ class App:
             if self._host:
                 self._host.close()
                 self._host = None
+
+    def use_next(self, version: str) -> list[BuildError]:
+        """Emulates another Next.js major (15 or 16): every cell is redeployed under its rules.
+
+        Returns the build errors of the cells the new version refuses (they are left out).
+        """
+        if str(version).split(".")[0] not in ("15", "16"):
+            raise ValueError(f"nbruntime emulates Next.js 15.5 and 16, not {version!r}")
+        with self._lock:
+            cells = list(self.deployments.values())
+            self.reset()
+            self.next = str(version)
+            refused = []
+            for cell in cells:
+                try:
+                    self.deploy(cell.path, cell.source, runtime=cell.runtime or None)
+                except BuildError as error:
+                    refused.append(error)
+            return refused
 
     def close(self) -> None:
         """Stops the host and removes the project folder if the app created it."""
@@ -225,10 +314,25 @@ class App:
         body: bytes | str | None = None,
         json: Any = None,
         timeout: float | None = None,
+        session: bool | None = None,
     ) -> Stream:
-        """A request whose body you read chunk by chunk as it is produced (``with`` or ``async with``)."""
+        """A request whose body you read chunk by chunk as it is produced (``with`` or ``async with``).
+
+        ``session=True`` sends and keeps cookies in ``App.cookies`` (made on first use), as a browser would;
+        ``session=None`` does so only if the app was made with ``cookies=True``.
+        """
+        jar = self._jar(session)
+        if jar is not None:
+            headers = jar.headers_for(url.split("?", 1)[0], headers)
         request = Request.build(method, url, self.origin, headers, body, json)
-        return Stream(self, request, self.timeout if timeout is None else timeout)
+        return Stream(self, request, self.timeout if timeout is None else timeout, jar)
+
+    def _jar(self, session: bool | None) -> CookieJar | None:
+        if session is None:
+            session = self._session_default
+        if session and self.cookies is None:
+            self.cookies = CookieJar()
+        return self.cookies if session else None
 
     def request(
         self,
@@ -238,9 +342,10 @@ class App:
         body: bytes | str | None = None,
         json: Any = None,
         timeout: float | None = None,
+        session: bool | None = None,
     ) -> Response:
         """Sends a request through the app and returns the whole response."""
-        with self.stream(method, url, headers, body, json, timeout) as stream:
+        with self.stream(method, url, headers, body, json, timeout, session) as stream:
             for _ in stream:
                 pass
         return stream.response
@@ -253,9 +358,10 @@ class App:
         body: bytes | str | None = None,
         json: Any = None,
         timeout: float | None = None,
+        session: bool | None = None,
     ) -> Response:
         """The async form of :meth:`request`."""
-        async with self.stream(method, url, headers, body, json, timeout) as stream:
+        async with self.stream(method, url, headers, body, json, timeout, session) as stream:
             async for _ in stream:
                 pass
         return stream.response
@@ -276,8 +382,9 @@ class App:
         stack = _user_stack(error.get("stack", ""))
         file, line, column = _first_user_frame(stack, self.deployments, None)
         frame = code_frame(self.deployments[file].source, line, column) if file in self.deployments else ""
+        message = error.get("message", "")
         return HandlerError(
-            kind, error.get("name", "Error"), error.get("message", ""), stack, file, line, column, frame
+            kind, error.get("name", "Error"), message, stack, file, line, column, frame, notes=explain(message)
         )
 
     def _crash_reason(self) -> str:
@@ -293,8 +400,9 @@ class App:
 class Stream:
     """A request in flight: iterate it for body chunks as they arrive; ``.response`` fills up as you go."""
 
-    def __init__(self, app: App, request: Request, timeout: float):
+    def __init__(self, app: App, request: Request, timeout: float, jar: CookieJar | None = None):
         self.app, self.request, self.timeout = app, request, timeout
+        self.jar = jar  # the cookie jar this request reads and feeds, if any
         self.exchange: Exchange | None = None
         self._host: Host | None = None
         self._id: int | None = None
@@ -340,6 +448,9 @@ class Stream:
         return None
 
     def _after(self) -> None:
+        self.app.history.append(Exchanged(self.request, self.exchange.response))
+        if self.jar is not None:
+            self.jar.update(self.exchange.response.headers)
         if self.exchange.response.error and self.exchange.response.error.kind in ("crash", "timeout"):
             if self._host and not self._host.alive:
                 try:
@@ -362,6 +473,7 @@ class Stream:
 
     def _drive(self, inbox: SyncInbox) -> Iterator:
         if self.exchange.finished:
+            self._after()
             return
         conversation = self.exchange.run()
         received = None
@@ -405,6 +517,7 @@ class Stream:
 
     async def _adrive(self, inbox: AsyncInbox) -> AsyncIterator:
         if self.exchange.finished:
+            self._after()
             return
         conversation = self.exchange.run()
         received = None

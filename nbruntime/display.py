@@ -26,9 +26,15 @@ def _pre(text: str, style: str = "") -> str:
 
 
 def problem_bundle(problems: list[Problem], title: str) -> dict[str, str]:
-    text = [title] + [f"{p}\n{p.frame}".rstrip() for p in problems]
+    def dev(p: Problem) -> str:  # where `next dev` behaves otherwise (compatibility problems say so)
+        return f"next dev / build / start: {p.dev}" if p.dev else ""
+
+    text = [title] + [f"{p}\n{dev(p)}\n{p.frame}".replace("\n\n", "\n").rstrip() for p in problems]
     html = f'<div style="{_ERROR}"><b>{escape(title)}</b></div>' + "".join(
-        f'<div style="{_ERROR}">{escape(str(p))}</div>' + (_pre(p.frame) if p.frame else "") for p in problems
+        f'<div style="{_ERROR}">{escape(str(p))}</div>'
+        + (f'<div style="{_DIM}">{escape(dev(p))}</div>' if p.dev else "")
+        + (_pre(p.frame) if p.frame else "")
+        for p in problems
     )
     return bundle(html, "\n".join(text))
 
@@ -44,6 +50,7 @@ def deployment_bundle(deployment: Deployment) -> dict[str, str]:
         "middleware": "middleware",
         "proxy": "proxy",
         "module": "module",
+        "asset": "data file",
     }[deployment.kind]
     exports = ", ".join(deployment.exports) or "no exports"
     text = f"Deployed {deployment.path} ({deployment.runtime}) · {what} · {exports}"
@@ -67,58 +74,144 @@ def handler_error_text(error: HandlerError) -> str:
     return "\n".join(lines)
 
 
-def response_bundle(response: Response, live: bool = False) -> dict[str, str]:
-    """The response: status line, headers, console output, the body chunk by chunk, and any error."""
-    state = " (receiving…)" if live else ""
-    timing = ""
-    if response.ttfb_ms is not None:
-        timing = f" · first byte {response.ttfb_ms:.1f} ms"
-    if response.elapsed_ms is not None:
-        timing += f" · total {response.elapsed_ms:.1f} ms"
-    status = (
-        f"{response.status} {response.method} {response.url}{timing}{state}"
-        if response.status
-        else (f"… {response.method} {response.url}{state}")
-    )
-    text = [status]
+def response_bundle(response: Response, live: bool = False, now_ms: float | None = None) -> dict[str, str]:
+    """The response: status, verdict, headers, cookies, console output, the body chunk by chunk, timeline, error."""
+    status = _status_line(response, live, now_ms)
+    verdict = getattr(response, "verdict", None)
+    chunks, hidden = _visible_chunks(response.chunks)
+    events = sse_events(response) if "text/event-stream" in (response.headers.get("content-type") or "") else None
+
+    text = [status] + ([f"→ {verdict}"] if verdict else [])
     text += [f"{k}: {v}" for k, v in response.headers.multi_items()]
     text += [f"[console.{line.level}] {line.text}" for line in response.logs]
-    chunks = response.chunks
-    if len(chunks) > 1 or live:
+    if events is not None:
+        text += [f"[{t:8.1f} ms] event: {e.get('event', 'message')} {e.get('data', '')}" for t, e in events]
+    elif len(response.chunks) > 1 or live:
         text += [f"[{c.t_ms:8.1f} ms] {_show(c.data)}" for c in chunks]
     elif chunks:
-        text.append("")
-        text.append(_show(response.body))
+        text += ["", _show(response.body)]
+    if hidden:
+        text.append(hidden)
     if response.error:
         text.append(handler_error_text(response.error))
 
     colour = _ERROR if response.error or response.status >= 500 else ""
-    html = [f'<div style="{_BOX}"><b style="{colour}">{escape(status)}</b></div>']
+    html = [f'<div class="nbruntime-status" style="{_BOX}"><b style="{colour}">{escape(status)}</b></div>']
+    if verdict:
+        html.append(f'<div class="nbruntime-verdict" style="{_BOX}">→ {escape(verdict)}</div>')
+    html.append(_timeline_svg(response, now_ms))
     if response.headers:
-        rows = "".join(
-            f"<tr><td style='{_DIM}text-align:right;padding-right:8px'>{escape(k)}</td>"
-            f"<td style='text-align:left'>{escape(v)}</td></tr>"
-            for k, v in response.headers.multi_items()
-        )
-        html.append(
-            f'<details><summary style="{_BOX}">headers ({len(response.headers.multi_items())})</summary>'
-            f'<table style="{_BOX}">{rows}</table></details>'
-        )
+        pairs = response.headers.multi_items()
+        html.append(_details(f"headers ({len(pairs)})", _table(pairs)))
+    if cookies := set_cookies(response):
+        html.append(_details(f"cookies set ({len(cookies)})", _table(cookies), open_=True))
     if response.logs:
         html.append(_pre("\n".join(f"console.{x.level}: {x.text}" for x in response.logs), _DIM))
-    if len(chunks) > 1 or live:
-        rows = "".join(
-            f"<tr><td style='{_DIM}text-align:right;padding-right:8px'>{c.t_ms:.1f} ms</td>"
-            f"<td style='{_DIM}text-align:right;padding-right:8px'>{len(c.data)} B</td>"
-            f"<td style='text-align:left'><pre style='margin:0'>{escape(_show(c.data))}</pre></td></tr>"
-            for c in chunks
-        )
-        html.append(f'<table class="nbruntime-chunks" style="{_BOX}">{rows}</table>')
+    if events is not None:
+        rows = [(f"{t:.1f} ms", e.get("event", "message"), e.get("id", ""), e.get("data", "")) for t, e in events]
+        html.append(_table(rows, "nbruntime-events"))
+    elif len(response.chunks) > 1 or live:
+        rows = [(f"{c.t_ms:.1f} ms", f"{len(c.data)} B", _show(c.data)) for c in chunks]
+        html.append(_table(rows, "nbruntime-chunks"))
     elif chunks:
         html.append(_pre(_show(response.body)))
+    if hidden:
+        html.append(f'<div style="{_DIM}{_BOX}">{escape(hidden)}</div>')
     if response.error:
         html.append(_pre(handler_error_text(response.error), _ERROR))
     return bundle("".join(html), "\n".join(text))
+
+
+#: How many chunks the views list; the rest are counted, and the whole body stays in Response.body.
+MAX_CHUNKS_SHOWN = 500
+
+
+def _visible_chunks(chunks: list) -> tuple[list, str]:
+    if len(chunks) <= MAX_CHUNKS_SHOWN:
+        return chunks, ""
+    hidden = chunks[MAX_CHUNKS_SHOWN:]
+    size = sum(len(c.data) for c in hidden)
+    return chunks[:MAX_CHUNKS_SHOWN], (f"… {len(hidden)} more chunks ({size:,} bytes) not shown: "
+                                       "the whole body is in response.body (e.g. nbruntime.get_app().history[-1])")
+
+
+def _status_line(response: Response, live: bool, now_ms: float | None) -> str:
+    size = sum(len(c.data) for c in response.chunks)
+    if live:
+        elapsed = f"{now_ms:.0f} ms" if now_ms is not None else "…"
+        progress = f" · receiving… {elapsed}, {size:,} B in {len(response.chunks)} chunks"
+    else:
+        progress = f" · {size:,} B in {len(response.chunks)} chunks" if response.chunks else ""
+        if response.ttfb_ms is not None:
+            progress += f" · first byte {response.ttfb_ms:.1f} ms"
+        if response.elapsed_ms is not None:
+            progress += f" · total {response.elapsed_ms:.1f} ms"
+    head = f"{response.status} " if response.status else "… "
+    return f"{head}{response.method} {response.url}{progress}"
+
+
+def _table(rows, css_class: str = "") -> str:
+    cells = "".join("<tr>" + "".join(f"<td style='text-align:left;padding-right:10px;vertical-align:top'>"
+                                      f"<pre style='margin:0'>{escape(str(v))}</pre></td>" for v in row) + "</tr>"
+                    for row in rows)
+    return f'<table class="{css_class}" style="{_BOX}">{cells}</table>'
+
+
+def _details(summary: str, body: str, open_: bool = False) -> str:
+    return f'<details{" open" * open_}><summary style="{_BOX}">{escape(summary)}</summary>{body}</details>'
+
+
+def set_cookies(response: Response) -> list[tuple[str, str, str]]:
+    """The cookies a response sets: name, value, and the attributes (Path, Max-Age, ...)."""
+    cookies = []
+    for header in response.headers.get_list("set-cookie"):
+        pair, _, attributes = header.partition(";")
+        name, _, value = pair.partition("=")
+        cookies.append((name.strip(), value.strip(), attributes.strip()))
+    return cookies
+
+
+def sse_events(response: Response) -> list[tuple[float, dict[str, str]]]:
+    """Server-sent events in the body so far, each with the arrival time of the chunk that completed it."""
+    events, pending = [], ""
+    for chunk in response.chunks:
+        pending += chunk.data.decode("utf-8", "replace").replace("\r\n", "\n")
+        *complete, pending = pending.split("\n\n")
+        for block in complete:
+            fields: dict[str, str] = {}
+            for line in block.split("\n"):
+                if line and not line.startswith(":"):
+                    key, _, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    fields[key] = fields[key] + "\n" + value if key == "data" and key in fields else value
+            if fields:
+                events.append((chunk.t_ms, fields))
+    return events
+
+
+def _timeline_svg(response: Response, now_ms: float | None, width: int = 560, height: int = 34) -> str:
+    """Time to first byte as a bar, each chunk as a tick (taller for bigger chunks), after-response work."""
+    end = max([response.elapsed_ms or 0, now_ms or 0] + [c.t_ms for c in response.chunks] + [1])
+    after = getattr(response, "after_ms", None)
+    end = max(end, after or 0)
+    x = lambda t: 4 + (width - 8) * t / end  # noqa: E731 - a scale, used only here
+    parts = [f'<line x1="4" y1="{height - 8}" x2="{width - 4}" y2="{height - 8}" stroke="#999"/>']
+    if response.ttfb_ms is not None:
+        parts.append(f'<rect x="4" y="{height - 14}" width="{x(response.ttfb_ms) - 4:.1f}" height="6" fill="#90caf9">'
+                     f"<title>time to first byte {response.ttfb_ms:.1f} ms</title></rect>")
+    biggest = max([len(c.data) for c in response.chunks] + [1])
+    for c in response.chunks:
+        tall = 6 + 14 * (len(c.data) / biggest)
+        parts.append(f'<line class="nbruntime-tick" x1="{x(c.t_ms):.1f}" x2="{x(c.t_ms):.1f}" y1="{height - 8}" '
+                     f'y2="{height - 8 - tall:.1f}" stroke="#1565c0"><title>{c.t_ms:.1f} ms, {len(c.data)} B'
+                     "</title></line>")
+    if after and response.elapsed_ms is not None:
+        start, span = x(response.elapsed_ms), x(after) - x(response.elapsed_ms)
+        parts.append(f'<rect x="{start:.1f}" y="{height - 6}" width="{span:.1f}" height="4" fill="#ffb74d">'
+                     f"<title>after-response work until {after:.1f} ms</title></rect>")
+    parts.append(f'<text x="{width - 4}" y="{height - 0.5}" font-size="9" text-anchor="end" fill="#777">'
+                 f"{end:.0f} ms</text>")
+    return f'<svg class="nbruntime-timeline" width="{width}" height="{height}">{"".join(parts)}</svg>'
 
 
 def _show(data: bytes) -> str:

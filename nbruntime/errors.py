@@ -31,10 +31,21 @@ class Problem:
     column: int | None = None
     name: str = "BuildError"
     frame: str = ""
+    # Set for API-compatibility problems (nbruntime.compat): which API, how bad, when it fails, what to use.
+    api: str | None = None
+    severity: str = "error"  # "error" (not deployed) | "warning"
+    phase: str = "build"  # "build": next build rejects it | "run": it fails only when that line runs
+    hint: str = ""
+    runtime: str = "edge"
+    dev: str = ""  # how `next dev` differs from `next build` / `next start` here, if it does
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}:{self.column or 1}" if self.line else "")
-        return f"{where}: {self.name}: {self.message}"
+        if self.api is None:
+            return f"{where}: {self.name}: {self.message}"
+        when = "fails at build" if self.phase == "build" else "at run time"
+        message = self.message.rstrip(".")
+        return f"{where}: {self.severity} ({self.runtime}, {when}): {message}; use instead: {self.hint}"
 
 
 class NbruntimeError(Exception):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .errors import HandlerError
 from .http import Chunk, Headers, LogLine, Request, Response
+from .trace import Trace
 
 #: After a cancel, how long the host gets to confirm before we decide its event loop is stuck.
 CANCEL_GRACE_S = 2.0
@@ -98,6 +99,8 @@ class Exchange:
                 response.error = self.describe(message["error"], "exception")
             elif event == "end":
                 response.elapsed_ms = self._ms(message)
+                if message.get("trace"):
+                    response.trace = Trace.from_message(message["trace"])
                 if self.cancelled_by_user:
                     self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
                 elif stopping:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import HandlerError
+from .trace import Trace
 
 HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
 
@@ -87,6 +88,8 @@ class Response:
     error: HandlerError | None = None
     ttfb_ms: float | None = None
     elapsed_ms: float | None = None
+    #: the path the request took (middleware, rewrites, route, timings); ``trace.verdict`` says it in one line
+    trace: Trace | None = None
 
     @property
     def body(self) -> bytes:
@@ -98,6 +101,11 @@ class Response:
 
     def json(self) -> Any:
         return jsonlib.loads(self.body)
+
+    @property
+    def verdict(self) -> str | None:
+        """The request's path in one line, e.g. "middleware matched → redirect 307 → /login"."""
+        return self.trace.verdict if self.trace else None
 
     @property
     def ok(self) -> bool:

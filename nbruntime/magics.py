@@ -27,30 +27,40 @@ def _parse(magic, line: str):
     return magic.parser.parse_args(words)
 
 
-def _deploy(path: str, cell: str, runtime: str) -> None:
+def _deploy(args, cell: str, runtime: str) -> None:
     try:
-        deployment = get_app().deploy(path, cell, runtime=runtime)
+        deployment = get_app().deploy(args.path, cell, runtime=runtime)
     except BuildError as error:
         display(show.build_error_bundle(error), raw=True)
         return
     display(show.deployment_bundle(deployment), raw=True)
+    if args.ui:
+        display(_panel(deployment.route.pattern if deployment.route else None))
+
+
+def _panel(path: str | None = None):
+    from .widgets import RequestPanel
+
+    return RequestPanel(get_app(), path)
 
 
 @magics_class
 class NbruntimeMagics(Magics):
     @magic_arguments()
     @argument("path", help="the file's path in the app, e.g. app/api/hello/route.ts or middleware.ts")
+    @argument("--ui", action="store_true", help="show the request builder for it")
     @cell_magic
     def edge(self, line: str, cell: str) -> None:
         """Deploy this cell to the Edge runtime at PATH."""
-        _deploy(_parse(self.edge, line).path, cell, "edge")
+        _deploy(_parse(self.edge, line), cell, "edge")
 
     @magic_arguments()
     @argument("path", help="the file's path in the app, e.g. app/api/hello/route.ts or proxy.ts")
+    @argument("--ui", action="store_true", help="show the request builder for it")
     @cell_magic
     def node(self, line: str, cell: str) -> None:
         """Deploy this cell to the Node.js runtime at PATH."""
-        _deploy(_parse(self.node, line).path, cell, "nodejs")
+        _deploy(_parse(self.node, line), cell, "nodejs")
 
     @magic_arguments()
     @argument("method", help="GET, POST, ...")
@@ -59,6 +69,7 @@ class NbruntimeMagics(Magics):
     @argument("-d", "--data", help="the request body")
     @argument("--json", help="a JSON body (sets content-type: application/json)")
     @argument("-b", "--cookie", action="append", default=[], help="'name=value; other=value' (repeatable)")
+    @argument("--session", action="store_true", help="keep cookies across requests, like a browser (App.cookies)")
     @argument("--timeout", type=float, help="seconds to wait for the first byte")
     @line_magic
     def request(self, line: str) -> None:
@@ -77,7 +88,13 @@ class NbruntimeMagics(Magics):
                 except ValueError as error:
                     raise RequestError("json", f"not valid JSON: {error}") from None
             stream = get_app().stream(
-                args.method, args.url, headers=headers, body=args.data, json=json_body, timeout=args.timeout
+                args.method,
+                args.url,
+                headers=headers,
+                body=args.data,
+                json=json_body,
+                timeout=args.timeout,
+                session=args.session or None,
             )
         except RequestError as error:
             display(show.bundle(f"<pre>{error}</pre>", str(error)), raw=True)
@@ -86,11 +103,13 @@ class NbruntimeMagics(Magics):
 
     @line_magic
     def nbruntime(self, line: str) -> None:
-        """%nbruntime status | routes | restart | reset"""
+        """%nbruntime status | routes | ui | restart | reset | env [KEY=VALUE ...] | next 15|16"""
         app = get_app()
-        command = (shlex.split(line) or ["status"])[0]
+        command, *arguments = shlex.split(line) or ["status"]
         if command == "status":
             display(show.status_bundle(app), raw=True)
+        elif command == "ui":
+            display(_panel())
         elif command == "routes":
             display(show.routes_bundle(app), raw=True)
         elif command == "restart":
@@ -99,8 +118,28 @@ class NbruntimeMagics(Magics):
         elif command == "reset":
             app.reset()
             print("All deployments removed; the host will start again on first use.")
+        elif command == "env":
+            _env(app, arguments)
+        elif command == "next" and len(arguments) == 1:
+            for error in app.use_next(arguments[0]):
+                display(show.build_error_bundle(error), raw=True)
+            display(show.status_bundle(app), raw=True)
         else:
-            print("usage: %nbruntime status | routes | restart | reset")
+            print("usage: %nbruntime status | routes | ui | restart | reset | env [KEY=VALUE ...] | next 15|16")
+
+
+def _env(app, assignments: list[str]) -> None:
+    """Sets process.env variables, or says where process.env comes from."""
+    pairs = [text.partition("=") for text in assignments]
+    if any(not sep or not key for key, sep, _ in pairs):
+        print("usage: %nbruntime env KEY=VALUE [KEY=VALUE ...]")
+        return
+    if pairs:
+        app.set_env(**{key: value for key, _, value in pairs})
+        print("process.env: set " + ", ".join(key for key, _, _ in pairs))
+    else:
+        files = ", ".join(path.name for path in app.env_files) or "none"
+        print(f"process.env: the kernel's environment + env files ({files}) + %nbruntime env")
 
 
 def _header(text: str) -> tuple[str, str]:

@@ -13,18 +13,23 @@ _STEM = re.compile(r"^(?:src/)?(middleware|proxy)\.\w+$")
 _ROUTE = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.\w+$")
 
 
-def normalize_path(path: str) -> str:
-    """A file path inside the app, in the canonical form used as the deployment's name."""
+def normalize_path(path: str, source_only: bool = True) -> str:
+    """A file path inside the app, in the canonical form used as the deployment's name.
+
+    With ``source_only=False`` any file is accepted (data files a cell reads, like ``data/list.txt``).
+    """
     clean = posixpath.normpath(str(path).strip().replace("\\", "/")).lstrip("./")
     if not clean or clean.startswith("../") or posixpath.isabs(str(path).strip()):
         raise ValueError(f"{path!r} is not a path inside the app (e.g. app/api/hello/route.ts)")
-    if not clean.endswith(SOURCE_EXTENSIONS):
+    if source_only and not clean.endswith(SOURCE_EXTENSIONS):
         raise ValueError(f"{path!r} must end in one of {', '.join(SOURCE_EXTENSIONS)}")
     return clean
 
 
 def file_kind(path: str) -> str:
-    """'middleware', 'proxy', 'route' or 'module'."""
+    """'middleware', 'proxy', 'route', 'module', or 'asset' (a file that is not code)."""
+    if not path.endswith(SOURCE_EXTENSIONS):
+        return "asset"
     if match := _STEM.match(path):
         return match.group(1)
     if _ROUTE.match(path) and not any(part.startswith("_") for part in path.split("/")):

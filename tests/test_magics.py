@@ -1,7 +1,7 @@
 """The magics in a real IPython shell: deploy cells, send curl-style requests, manage the app."""
 
 import pytest
-from IPython.testing.globalipapp import start_ipython
+from IPython.testing.globalipapp import get_ipython
 from IPython.utils.capture import capture_output
 
 import nbruntime
@@ -10,7 +10,7 @@ from nbruntime import app as app_module
 
 @pytest.fixture(scope="module")
 def ip():
-    shell = start_ipython()
+    shell = get_ipython()
     shell.run_line_magic("load_ext", "nbruntime")
     yield shell
     nbruntime.get_app().close()

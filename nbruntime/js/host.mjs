@@ -3,6 +3,7 @@
 import { readFrames, send } from './wire.mjs';
 import { currentRequest, routedConsole } from './context.mjs';
 import { Registry } from './loader.mjs';
+import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 
 const registry = new Registry(process.cwd(), { ...process.env });
@@ -35,13 +36,16 @@ const operations = {
     registry.undeploy(file);
     return {};
   },
-  routes({ routes }) {
-    server.setRoutes(routes);
+  // The app's routing table: ordered routes, the middleware and its compiled matchers, the Next version.
+  routes({ routes, middleware, next }) {
+    server.configure({ routes, middleware, next });
     return {};
   },
   env({ env }) {
     Object.assign(registry.env, env);
     Object.assign(process.env, env);
+    registry.edgeRealms.clear(); // an edge realm copies env when it is made: make them afresh
+    discardSpareContext();
     return {};
   },
   ping() {

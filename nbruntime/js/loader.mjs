@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { builtinModules, createRequire, stripTypeScriptTypes } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { createEdgeContext, EDGE_NODE_MODULES } from './edge.mjs';
+import { createEdgeContext, EDGE_NODE_MODULES, edgeModuleExports } from './edge.mjs';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -15,7 +15,11 @@ const NODE_BUILTINS = new Set(builtinModules);
 
 // Modules the framework provides (next/server, ...): their source is evaluated inside each realm,
 // so their classes extend that realm's Request and Response, as a bundler would make them.
-const VIRTUAL_MODULES = {};
+const VIRTUAL_MODULES = {
+  'next/server': './next/server.mjs',
+  'next/headers': './next/headers.mjs',
+  'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',
+};
 const virtualSource = (name) => fs.readFileSync(fileURLToPath(new URL(VIRTUAL_MODULES[name], import.meta.url)), 'utf8');
 
 // A problem that `next build` would report: it carries the file and position.
@@ -70,6 +74,7 @@ class Realm {
     this.context = context;
     this.modules = new Map();
     this.importers = new Map();
+    this.pending = new WeakMap();
   }
 
   get runtime() {
@@ -77,12 +82,23 @@ class Realm {
   }
 
   // The evaluated module for a deployed file, linking its imports on first use.
-  async load(file) {
-    const module = this.moduleFor(file);
-    if (module.status === 'unlinked') await module.link((specifier, referrer) => this.resolve(specifier, referrer));
-    if (module.status === 'linked') await module.evaluate();
-    if (module.status === 'errored') throw module.error;
-    return module;
+  load(file) {
+    return this.ready(this.moduleFor(file));
+  }
+
+  // Links and evaluates a module once, however many requests ask for it at the same moment.
+  ready(module) {
+    let pending = this.pending.get(module);
+    if (!pending) {
+      pending = (async () => {
+        if (module.status === 'unlinked') await module.link((specifier, referrer) => this.resolve(specifier, referrer));
+        if (module.status === 'linked') await module.evaluate();
+        if (module.status === 'errored') throw module.error;
+        return module;
+      })();
+      this.pending.set(module, pending);
+    }
+    return pending;
   }
 
   moduleFor(file) {
@@ -103,10 +119,7 @@ class Realm {
   }
 
   async importDynamic(specifier, referrer) {
-    const module = await this.resolve(specifier, referrer);
-    if (module.status === 'unlinked') await module.link((s, r) => this.resolve(s, r));
-    if (module.status === 'linked') await module.evaluate();
-    return module;
+    return this.ready(await this.resolve(specifier, referrer));
   }
 
   async resolve(specifier, referrer) {
@@ -143,9 +156,10 @@ class Realm {
     } catch {
       throw notFound;
     }
-    const names = Object.keys(namespace);
+    const exports = this.runtime === 'edge' ? edgeModuleExports(bare, namespace) : namespace;
+    const names = Object.keys(exports);
     return new vm.SyntheticModule(names, function () {
-      for (const name of names) this.setExport(name, namespace[name]);
+      for (const name of names) this.setExport(name, exports[name]);
     }, { identifier: specifier, context: this.context });
   }
 
@@ -158,9 +172,10 @@ class Realm {
 }
 
 export class Registry {
-  constructor(root, env) {
+  constructor(root, env, realmGlobals = {}) {
     this.root = root;
     this.env = env;
+    this.realmGlobals = realmGlobals;
     this.cells = new Map();
     this.nodeRealm = new Realm(this, undefined);
     this.edgeRealms = new Map();
@@ -203,12 +218,21 @@ export class Registry {
 
   realmFor(entry) {
     if (this.cells.get(entry).runtime !== 'edge') return this.nodeRealm;
-    if (!this.edgeRealms.has(entry)) this.edgeRealms.set(entry, new Realm(this, createEdgeContext(this.env)));
+    if (!this.edgeRealms.has(entry)) {
+      const context = createEdgeContext(this.env);
+      Object.assign(context, this.realmGlobals); // what the host gives every realm (the request context)
+      this.edgeRealms.set(entry, new Realm(this, context));
+    }
     return this.edgeRealms.get(entry);
   }
 
   async exportsOf(entry) {
     return (await this.realmFor(entry).load(entry)).namespace;
+  }
+
+  // A framework module (next/server, ...) as the entry's realm sees it, to build its requests with.
+  async frameworkOf(entry, name) {
+    return (await this.realmFor(entry).importDynamic(name, { identifier: entry })).namespace;
   }
 
   // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x').

@@ -1,22 +1,56 @@
-// Next.js's own error pages (404 and 500), as `next start` sends them: same status, title and headers.
-const TITLES = {
-  404: '404: This page could not be found.',
-  500: '500: Internal Server Error',
+// Next.js's own error pages, as `next start` sends them: same status, title, headers and byte
+// length (recorded), so even a HEAD answer matches. Our markup is minimal and padded to that length;
+// `vary: Accept-Encoding` comes from the compression step.
+const NO_STORE = 'private, no-cache, no-store, max-age=0, must-revalidate';
+const RSC_VARY = 'rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch';
+
+const PAGES = {
+  // 15.5: the Pages Router error page (no final period in the 404 title).
+  15: {
+    404: { title: '404: This page could not be found', bytes: 2021 },
+    500: { title: '500: Internal Server Error', bytes: 2140 },
+  },
+  // 16: the App Router not-found page, prerendered (hence the x-nextjs-* cache headers).
+  16: {
+    404: {
+      title: '404: This page could not be found.',
+      bytes: 6879,
+      headers: { vary: RSC_VARY, 'x-nextjs-cache': 'HIT', 'x-nextjs-prerender': '1, 1', 'x-nextjs-stale-time': '300' },
+    },
+    500: { title: '500: Internal Server Error', bytes: 2140 },
+  },
 };
 
-export function errorPage(status) {
-  const title = TITLES[status];
+function html(title, bytes) {
   const [code, text] = title.split(': ');
-  const html = `<!DOCTYPE html><html><head><meta charSet="utf-8"/><title>${title}</title></head>` +
-    `<body><div><h1>${code}</h1><h2>${text}</h2></div></body></html>`;
-  return new Response(html, {
+  const page = `<!DOCTYPE html><html><head><meta charSet="utf-8"/><title>${title}</title></head>` +
+    `<body><div><h1>${code}</h1><h2>${text.replace(/\.?$/, '.')}</h2></div></body></html>`;
+  const note = '<!-- nbruntime: padded to the length next start sends -->';
+  return page + note + ' '.repeat(Math.max(0, bytes - Buffer.byteLength(page + note)));
+}
+
+export function errorPage(status, next = '15') {
+  const { title, bytes, headers = {} } = PAGES[String(next).startsWith('16') ? 16 : 15][status];
+  const body = html(title, bytes);
+  return {
     status,
-    headers: {
-      'cache-control': 'private, no-cache, no-store, max-age=0, must-revalidate',
+    headers: new Headers({
+      'cache-control': NO_STORE,
       'content-type': 'text/html; charset=utf-8',
-      'vary': 'Accept-Encoding',
+      ...headers,
       'x-powered-by': 'Next.js',
-      'content-length': String(Buffer.byteLength(html)),
-    },
-  });
+      'content-length': String(Buffer.byteLength(body)),
+    }),
+    body,
+  };
+}
+
+// Next 16 answers an uncaught throw in the proxy with a bare text 500, not the HTML page.
+export function plainServerError() {
+  const body = 'Internal Server Error';
+  return {
+    status: 500,
+    headers: new Headers({ 'cache-control': NO_STORE, 'content-type': 'text/plain', 'content-length': String(body.length) }),
+    body,
+  };
 }

@@ -1,10 +1,11 @@
-// Answers one simulated request: finds the route, calls its handler, streams the response back.
+// Answers one simulated request: runs it through the pipeline, streams the response back chunk by
+// chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
+import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
 import { send } from './wire.mjs';
 import { currentRequest } from './context.mjs';
-import { errorPage } from './pages.mjs';
-
-const HANDLER_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH'];
+import { Pipeline } from './pipeline.mjs';
+import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
 
 export function describeError(error) {
   if (error && typeof error === 'object' && 'message' in error) {
@@ -16,17 +17,19 @@ export function describeError(error) {
 export class Server {
   constructor(registry) {
     this.registry = registry;
-    this.routes = [];
+    this.pipeline = new Pipeline(registry);
     this.inflight = new Map();
+    // next/server and next/headers find the current request here, in the node realm and every edge realm.
+    globalThis[REQUEST_CONTEXT] = requestContext;
+    registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
   }
 
-  // Routes come from Python already ordered as Next.js ranks them (static, dynamic, catch-all).
-  setRoutes(routes) {
-    this.routes = routes.map((route) => ({ ...route, regex: new RegExp(route.regex) }));
+  configure(table) {
+    this.pipeline.configure(table);
   }
 
   async handle(message, payload) {
-    const state = { abort: new AbortController(), reader: null, cancelled: false };
+    const state = { abort: new AbortController(), reader: null, cancelled: false, outcome: null };
     this.inflight.set(message.id, state);
     try {
       // A cancel ends the exchange even when the handler never settles.
@@ -36,7 +39,7 @@ export class Server {
       if (!state.cancelled) send({ id: message.id, ev: 'error', error: describeError(error) });
     } finally {
       this.inflight.delete(message.id);
-      send({ id: message.id, ev: 'end', cancelled: state.cancelled });
+      send({ id: message.id, ev: 'end', cancelled: state.cancelled, trace: state.outcome?.trace.data ?? null });
     }
   }
 
@@ -50,55 +53,32 @@ export class Server {
 
   async respond(message, payload, state) {
     const { id, method } = message;
-    const request = new Request(message.url, {
-      method,
-      headers: message.headers,
-      body: message.body ? payload : undefined,
-      duplex: 'half',
-      signal: state.abort.signal,
-    });
-    let response;
+    const outcome = await this.pipeline.run(message, message.body ? payload : null, state.abort.signal);
+    state.outcome = outcome;
+    if (outcome.error) send({ id, ev: 'error', error: describeError(outcome.error) });
+    const trace = outcome.trace;
+    const start = performance.now() - trace.started;
     try {
-      response = await this.route(request, method);
-    } catch (error) {
-      send({ id, ev: 'error', error: describeError(error) });
-      response = errorPage(500);
+      await this.stream(id, outcome, method === 'HEAD', state);
+    } finally {
+      trace.step('body', start, performance.now() - trace.started);
     }
-    await this.stream(id, response, method === 'HEAD', state);
+    // The response is complete; work registered with after()/waitUntil() runs on, as on a server.
+    const span = await outcome.lifetime.settle(runAfterCallback);
+    if (span) trace.step('after', ...span);
   }
 
-  async route(request, method) {
-    const pathname = new URL(request.url).pathname;
-    for (const route of this.routes) {
-      const match = route.regex.exec(pathname);
-      if (match) return this.callHandler(route, match, request, method);
+  async stream(id, { status, headers, body }, headOnly, state) {
+    send({ id, ev: 'head', status, headers: [...headers] });
+    if (body === null || body === undefined || headOnly) {
+      if (headOnly && body && typeof body.cancel === 'function') await body.cancel().catch(() => {});
+      return;
     }
-    return errorPage(404);
-  }
-
-  async callHandler(route, match, request, method) {
-    const exports = await this.registry.exportsOf(route.file);
-    const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
-    let handler = exports[method];
-    if (!handler && method === 'HEAD') handler = exports.GET;
-    if (!handler && method === 'OPTIONS') {
-      const allow = new Set([...implemented, 'OPTIONS', ...(exports.GET ? ['HEAD'] : [])]);
-      return new Response(null, { status: 204, headers: { allow: [...allow].sort().join(', ') } });
+    if (typeof body === 'string') {
+      if (body) send({ id, ev: 'chunk' }, Buffer.from(body));
+      return;
     }
-    if (typeof handler !== 'function') return new Response(null, { status: 405 });
-    const params = paramsFrom(route.params, match);
-    const response = await handler(request, { params: Promise.resolve(params) });
-    if (!(response instanceof Response)) {
-      throw new TypeError(`No response is returned from route handler '${route.file}'. ` +
-        'Ensure you return a `Response` or a `NextResponse` in all branches of your handler.');
-    }
-    return response;
-  }
-
-  async stream(id, response, headOnly, state) {
-    send({ id, ev: 'head', status: response.status, headers: [...response.headers] });
-    if (!response.body || headOnly) return;
-    state.reader = response.body.getReader();
+    state.reader = body.getReader();
     for (;;) {
       const { done, value } = await state.reader.read();
       if (done) return;
@@ -112,15 +92,4 @@ export class Server {
 
 function whenAborted(signal) {
   return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-}
-
-// Route params as Next.js passes them: strings, arrays for catch-alls, absent when optional and empty.
-function paramsFrom(names, match) {
-  const params = {};
-  names.forEach(([name, kind], index) => {
-    const value = match[index + 1];
-    if (value === undefined) return;
-    params[name] = kind === 'single' ? decodeURIComponent(value) : value.split('/').map(decodeURIComponent);
-  });
-  return params;
 }

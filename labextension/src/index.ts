@@ -1,0 +1,52 @@
+/**
+ * nbruntime's JupyterLab / Notebook 7 extension: `%%edge` and `%%node` cells are highlighted as
+ * TypeScript and show the edge-compatibility problems the deploy would report, as the user types.
+ */
+
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { EditorExtensionRegistry, IEditorExtensionRegistry, IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { URLExt } from '@jupyterlab/coreutils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { highlightDeployCells } from './cells';
+import { Checker, ICheckResult, diagnostics } from './diagnostics';
+import { TYPESCRIPT_MIME } from './magic';
+
+function serverChecker(settings: ServerConnection.ISettings): Checker {
+  const url = URLExt.join(settings.baseUrl, 'nbruntime', 'check');
+  return async (source, signal) => {
+    const init = { method: 'POST', body: JSON.stringify({ source }), signal };
+    const response = await ServerConnection.makeRequest(url, init, settings);
+    if (!response.ok) {
+      throw new ServerConnection.ResponseError(response);
+    }
+    return (await response.json()) as ICheckResult;
+  };
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'nbruntime:cells',
+  description: 'TypeScript highlighting and live edge-compatibility diagnostics for %%edge / %%node cells.',
+  autoStart: true,
+  requires: [INotebookTracker, IEditorLanguageRegistry, IEditorExtensionRegistry],
+  activate: async (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    languages: IEditorLanguageRegistry,
+    extensions: IEditorExtensionRegistry
+  ): Promise<void> => {
+    const check = serverChecker(app.serviceManager.serverSettings);
+    extensions.addExtension({
+      name: 'nbruntime:diagnostics',
+      factory: () => EditorExtensionRegistry.createImmutableExtension(diagnostics(check))
+    });
+    // The editor loads a language asynchronously and applies loads in the order they finish, so the
+    // notebook's switch to Python and ours to TypeScript could land in the wrong order: load both first.
+    await Promise.all([languages.getLanguage(TYPESCRIPT_MIME), languages.getLanguage('text/x-ipython')]);
+    tracker.widgetAdded.connect((_, panel) => highlightDeployCells(panel));
+    tracker.forEach(highlightDeployCells);
+  }
+};
+
+export default plugin;

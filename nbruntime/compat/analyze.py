@@ -1,0 +1,280 @@
+"""Static API-compatibility analysis of a cell, on tree-sitter's TypeScript syntax tree.
+
+Names are resolved per file, not per scope: a name declared anywhere in the cell (an import, a variable,
+a parameter) is taken to be the cell's own, so ``import { Buffer } from 'buffer'`` silences the Buffer rule.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+
+from tree_sitter import Node
+
+from ..errors import Problem
+from ..segment import declared_runtime, parse
+from .rules import rules, table
+
+_UNWRAP = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"}
+_BINDING_PARENTS = {
+    "variable_declarator": "name",
+    "function_declaration": "name",
+    "generator_function_declaration": "name",
+    "class_declaration": "name",
+    "function_expression": "name",
+    "class": "name",
+    "required_parameter": "pattern",
+    "optional_parameter": "pattern",
+    "arrow_function": "parameter",
+    "catch_clause": "parameter",
+    "assignment_pattern": "left",
+}
+_BINDING_LISTS = {"import_clause", "namespace_import", "array_pattern", "rest_pattern", "pair_pattern"}
+_LAZY_VALUES = {"arrow_function", "function_expression", "function", "class"}
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def _unwrap(node: Node) -> Node:
+    while node.type in _UNWRAP and node.named_child_count:
+        node = node.named_children[0]
+    return node
+
+
+def _text(node: Node | None) -> str:
+    return node.text.decode() if node is not None else ""
+
+
+def _string_value(node: Node | None) -> str | None:
+    if node is not None and node.type == "string":
+        return _text(node)[1:-1]
+    return None
+
+
+def _is_binding(node: Node) -> bool:
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "import_specifier":
+        return node == (parent.child_by_field_name("alias") or parent.child_by_field_name("name"))
+    if parent.type in _BINDING_LISTS:
+        return True
+    field = _BINDING_PARENTS.get(parent.type)
+    return field is not None and parent.child_by_field_name(field) == node
+
+
+def declared_names(root: Node) -> set[str]:
+    """Every name the cell declares somewhere (imports, variables, functions, classes, parameters)."""
+    names = {_text(n) for n in _walk(root) if n.type == "shorthand_property_identifier_pattern"}
+    names |= {_text(n) for n in _walk(root) if n.type == "identifier" and _is_binding(n)}
+    return names
+
+
+def _live_statements(root: Node) -> set[int]:
+    """Top-level statements that run or that an export reaches (what a tree-shaking bundler keeps)."""
+    lazy: dict[str, Node] = {}
+    roots = []
+    for statement in root.named_children:
+        names = _lazy_declaration_names(statement)
+        if names:
+            for name in names:
+                lazy[name] = statement
+        else:
+            roots.append(statement)
+    live = {s.id for s in roots}
+    pending = list(roots)
+    while pending:
+        statement = pending.pop()
+        for node in _walk(statement):
+            target = lazy.get(_text(node)) if node.type in ("identifier", "shorthand_property_identifier") else None
+            if target is not None and target.id not in live:
+                live.add(target.id)
+                pending.append(target)
+    return live
+
+
+def _lazy_declaration_names(statement: Node) -> list[str]:
+    """The names a statement only declares (functions, classes, const f = () => ...); [] if it runs code."""
+    if statement.type in ("function_declaration", "generator_function_declaration", "class_declaration"):
+        return [_text(statement.child_by_field_name("name"))]
+    if statement.type in ("lexical_declaration", "variable_declaration"):
+        declarators = [c for c in statement.named_children if c.type == "variable_declarator"]
+        values = [d.child_by_field_name("value") for d in declarators]
+        if declarators and all(v is not None and v.type in _LAZY_VALUES for v in values):
+            return [_text(d.child_by_field_name("name")) for d in declarators]
+    return []
+
+
+class _Finder:
+    """Walks one cell and collects the problems of the edge rules."""
+
+    def __init__(self, source: str, path: str, root: Node):
+        self.source, self.path, self.root = source, path, root
+        self.own = declared_names(root)
+        self.live = _live_statements(root)
+        self.facts = table()
+        self.problems: list[Problem] = []
+
+    def add(self, rule: str, api: str, node: Node) -> None:
+        line, column = node.start_point.row + 1, node.start_point.column + 1
+        self.problems.append(rules()[rule].problem(api, self.path, self.source, line, column))
+
+    def free(self, node: Node, name: str) -> bool:
+        return node.type == "identifier" and _text(node) == name and name not in self.own
+
+    def run(self) -> list[Problem]:
+        for statement in self.root.named_children:
+            live = statement.id in self.live
+            for node in _walk(statement):
+                self.visit(node, live)
+        return sorted(self.problems, key=lambda p: (p.line, p.column))
+
+    def visit(self, node: Node, live: bool) -> None:
+        kind = node.type
+        if kind in ("import_statement", "export_statement"):
+            self.module(_string_value(node.child_by_field_name("source")), node)
+        elif kind in ("call_expression", "new_expression"):
+            self.call(node, live)
+        elif kind == "member_expression":
+            self.member(node)
+        elif kind == "identifier" and not _is_binding(node):
+            self.identifier(node)
+
+    def module(self, specifier: str | None, node: Node) -> None:
+        if specifier is None:
+            return
+        bare = specifier.removeprefix("node:")
+        from_node = specifier.startswith("node:") or bare.split("/")[0] in self.facts["node_builtins"]
+        if from_node and bare.split("/")[0] not in self.facts["edge_node_modules"]:
+            self.add("node-module", specifier, node)
+
+    def call(self, node: Node, live: bool) -> None:
+        callee = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+        if callee is None:
+            return
+        callee = _unwrap(callee)
+        arguments = node.child_by_field_name("arguments")
+        first = arguments.named_children[0] if arguments is not None and arguments.named_child_count else None
+        if callee.type == "import":
+            self.module(_string_value(first), node)
+            return
+        name = _text(callee)
+        if self.free(callee, "require"):
+            self.module(_string_value(first), node)
+        elif name in ("eval", "Function", "globalThis.eval", "globalThis.Function") and (
+            callee.type == "member_expression" or name not in self.own
+        ):
+            self.add("dynamic-code" if live else "dynamic-code-unused", name.removeprefix("globalThis."), node)
+        elif name == "WebAssembly.compile" and "WebAssembly" not in self.own:
+            self.add("dynamic-code" if live else "dynamic-code-unused", name, node)
+        elif name == "WebAssembly.instantiate" and "WebAssembly" not in self.own and first is not None:
+            self.add("wasm-instantiate", name, node)
+
+    def member(self, node: Node) -> None:
+        target = _unwrap(node.child_by_field_name("object"))
+        member = _text(node.child_by_field_name("property"))
+        if not self.free(target, "process") or member == "env":
+            return
+        parent = node.parent
+        called = (
+            parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == node
+        )
+        is_function = called or member in self.facts["process_functions"]
+        self.add("process-function" if is_function else "process-value", f"process.{member}", node)
+
+    def identifier(self, node: Node) -> None:
+        name = _text(node)
+        if name in self.own:
+            return
+        if name == "require":
+            self.add("require", name, node)
+        elif name == "Buffer":
+            self.add("buffer-global", name, node)
+        elif name in self.facts["node_globals"]:
+            self.add("node-global", name, node)
+        elif name in self.facts["stubbed_globals"]:
+            self.add("unsupported-api", name, node)
+
+
+def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Problem]:
+    """The API-compatibility problems of a cell for ``runtime``, in source order (see ``rules.json``)."""
+    if runtime not in ("edge", "nodejs"):
+        raise ValueError(f"runtime must be 'edge' or 'nodejs', not {runtime!r}")
+    if runtime == "nodejs":
+        declared = declared_runtime(source, path)
+        if declared == "edge":
+            return [
+                rules()["edge-runtime-in-node"].problem(
+                    "edge", path, source, *_runtime_position(source, path), runtime="nodejs"
+                )
+            ]
+        return []
+    root = parse(source, path)
+    if root.has_error:  # the build reports the syntax error itself, with a better message
+        return []
+    return _Finder(source, path, root).run()
+
+
+# How a bundler completes a local import to a file (the Node host's loader tries the same list).
+_COMPLETIONS = ("", ".ts", ".tsx", ".js", ".mjs", ".jsx", "/index.ts", "/index.tsx", "/index.js", "/index.mjs")
+
+
+def _local_imports(source: str, path: str) -> list[str]:
+    """The files a cell imports by path ('./x', '../x', '@/x'), as written, uncompleted."""
+    found = []
+    for node in _walk(parse(source, path)):
+        specifier = None
+        if node.type in ("import_statement", "export_statement"):
+            specifier = _string_value(node.child_by_field_name("source"))
+        elif node.type == "call_expression" and node.child_by_field_name("function").type == "import":
+            arguments = node.child_by_field_name("arguments")
+            specifier = _string_value(arguments.named_children[0]) if arguments.named_child_count else None
+        if specifier and specifier.startswith("@/"):
+            found.append(specifier[2:])
+        elif specifier and specifier.startswith("."):
+            found.append(posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier)))
+    return found
+
+
+def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") -> list[Problem]:
+    """``check`` of a cell and, on edge, of every deployed cell it imports: a bundle holds them all."""
+    problems = check(sources[path], runtime, path)
+    if runtime != "edge":
+        return problems
+    seen, pending = {path}, [path]
+    while pending:
+        current = pending.pop()
+        for base in _local_imports(sources[current], current):
+            target = next((base + end for end in _COMPLETIONS if base + end in sources), None)
+            if target is not None and target not in seen:
+                seen.add(target)
+                pending.append(target)
+                problems += check(sources[target], runtime, target)
+    return problems
+
+
+def _runtime_position(source: str, path: str) -> tuple[int, int]:
+    for node in _walk(parse(source, path)):
+        if node.type == "identifier" and _text(node) == "runtime" and _is_binding(node):
+            return node.start_point.row + 1, node.start_point.column + 1
+    return 1, 1
+
+
+def bundled(source: str, runtime: str, path: str = "cell.ts") -> str:
+    """The cell as Next's bundler hands it to the edge runtime: a free ``Buffer`` bound to ``node:buffer``.
+
+    The import goes after the last line (imports are hoisted), so every line and column stays the cell's.
+    """
+    if runtime != "edge":
+        return source
+    root = parse(source, path)
+    own = declared_names(root)
+    if "Buffer" in own or not any(n.type == "identifier" and _text(n) == "Buffer" for n in _walk(root)):
+        return source
+    return source + "\nimport { Buffer } from 'node:buffer';\n"

@@ -1,0 +1,243 @@
+// `next/server` as Next.js 15.5 gives it to middleware and route handlers. Evaluated inside each
+// realm, so NextRequest / NextResponse extend that realm's Request / Response.
+import { RequestCookies, ResponseCookies, serializeCookie } from 'next/dist/server/web/spec-extension/cookies';
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const scope = () => globalThis[Symbol.for('@next/request-context')]?.get();
+
+// Next refuses relative URLs wherever it builds one (request, redirect, rewrite).
+function absolute(url) {
+  try {
+    return String(new URL(String(url)));
+  } catch (error) {
+    throw new Error(
+      `URL is malformed "${String(url)}". Please use only absolute URLs - https://nextjs.org/docs/messages/middleware-relative-urls`,
+      { cause: error },
+    );
+  }
+}
+
+class PageSignatureError extends Error {
+  constructor(name) {
+    super(`The middleware "/middleware" accepts an async API directly with the form:
+
+  export function middleware(request, event) {
+    return NextResponse.redirect('/new-location')
+  }
+
+  Read more: https://nextjs.org/docs/messages/middleware-new-signature
+  (\`${name}\` is no longer available)`);
+    this.name = 'PageSignatureError';
+  }
+}
+
+export class NextURL extends URL {
+  get basePath() {
+    return '';
+  }
+
+  get locale() {
+    return '';
+  }
+
+  get buildId() {
+    return undefined;
+  }
+
+  clone() {
+    return new NextURL(this.href);
+  }
+}
+
+export class NextRequest extends Request {
+  #cookies;
+  #nextUrl;
+
+  constructor(input, init = {}) {
+    const url = typeof input === 'object' && input !== null && 'url' in input ? input.url : absolute(input);
+    super(input, init);
+    this.#nextUrl = new NextURL(url);
+    this.#cookies = new RequestCookies(this.headers);
+  }
+
+  get cookies() {
+    return this.#cookies;
+  }
+
+  get nextUrl() {
+    return this.#nextUrl;
+  }
+
+  get page() {
+    throw new Error('`page` has been deprecated in favour of `URLPattern`. Read more: https://nextjs.org/docs/messages/middleware-request-page');
+  }
+
+  get ua() {
+    throw new Error('`ua` has been removed in favour of `userAgent` function. Read more: https://nextjs.org/docs/messages/middleware-parse-user-agent');
+  }
+
+  respondWith() {
+    throw new PageSignatureError('respondWith');
+  }
+
+  waitUntil() {
+    throw new PageSignatureError('waitUntil');
+  }
+}
+
+// `request.headers` in next()/rewrite() become x-middleware-request-* plus the list of their names.
+function overrideRequestHeaders(init, headers) {
+  const replacement = init?.request?.headers;
+  if (!replacement) return;
+  if (!(replacement instanceof Headers)) throw new Error('request.headers must be an instance of Headers');
+  const names = [];
+  for (const [name, value] of replacement) {
+    headers.set(`x-middleware-request-${name}`, value);
+    names.push(name);
+  }
+  headers.set('x-middleware-override-headers', names.join(','));
+}
+
+export class NextResponse extends Response {
+  #cookies;
+
+  constructor(body, init = {}) {
+    super(body, init);
+    const headers = this.headers;
+    const jar = new ResponseCookies(headers);
+    // Every write also updates x-middleware-set-cookie, so the route's cookies() sees the new values.
+    const mirror = () => headers.set('x-middleware-set-cookie', jar.getAll().map(serializeCookie).join(','));
+    this.#cookies = new Proxy(jar, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property !== 'set' && property !== 'delete') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args) => {
+          const result = value.apply(target, args);
+          mirror();
+          return result;
+        };
+      },
+    });
+  }
+
+  get cookies() {
+    return this.#cookies;
+  }
+
+  static json(body, init) {
+    const response = Response.json(body, init);
+    return new NextResponse(response.body, response);
+  }
+
+  static redirect(url, init) {
+    const status = typeof init === 'number' ? init : init?.status ?? 307;
+    if (!REDIRECT_STATUSES.has(status)) {
+      throw new RangeError('Failed to execute "redirect" on "response": Invalid status code');
+    }
+    const options = typeof init === 'object' ? init : {};
+    const headers = new Headers(options?.headers);
+    headers.set('Location', absolute(url));
+    return new NextResponse(null, { ...options, headers, status });
+  }
+
+  static rewrite(destination, init) {
+    const headers = new Headers(init?.headers);
+    headers.set('x-middleware-rewrite', absolute(destination));
+    overrideRequestHeaders(init, headers);
+    return new NextResponse(null, { ...init, headers });
+  }
+
+  static next(init) {
+    const headers = new Headers(init?.headers);
+    headers.set('x-middleware-next', '1');
+    overrideRequestHeaders(init, headers);
+    return new NextResponse(null, { ...init, headers });
+  }
+}
+
+export class NextFetchEvent {
+  #waitUntil;
+
+  constructor({ page, context }) {
+    this.sourcePage = page;
+    this.#waitUntil = context.waitUntil;
+  }
+
+  waitUntil(promise) {
+    this.#waitUntil(promise);
+  }
+
+  get request() {
+    throw new PageSignatureError('request');
+  }
+
+  respondWith() {
+    throw new PageSignatureError('respondWith');
+  }
+}
+
+// `after(task)`: run a callback (or wait for a promise) once the response has been sent.
+export function after(task) {
+  const current = scope();
+  if (!current) {
+    throw new Error('`after` was called outside a request scope. Read more: https://nextjs.org/docs/messages/next-dynamic-api-wrong-context');
+  }
+  current.after(task);
+}
+
+export async function connection() {}
+
+const BOTS = /bot|crawler|spider|crawling|slurp|facebookexternalhit|whatsapp|preview|google-pagerenderer|ia_archiver/i;
+const BROWSERS = [
+  ['Edge', /Edg(?:e|A|iOS)?\/([\d.]+)/],
+  ['Opera', /(?:OPR|Opera)\/([\d.]+)/],
+  ['Samsung Browser', /SamsungBrowser\/([\d.]+)/],
+  ['Firefox', /(?:Firefox|FxiOS)\/([\d.]+)/],
+  ['Chrome', /(?:Chrome|CriOS)\/([\d.]+)/],
+  ['Mobile Safari', /Version\/([\d.]+).*Mobile.*Safari/],
+  ['Safari', /Version\/([\d.]+).*Safari/],
+];
+const SYSTEMS = [
+  ['Windows', /Windows NT ([\d.]+)/, (v) => ({ '10.0': '10', '6.3': '8.1', '6.2': '8', '6.1': '7' })[v] ?? v],
+  ['iOS', /(?:iPhone|iPad|iPod).*? OS ([\d_]+)/, (v) => v.replaceAll('_', '.')],
+  ['Mac OS', /Mac OS X ([\d_.]+)/, (v) => v.replaceAll('_', '.')],
+  ['Android', /Android ([\d.]+)/, (v) => v],
+  ['Linux', /Linux/, () => undefined],
+];
+
+// The parts of a User-Agent header Next's `userAgent()` reports (a compact parser for common agents).
+export function userAgent({ headers }) {
+  const ua = headers.get('user-agent') ?? '';
+  const browser = { name: undefined, version: undefined, major: undefined };
+  for (const [name, pattern] of BROWSERS) {
+    const found = ua.match(pattern);
+    if (found) {
+      Object.assign(browser, { name, version: found[1], major: found[1].split('.')[0] });
+      break;
+    }
+  }
+  const os = { name: undefined, version: undefined };
+  for (const [name, pattern, version] of SYSTEMS) {
+    const found = ua.match(pattern);
+    if (found) {
+      Object.assign(os, { name, version: found[1] && version(found[1]) });
+      break;
+    }
+  }
+  const engine = /Gecko\/\d/.test(ua) && /Firefox/.test(ua) ? 'Gecko'
+    : /Chrome|CriOS|Edg/.test(ua) ? 'Blink' : /AppleWebKit/.test(ua) ? 'WebKit' : undefined;
+  const type = /iPad|Tablet/.test(ua) ? 'tablet' : /Mobi|iPhone|Android/.test(ua) ? 'mobile' : undefined;
+  const vendor = /iPhone|iPad|Macintosh/.test(ua) ? 'Apple' : /Samsung|SM-/.test(ua) ? 'Samsung' : undefined;
+  const model = ua.match(/\((iPhone|iPad|Macintosh)/)?.[1];
+  return {
+    isBot: BOTS.test(ua),
+    ua,
+    browser,
+    device: { model, type, vendor },
+    engine: { name: engine, version: engine ? ua.match(/(?:AppleWebKit|rv:)\/?([\d.]+)/)?.[1] : undefined },
+    os,
+    cpu: { architecture: /x86_64|Win64|x64|amd64/i.test(ua) ? 'amd64' : /arm64|aarch64/i.test(ua) ? 'arm64' : undefined },
+  };
+}
+
+export const URLPattern = globalThis.URLPattern;

@@ -1,0 +1,260 @@
+// One request through the app as `next start` handles it: middleware matcher → middleware →
+// redirect / direct response / rewrite / next → route handler (or 404) → the response's final headers.
+// Returns an outcome { status, headers, body, error, trace, lifetime } for serve.mjs to stream.
+import { performance } from 'node:perf_hooks';
+import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
+import { errorPage, plainServerError } from './pages.mjs';
+import { RSC_VARY, addCompressionVary, appendAll, previewClearing, relativeTo } from './respond.mjs';
+import { Router, callHandler, isResponse } from './router.mjs';
+import { Lifetime, Scope } from './scope.mjs';
+
+// Next's recursion guard: middleware runs at most this many passes deep for one request.
+const MAX_DEPTH = 5;
+const DATA_ROUTE = /^\/_next\/data\/[^/]+\/(.+)\.json$/;
+
+// Flight (RSC) request headers: hidden from middleware, restored for the route.
+const FLIGHT_HEADERS = ['rsc', 'next-router-state-tree', 'next-router-prefetch', 'next-router-segment-prefetch', 'next-url'];
+
+// Timings and facts of one request, sent to Python as Response.trace.
+class Trace {
+  constructor(started, next) {
+    this.started = started;
+    this.data = { next, middleware: null, passes: [], rewrites: [], route: null, outcome: null, steps: [] };
+  }
+
+  async time(name, fn) {
+    const start = performance.now() - this.started;
+    try {
+      return await fn();
+    } finally {
+      this.step(name, start, performance.now() - this.started);
+    }
+  }
+
+  step(name, start, end) {
+    this.data.steps.push({ name, start_ms: round(start), end_ms: round(end) });
+  }
+}
+
+const round = (ms) => Math.round(ms * 1000) / 1000;
+
+export class Pipeline {
+  constructor(registry) {
+    this.registry = registry;
+    this.router = new Router();
+    this.middleware = null;
+    this.next = '15';
+  }
+
+  // The app's table, from Python: ordered routes, the middleware with compiled matchers, the version.
+  configure({ routes, middleware, next }) {
+    this.router = new Router(routes);
+    this.middleware = middleware ? new Middleware(middleware) : null;
+    this.next = String(next ?? '15');
+  }
+
+  get v16() {
+    return this.next.startsWith('16');
+  }
+
+  async run({ method, url: href, headers: pairs }, body, signal) {
+    const started = performance.now();
+    const trace = new Trace(started, this.next);
+    const lifetime = new Lifetime(started);
+    const url = new URL(href);
+    const headers = incomingHeaders(pairs, url);
+    const outcome = await this.resolve({ method, url, headers, body, signal, trace, lifetime });
+    trace.data.outcome = outcome.kind;
+    trace.data.status = outcome.status;
+    return { ...outcome, trace, lifetime };
+  }
+
+  // One pass of the router. A same-origin rewrite is served the way `next start` serves it: the
+  // rewritten URL goes through the whole pipeline again, middleware included (recorded in
+  // tests/conformance/rewrite-chain), at most MAX_DEPTH passes deep, like Next's recursion guard.
+  async resolve(request, depth = 0) {
+    const { headers, trace } = request;
+    let { url } = request;
+    // Next's built-in redirect (trailingSlash: false) runs before middleware; its location is relative.
+    if (depth === 0 && url.pathname !== '/' && url.pathname.endsWith('/')) {
+      const location = `${url.pathname.replace(/\/+$/, '') || '/'}${url.search}`;
+      const headers = new Headers({ location, refresh: `0;url=${location}` });
+      return { kind: 'trailing-slash', status: 308, headers, body: location };
+    }
+    // A Pages Router data request: middleware sees the page path; with no pages, the answer is a 404.
+    const data = depth === 0 ? DATA_ROUTE.exec(url.pathname) : null;
+    let carried = new Headers();
+    if (this.middleware) {
+      const flight = FLIGHT_HEADERS.filter((name) => headers.has(name)).map((name) => [name, headers.get(name)]);
+      for (const [name] of flight) headers.delete(name);
+      const { matched, reason } = depth < MAX_DEPTH ? this.middleware.match(url, headers)
+        : { matched: false, reason: `${MAX_DEPTH} nested rewrites: the recursion guard skips it` };
+      const runtime = this.registry.cells.get(this.middleware.file)?.runtime;
+      const report = { file: this.middleware.file, kind: this.middleware.kind, runtime, matched, reason, decision: null };
+      trace.data.passes.push(report);
+      trace.data.middleware ??= report;
+      if (data) url = new URL(`${data[1] === 'index' ? '/' : `/${data[1]}`}${url.search}`, url);
+      if (matched) {
+        let response;
+        const scope = new Scope('middleware', headers, request.lifetime);
+        try {
+          response = await trace.time('middleware', () => this.callMiddleware({ ...request, url }, scope));
+        } catch (error) {
+          report.decision = { kind: 'error' };
+          const page = this.v16 ? plainServerError() : errorPage(500, this.next);
+          return { kind: 'middleware-error', ...page, headers: addCompressionVary(page.headers), error };
+        }
+        const decision = decisionOf(response);
+        report.decision = decision;
+        const written = scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]);
+        if (decision.kind === 'redirect') return this.redirect(response, decision, url, headers, written);
+        if (decision.kind === 'respond') return this.direct(response, headers, written);
+        carried = appendAll(forwardHeaders(response, headers), written);
+        if (decision.kind === 'rewrite') {
+          const destination = new URL(decision.to, url);
+          carried.set('x-middleware-rewrite', destination.href);
+          const external = destination.origin !== url.origin;
+          trace.data.rewrites.push({ from: url.pathname + url.search, to: external ? destination.href : relativeTo(destination, url), external });
+          if (external) return this.external(destination, carried);
+          for (const [name, value] of flight) headers.set(name, value);
+          const inner = await this.resolve({ ...request, url: destination }, depth + 1);
+          // The inner pass's headers win over this pass's (set-cookie lines add up); compression wraps it all.
+          return { ...inner, headers: addCompressionVary(overlay(carried, inner.headers)) };
+        }
+      }
+      for (const [name, value] of flight) headers.set(name, value);
+    }
+    if (data) return dataNotFound(carried, request.url.pathname);
+    return this.route({ ...request, url }, carried);
+  }
+
+  async callMiddleware({ method, url, headers, body, signal }, scope) {
+    const file = this.middleware.file;
+    const handler = this.middleware.handlerOf(await this.registry.exportsOf(file));
+    const { NextRequest, NextFetchEvent } = await this.registry.frameworkOf(file, 'next/server');
+    const request = new NextRequest(url.href, requestInit(method, headers, body, signal, this.isEdge(file)));
+    const event = new NextFetchEvent({ page: `/${this.middleware.kind}`, context: { waitUntil: (p) => scope.waitUntil(p) } });
+    const result = await scope.run(() => handler(request, event));
+    if (result === undefined || result === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
+    if (!isResponse(result)) throw new TypeError('Expected an instance of Response to be returned');
+    // Next's adapter parses these as absolute URLs: a relative one throws (a 500), whatever the status.
+    for (const name of ['location', 'x-middleware-rewrite']) {
+      const value = result.headers.get(name);
+      if (value !== null) new URL(value);
+    }
+    return result;
+  }
+
+  isEdge(file) {
+    return this.registry.cells.get(file)?.runtime === 'edge';
+  }
+
+  // A 3xx with a location: Next sends it with the URL as the body (and `refresh` for 308).
+  redirect(response, decision, url, requestHeaders, written) {
+    const headers = appendAll(forwardHeaders(response, requestHeaders), written);
+    const location = this.v16 ? relativeTo(decision.to, url) : decision.to;
+    headers.set('location', location);
+    if (decision.status === 308) headers.set('refresh', `0;url=${location}`);
+    return { kind: 'redirect', status: decision.status, headers, body: location };
+  }
+
+  // Any other Response from middleware is sent as it is, minus the headers the router consumes.
+  direct(response, requestHeaders, written) {
+    const headers = appendAll(forwardHeaders(response, requestHeaders), written);
+    return { kind: 'middleware-response', status: response.status, headers: addCompressionVary(headers), body: response.body };
+  }
+
+  // We never fetch other origins: the trace and a 502 say where the request would have gone.
+  external(destination, carried) {
+    carried.set('content-type', 'text/plain; charset=utf-8');
+    const body = `nbruntime does not fetch external rewrites: this request would be proxied to ${destination.href}\n`;
+    return { kind: 'external-rewrite', status: 502, headers: carried, body };
+  }
+
+  async route(request, carried) {
+    const { method, url, headers, body, signal, trace, lifetime } = request;
+    const found = this.router.match(url.pathname);
+    if (!found) {
+      // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
+      const page = errorPage(404, this.next);
+      const headers = this.v16 ? overlay(carried, page.headers) : appendAll(carried, page.headers);
+      return { kind: 'not-found', status: 404, headers: addCompressionVary(headers), body: page.body };
+    }
+    const { route, params } = found;
+    const edge = this.isEdge(route.file);
+    const report = { file: route.file, pattern: route.pattern, params, runtime: edge ? 'edge' : 'nodejs', handler: method };
+    trace.data.route = report;
+    const scope = new Scope('route', headers, lifetime);
+    let result;
+    try {
+      result = await trace.time('route', () => scope.run(() => callHandler(this.registry, route, params, method, async () => {
+        const { NextRequest } = await this.registry.frameworkOf(route.file, 'next/server');
+        return new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+      })));
+    } catch (error) {
+      report.handler = `${method} (threw)`;
+      if (edge) {
+        const page = errorPage(500, this.next);
+        return { kind: 'route-error', status: 500, headers: addCompressionVary(appendAll(carried, page.headers)), body: page.body, error };
+      }
+      // A node route that throws answers an empty 500 (recorded), keeping the headers gathered so far.
+      carried.append('vary', RSC_VARY);
+      return { kind: 'route-error', status: 500, headers: carried, body: null, error };
+    }
+    const { response, used } = result;
+    report.handler = used;
+    const final = carried;
+    if (!edge) {
+      final.append('vary', RSC_VARY);
+      appendAll(final, previewClearing(headers));
+    }
+    appendAll(final, response.headers);
+    appendAll(final, scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]));
+    if (this.v16) addCompressionVary(final);
+    return { kind: 'route', status: response.status, headers: final, body: response.body };
+  }
+}
+
+// `extra`'s headers replace same-named ones in `base`, except set-cookie lines, which add up.
+function overlay(base, extra) {
+  for (const name of new Set([...extra.keys()])) {
+    if (name !== 'set-cookie') base.delete(name);
+  }
+  return appendAll(base, extra);
+}
+
+// What 15.5 answers a data request (/_next/data/<id>/page.json) when the build id is not its own.
+function dataNotFound(carried, original) {
+  const headers = appendAll(carried, [
+    ['cache-control', 'private, no-cache, no-store, max-age=0, must-revalidate'],
+    ['content-type', 'application/json'],
+    ['x-nextjs-matched-path', original],
+  ]);
+  return { kind: 'not-found', status: 404, headers: addCompressionVary(headers), body: '{}' };
+}
+
+// The request as the router sees it: host added, x-forwarded-* filled in. A client's
+// x-middleware-subrequest is passed on untouched but never skips middleware (the CVE-2025-29927 fix,
+// as recorded from 15.5 in tests/conformance/errors-and-subrequest).
+function incomingHeaders(pairs, url) {
+  const headers = new Headers(pairs);
+  if (!headers.has('host')) headers.set('host', url.host);
+  const defaults = {
+    'x-forwarded-host': headers.get('host'),
+    'x-forwarded-port': url.port || (url.protocol === 'https:' ? '443' : '80'),
+    'x-forwarded-proto': url.protocol.slice(0, -1),
+    'x-forwarded-for': '127.0.0.1',
+  };
+  for (const [name, value] of Object.entries(defaults)) {
+    if (!headers.has(name)) headers.set(name, value);
+  }
+  return headers;
+}
+
+// Init for a Request built in a cell's realm: plain values only, since edge realms have their own classes.
+function requestInit(method, headers, body, signal, edge) {
+  const init = { method, headers: [...headers] };
+  if (body) Object.assign(init, { body: new Uint8Array(body), duplex: 'half' });
+  if (!edge) init.signal = signal;
+  return init;
+}

@@ -1,0 +1,41 @@
+// How `next start` shapes the headers it sends, beyond what the handler returned: the App Router's
+// `vary` for node routes, the compression step's `Vary: Accept-Encoding`, preview-cookie clearing.
+
+// Node route handlers answer with this vary (the RSC request headers), before their own headers.
+export const RSC_VARY = 'rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch';
+
+// Content types the compression middleware would compress (mime-db's "compressible" families).
+const COMPRESSIBLE = /^(text\/[^;]+|application\/(json|javascript|x-javascript|ecmascript|xml|graphql|ld\+json|manifest\+json|x-www-form-urlencoded)|[^;]+\+(json|xml|text)|image\/svg\+xml)\s*(;|$)/i;
+
+// Appends every header of `extra` (a Headers or pairs) onto `target`; set-cookie lines stay separate.
+export function appendAll(target, extra) {
+  for (const [name, value] of extra) target.append(name, value);
+  return target;
+}
+
+// The compression middleware marks compressible responses `Vary: Accept-Encoding` even when it
+// does not compress (the client asked for identity), unless Cache-Control says no-transform.
+export function addCompressionVary(headers) {
+  const type = headers.get('content-type');
+  if (!type || !COMPRESSIBLE.test(type)) return headers;
+  if (/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(headers.get('cache-control') ?? '')) return headers;
+  const vary = headers.get('vary');
+  const fields = (vary ?? '').split(',').map((field) => field.trim().toLowerCase());
+  if (fields.includes('*') || fields.includes('accept-encoding')) return headers;
+  headers.append('vary', 'Accept-Encoding');
+  return headers;
+}
+
+// A request carrying a preview-mode cookie that this server did not issue gets both cleared.
+export function previewClearing(requestHeaders) {
+  const cookie = requestHeaders.get('cookie') ?? '';
+  if (!/(?:^|;\s*)(__prerender_bypass|__next_preview_data)=/.test(cookie)) return [];
+  const expired = 'Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=None';
+  return [['set-cookie', `__prerender_bypass=; ${expired}`], ['set-cookie', `__next_preview_data=; ${expired}`]];
+}
+
+// Same-origin URLs become path + query, as Next 16 writes redirect locations.
+export function relativeTo(target, base) {
+  const url = new URL(target, base);
+  return url.origin === base.origin ? `${url.pathname}${url.search}${url.hash}` : url.href;
+}

@@ -1,0 +1,55 @@
+// App Router route handlers: which route answers a path, and calling its method handler the way
+// Next does (405 for a missing method, HEAD from GET, an automatic OPTIONS).
+const HANDLER_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH'];
+
+export function isResponse(value) {
+  // Edge realms have their own Response class (the edge engine's), so no instanceof across realms.
+  return Object.prototype.toString.call(value) === '[object Response]';
+}
+
+export class Router {
+  // Routes come from Python already ordered as Next.js ranks them (static, dynamic, catch-all).
+  constructor(routes = []) {
+    this.routes = routes.map((route) => ({ ...route, regex: new RegExp(route.regex) }));
+  }
+
+  match(pathname) {
+    for (const route of this.routes) {
+      const found = route.regex.exec(pathname);
+      if (found) return { route, params: paramsFrom(route.params, found) };
+    }
+    return null;
+  }
+}
+
+// Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm.
+// Returns the response and which handler answered (for the trace).
+export async function callHandler(registry, route, params, method, makeRequest) {
+  const exports = await registry.exportsOf(route.file);
+  const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
+  let [handler, used] = [exports[method], method];
+  if (!handler && method === 'HEAD') [handler, used] = [exports.GET, 'GET (for HEAD)'];
+  if (!handler && method === 'OPTIONS') {
+    const allow = new Set([...implemented, 'OPTIONS', ...(exports.GET ? ['HEAD'] : [])]);
+    const headers = { allow: [...allow].sort().join(', ') };
+    return { response: new Response(null, { status: 204, headers }), used: 'OPTIONS (automatic)' };
+  }
+  if (typeof handler !== 'function') return { response: new Response(null, { status: 405 }), used: `no ${method} export → 405` };
+  const response = await handler(await makeRequest(), { params: Promise.resolve(params) });
+  if (!isResponse(response)) {
+    throw new TypeError(`No response is returned from route handler '${route.file}'. ` +
+      'Ensure you return a `Response` or a `NextResponse` in all branches of your handler.');
+  }
+  return { response, used };
+}
+
+// Route params as Next.js passes them: strings, arrays for catch-alls, absent when optional and empty.
+function paramsFrom(names, match) {
+  const params = {};
+  names.forEach(([name, kind], index) => {
+    const value = match[index + 1];
+    if (value === undefined) return;
+    params[name] = kind === 'single' ? decodeURIComponent(value) : value.split('/').map(decodeURIComponent);
+  });
+  return params;
+}

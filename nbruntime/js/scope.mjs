@@ -1,0 +1,66 @@
+// What a request carries while middleware and the route run: the request headers `next/headers` reads,
+// the cookies it writes, and the work (`after`, `waitUntil`) that outlives the response.
+// Framework modules in every realm reach it the way Next's own do: globalThis[Symbol.for('@next/request-context')].
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+
+export const REQUEST_CONTEXT = Symbol.for('@next/request-context');
+const requestScope = new AsyncLocalStorage();
+
+// Installed on every realm's global; `get()` is the scope of the request running now, if any.
+export const requestContext = Object.freeze({ get: () => requestScope.getStore() });
+
+// The work of one request that continues after its response: promises and `after` callbacks.
+export class Lifetime {
+  constructor(started) {
+    this.started = started;
+    this.promises = [];
+    this.callbacks = [];
+  }
+
+  // Runs the `after` callbacks, then waits for everything; returns [start, end] in ms, or null if idle.
+  async settle(runCallback) {
+    if (!this.promises.length && !this.callbacks.length) return null;
+    const start = performance.now() - this.started;
+    const callbacks = this.callbacks.splice(0);
+    await Promise.allSettled([...this.promises, ...callbacks.map(runCallback)]);
+    return [start, performance.now() - this.started];
+  }
+}
+
+// One phase (middleware or route) of a request, as next/headers and next/server see it.
+export class Scope {
+  constructor(phase, requestHeaders, lifetime) {
+    this.phase = phase;
+    this.requestHeaders = requestHeaders; // a host Headers: what headers() and cookies() read
+    this.setCookies = new Headers(); // Set-Cookie lines written with cookies().set/delete
+    this.lifetime = lifetime;
+  }
+
+  waitUntil(promise) {
+    this.lifetime.promises.push(Promise.resolve(promise).catch((error) => {
+      console.error('An error occurred in a function passed to `waitUntil()`:', error);
+    }));
+  }
+
+  after(task) {
+    if (typeof task === 'function') this.lifetime.callbacks.push({ task, scope: this });
+    else if (task && typeof task.then === 'function') this.waitUntil(task);
+    else throw new Error('`after()`: Argument must be a promise or a function');
+  }
+
+  run(fn) {
+    return requestScope.run(this, fn);
+  }
+}
+
+// Runs one `after` callback in the scope it was registered in; its failure is logged, as in Next.
+export function runAfterCallback({ task, scope }) {
+  return scope.run(async () => {
+    try {
+      await task();
+    } catch (error) {
+      console.error('An error occurred in a function passed to `after()`:', error);
+    }
+  });
+}

@@ -1,0 +1,209 @@
+"""The JupyterLab extension in a real JupyterLab (and Notebook 7) in a real Chromium.
+
+``%%edge`` / ``%%node`` cells are highlighted as TypeScript; an edge-incompatible line gets a squiggle
+while the user types, with a hover in the deploy's words, served by the server even while the kernel is
+busy. Screenshots of each test (and one with the hover open) are saved in ``test-output/``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+import nbruntime
+
+ARTIFACTS = Path(__file__).parents[2] / "test-output"
+
+PATH = "app/api/files/route.ts"
+EDGE_BODY = "export async function GET(): Promise<Response> {\n  return new Response('hi')\n}"
+EDGE_CELL = f"%%edge {PATH}\n{EDGE_BODY}"
+NODE_CELL = "%%node app/api/node/route.ts\nexport const GET = (): Response => new Response('node')"
+# The cells of the notebook in front (other notebooks stay open in hidden tabs); Notebook 7 shows only one.
+CELLS = "(window.jupyterapp?.shell.currentWidget?.node ?? document).querySelectorAll('.jp-Notebook .jp-Cell')"
+LANGUAGES = f"""() => [...{CELLS}]
+    .map(cell => cell.querySelector('.cm-content').getAttribute('data-language'))"""
+MIMES = "() => window.jupyterapp.shell.currentWidget.content.widgets.map(cell => cell.model.mimeType)"
+SQUIGGLES = f"""index => [...{CELLS}[index]
+    .querySelectorAll('.cm-nbr-diagnostic')].map(e => e.textContent + ' ' + e.dataset.nbrRule)"""
+KEYWORD_COLOR = f"""([index, word]) => {{
+    const spans = [...{CELLS}[index].querySelectorAll('.cm-line span')];
+    const span = spans.find(s => s.textContent === word);
+    return span ? getComputedStyle(span).color : null;
+}}"""
+
+
+def wait_languages(page, expected: list[str]) -> None:
+    page.wait_for_function(f"({LANGUAGES})().join() === {json.dumps(','.join(expected))}", timeout=20_000)
+
+
+def cell(page, index: int):
+    return page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").nth(index)
+
+
+def editor(page, index: int):
+    return cell(page, index).locator(".cm-content")
+
+
+def squiggles(page, index: int) -> list[str]:
+    return page.evaluate(SQUIGGLES, index)
+
+
+def wait_squiggles(page, index: int, expected: list[str], timeout: float = 10_000) -> None:
+    page.wait_for_function(f"({SQUIGGLES})({index}).join('|') === {json.dumps('|'.join(expected))}",
+                           timeout=timeout)
+
+
+def test_deploy_cells_are_highlighted_as_typescript_and_follow_their_magic(lab, page):
+    name = lab.write_notebook("highlight.ipynb", ["import os", EDGE_CELL, NODE_CELL, "%%html\n<b>x</b>"])
+    lab.open(page, name)  # the kernel is idle: its language info has reset every cell once already
+    wait_languages(page, ["python", "typescript", "typescript", "python"])
+    assert page.evaluate(MIMES) == ["text/x-ipython", "application/typescript", "application/typescript",
+                                    "text/x-ipython"]
+    # `export` is a keyword in TypeScript, coloured like Python's `import`; the magic line has one style
+    assert page.evaluate(KEYWORD_COLOR, [1, "export"]) == page.evaluate(KEYWORD_COLOR, [0, "import"])
+    magic = cell(page, 1).locator(".cm-line.cm-nbr-magic")
+    assert magic.inner_text() == f"%%edge {PATH}"
+    assert len(set(magic.evaluate("line => [...line.querySelectorAll('span')].map(s => getComputedStyle(s).color)"
+                                  ))) <= 1
+
+    # typing a magic on top of a Python cell makes it TypeScript; deleting the line makes it Python again
+    editor(page, 0).click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.type("%%edge app/api/typed/route.ts\n")
+    wait_languages(page, ["typescript", "typescript", "typescript", "python"])
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Backspace")
+    wait_languages(page, ["python", "typescript", "typescript", "python"])
+
+    # a saved notebook opened again (after a reload, with a new kernel info round) is highlighted the same way
+    page.reload()
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(
+        "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'", timeout=60_000)
+    wait_languages(page, ["python", "typescript", "typescript", "python"])
+
+
+def test_an_fs_import_gets_a_squiggle_while_typing_even_with_the_kernel_busy(lab, page):
+    name = lab.write_notebook("diagnostics.ipynb", [EDGE_CELL])
+    lab.open(page, name)
+    wait_languages(page, ["typescript"])
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+                  ".requestExecute({code: 'import time; time.sleep(60)'})")
+    page.wait_for_function(
+        "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'busy'", timeout=20_000)
+
+    editor(page, 0).click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("import fs from 'fs'")
+    typed = time.monotonic()
+    wait_squiggles(page, 0, ["'fs' node-module"])
+    latency = time.monotonic() - typed
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "labextension-latency.json").write_text(json.dumps({"keystroke_to_squiggle_s": round(latency, 3)}))
+
+    # the hover says what, when it fails and what to use instead: exactly what the deploy reports
+    source = page.evaluate("window.jupyterapp.shell.currentWidget.content.widgets[0].model.sharedModel.getSource()")
+    body = source.split("\n", 1)[1]
+    (expected,) = [str(p) for p in nbruntime.check(body, runtime="edge", path=PATH)]
+    cell(page, 0).locator(".cm-nbr-diagnostic").hover()
+    tooltip = page.wait_for_selector(".cm-tooltip .nbr-tooltip", timeout=10_000)
+    assert tooltip.inner_text().split() == expected.split()  # word for word (set on three lines)
+    assert "fails at build" in expected and "use instead: import the data" in expected
+    page.screenshot(path=str(ARTIFACTS / "labextension-diagnostic.png"))
+
+    # deleting the import clears it
+    page.keyboard.press("Escape")
+    editor(page, 0).click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Home")
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Backspace")
+    wait_squiggles(page, 0, [])
+
+    # back again, then %%edge -> %%node: the edge-only problem goes, the highlighting stays
+    page.keyboard.type("import fs from 'fs'\n")
+    wait_squiggles(page, 0, ["'fs' node-module"])
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    for _ in "edge":
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.type("node")
+    wait_squiggles(page, 0, [])
+    wait_languages(page, ["typescript"])
+    assert page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status") == "busy"
+    page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.interrupt()")
+
+
+def test_code_still_being_typed_keeps_what_is_shown_quiet(lab, page):
+    """Half-typed code does not parse: no new squiggles appear, and the ones shown stay until it parses."""
+    cell = f"%%edge {PATH}\nconst value = eval('1')\n{EDGE_BODY}"
+    name = lab.write_notebook("typing.ipynb", [cell])
+    lab.open(page, name, kernel=False)
+    wait_squiggles(page, 0, ["eval dynamic-code"])
+    requests = []
+    page.on("request", lambda r: requests.append(r.url) if "/nbruntime/check" in r.url else None)
+    editor(page, 0).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nconst dir = process.cwd(", delay=30)  # unbalanced: does not parse yet
+    page.wait_for_timeout(800)
+    assert squiggles(page, 0) == ["eval dynamic-code"]
+    assert len(requests) == 1, requests  # one request after the pause, none per keystroke
+    page.keyboard.type(")")
+    wait_squiggles(page, 0, ["eval dynamic-code", "process.cwd process-function"])
+
+
+def test_a_newer_keystroke_cancels_the_check_in_flight(lab, page):
+    name = lab.write_notebook("stale.ipynb", [EDGE_CELL])
+    lab.open(page, name, kernel=False)
+    wait_languages(page, ["typescript"])
+    held, failed, release = [], [], []
+
+    def hold(route) -> None:
+        if release:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.on("requestfailed", lambda r: failed.append(r.failure) if "/nbruntime/check" in r.url else None)
+    page.route(lambda url: "/nbruntime/check" in url, hold)
+    editor(page, 0).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nconst x = eval('1')")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1  # the check of that text is in flight (held here) when the next key comes
+    page.keyboard.type(";")
+    for _ in range(100):
+        if failed:
+            break
+        page.wait_for_timeout(50)
+    assert failed  # the stale request was cancelled by the page, not just ignored
+    release.append(True)
+    for route in held[1:]:
+        route.continue_()
+    wait_squiggles(page, 0, ["eval dynamic-code"])
+
+
+def test_diagnostics_and_highlighting_work_in_notebook_7(lab, page):
+    name = lab.write_notebook("nb7.ipynb", [f"%%edge {PATH}\nimport fs from 'node:fs'\n{EDGE_BODY}", "import os"])
+    page.goto(f"{lab.url}/notebooks/{name}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell .cm-content", timeout=60_000)
+    wait_languages(page, ["typescript", "python"])
+    wait_squiggles(page, 0, ["'node:fs' node-module"])
+
+
+@pytest.fixture(autouse=True)
+def _no_console_errors(page):
+    """The extension logs nothing alarming in the browser console while it works."""
+    yield
+    assert not [m for m in page.console_messages if "nbruntime" in m and m.startswith(("error", "warning"))]

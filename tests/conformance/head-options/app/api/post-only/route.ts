@@ -1,0 +1,1 @@
+export function POST() { return new Response('posted') }

@@ -1,0 +1,159 @@
+"""The static compatibility check: one test for each rule of nbruntime/compat/rules.json."""
+
+import pytest
+
+import nbruntime
+from nbruntime.compat import check, check_graph, explain, rules
+
+EDGE_ROUTE = "app/api/x/route.ts"
+
+
+def found(source: str, runtime: str = "edge") -> list[tuple[str, str, int, int]]:
+    return [(p.name, p.api, p.line, p.column) for p in check(source, runtime, EDGE_ROUTE)]
+
+
+def test_every_rule_has_its_words_and_a_test():
+    tested = {name.removeprefix("test_rule_").replace("_", "-") for name in globals() if name.startswith("test_rule_")}
+    assert tested == set(rules()), "each rule of the table needs a test_rule_<id> here"
+    for rule in rules().values():
+        assert rule.severity in ("error", "warning") and rule.phase in ("build", "run")
+        assert rule.message and rule.hint and rule.link.startswith("https://")
+
+
+def test_rule_node_module():
+    source = "import fs from 'fs'\nimport { createHash } from 'node:crypto'\nexport * from 'node:path'\n"
+    source += (
+        "const os = await import('os')\nimport { Buffer } from 'node:buffer'\nimport { EventEmitter } from 'events'\n"
+    )
+    assert found(source) == [
+        ("node-module", "fs", 1, 1),
+        ("node-module", "node:crypto", 2, 1),
+        ("node-module", "node:path", 3, 1),
+        ("node-module", "os", 4, 18),
+    ]
+    crypto = check(source, path=EDGE_ROUTE)[1]
+    assert (crypto.severity, crypto.phase) == ("error", "build")
+    assert "crypto.subtle.digest" in crypto.hint and "next dev" in crypto.dev
+    assert found("import x from 'some-package'\nimport y from './local'") == []
+
+
+def test_rule_require():
+    assert found("const z = require('zlib')\nconst b = require('buffer')") == [
+        ("node-module", "zlib", 1, 11),
+        ("require", "require", 1, 11),
+        ("require", "require", 2, 11),
+    ]
+
+
+def test_rule_node_global():
+    source = "export function GET() { return new Response(__dirname + __filename + typeof module + global) }"
+    assert [api for _, api, _, _ in found(source)] == ["__dirname", "__filename", "module", "global"]
+    assert found("const module = 1; export const x = { module }.module") == []
+
+
+def test_rule_buffer_global():
+    assert found("export const b = Buffer.from('a')") == [("buffer-global", "Buffer", 1, 18)]
+    assert found("import { Buffer } from 'node:buffer'\nexport const b = Buffer.from('a')") == []
+    assert found("let x: Buffer | null = null") == []  # a type, not a value
+
+
+def test_rule_unsupported_api():
+    source = "setImmediate(() => {})\nconst c = new MessageChannel()\nconst s = new CompressionStream('gzip')"
+    problems = check(source, path=EDGE_ROUTE)
+    assert [(p.api, p.line) for p in problems] == [("setImmediate", 1), ("MessageChannel", 2), ("CompressionStream", 3)]
+    assert problems[0].message == "A Node.js API is used (setImmediate) which is not supported in the Edge Runtime."
+    assert "queueMicrotask" in problems[0].hint
+
+
+def test_rule_process_function():
+    source = "export function GET() {\n  const a = process.cwd()\n  const t = typeof (process as any).hrtime\n}"
+    problems = check(source, path=EDGE_ROUTE)
+    assert [(p.api, p.line, p.column, p.severity, p.phase) for p in problems] == [
+        ("process.cwd", 2, 13, "warning", "run"),
+        ("process.hrtime", 3, 20, "warning", "run"),
+    ]
+    assert "move this code to the Node.js runtime" in problems[0].hint
+
+
+def test_rule_process_value():
+    assert found("const v = process.version + process.env.HOME + process.env.NEXT_RUNTIME") == [
+        ("process-value", "process.version", 1, 11)
+    ]
+    assert found("const process = { cwd() { return '/' } }\nprocess.cwd()") == []
+
+
+def test_rule_dynamic_code():
+    source = (
+        "export function GET() {\n  eval('1')\n  new Function('a', 'return a')\n  Function('return 1')()\n"
+        "  WebAssembly.compile(bytes)\n  globalThis.eval('2')\n}\n"
+    )
+    assert found(source) == [
+        ("dynamic-code", "eval", 2, 3),
+        ("dynamic-code", "Function", 3, 3),
+        ("dynamic-code", "Function", 4, 3),
+        ("dynamic-code", "WebAssembly.compile", 5, 3),
+        ("dynamic-code", "eval", 6, 3),
+    ]
+    assert {(p.severity, p.phase) for p in check(source, path=EDGE_ROUTE)} == {("error", "build")}
+
+
+def test_rule_dynamic_code_unused():
+    source = (
+        "function unused() { return eval('1') }\n"
+        "const helper = () => new Function('return 2')\n"
+        "export const GET = () => Response.json(helper())\n"
+    )
+    assert found(source) == [("dynamic-code-unused", "eval", 1, 28), ("dynamic-code", "Function", 2, 22)]
+
+
+def test_rule_wasm_instantiate():
+    assert found("export async function GET() { await WebAssembly.instantiate(bytes) }") == [
+        ("wasm-instantiate", "WebAssembly.instantiate", 1, 37)
+    ]
+
+
+def test_rule_edge_runtime_in_node():
+    source = "export const runtime = 'edge'\nexport function GET() { return new Response(process.cwd()) }"
+    (problem,) = check(source, "nodejs", EDGE_ROUTE)
+    assert (problem.name, problem.severity, problem.line, problem.column) == ("edge-runtime-in-node", "warning", 1, 14)
+    assert check("export function GET() {}", "nodejs", EDGE_ROUTE) == []
+
+
+def test_a_problem_reads_as_one_line_with_place_severity_phase_and_hint():
+    (problem,) = check("\n  import fs from 'fs'", path=EDGE_ROUTE)
+    text = str(problem)
+    assert "\n" not in text
+    assert text.startswith("app/api/x/route.ts:2:3: error (edge, fails at build): Module not found: Can't resolve 'fs'")
+    assert text.endswith("use instead: " + problem.hint)
+
+
+def test_syntax_errors_are_left_to_the_build():
+    assert check("export function GET( {", path=EDGE_ROUTE) == []
+
+
+def test_run_time_errors_get_the_same_hints():
+    notes = explain("A Node.js API is used (process.cwd) which is not supported in the Edge Runtime.\nLearn more: x")
+    assert notes[0] == "Use instead: " + rules()["process-function"].hints["process.cwd"]
+    assert explain("A Node.js API is used (setImmediate) which is not supported in the Edge Runtime.")[0].endswith(
+        "queueMicrotask(fn)"
+    )
+    assert "EvalError" in explain("Code generation from strings disallowed for this context")[1]
+    assert explain("something else") == []
+
+
+def test_check_is_public_api():
+    assert nbruntime.check is check
+    with pytest.raises(ValueError, match="runtime"):
+        check("", runtime="deno")
+
+
+def test_edge_check_follows_imports_of_deployed_cells():
+    sources = {
+        "app/api/r/route.ts": "import { read } from '@/lib/files'\nexport const GET = () => new Response(read())",
+        "lib/files.ts": "export * from './deep/impl'\n",
+        "lib/deep/impl.ts": "import { readFileSync } from 'node:fs'\nexport const read = () => readFileSync('x')",
+        "lib/unused.ts": "import os from 'os'",
+    }
+    problems = check_graph("app/api/r/route.ts", sources)
+    assert [(p.file, p.api, p.line) for p in problems] == [("lib/deep/impl.ts", "node:fs", 1)]
+    assert check_graph("app/api/r/route.ts", sources, runtime="nodejs") == []

@@ -1,0 +1,138 @@
+"""The server half of the JupyterLab extension: ``POST /nbruntime/check`` on a real Jupyter server, over HTTP.
+
+The server is started with no extension options, so these tests also prove that installing the package
+enables the endpoint (through the ``jupyter_server_config.d`` file the wheel installs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import nbruntime
+from nbruntime.server import diagnostics
+
+EDGE = "%%edge app/api/files/route.ts\n"
+BODY = """import fs from 'fs'
+export async function GET(): Promise<Response> {
+  return new Response(process.cwd())
+}
+"""
+
+
+class Server:
+    def __init__(self, url: str, token: str):
+        self.url, self.token = url, token
+
+    def post(self, payload: bytes, token: str | None = None) -> tuple[int, dict]:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"token {token}"
+        request = urllib.request.Request(self.url + "/nbruntime/check", data=payload, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, {}
+
+    def check(self, source: str) -> dict:
+        status, answer = self.post(json.dumps({"source": source}).encode(), self.token)
+        assert status == 200
+        return answer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    root = Path(tempfile.mkdtemp(prefix="nbruntime-server-"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    log = open(root / "server.log", "w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--IdentityProvider.token={token}",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--ServerApp.root_dir={root}", "--allow-root"],
+        stdout=log, stderr=subprocess.STDOUT, cwd=root, env=dict(os.environ), start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            status = urllib.request.Request(url + "/api/status", headers={"Authorization": f"token {token}"})
+            urllib.request.urlopen(status, timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError("jupyter server did not start:\n" + log.read()) from None
+            time.sleep(0.2)
+    try:
+        yield Server(url, token)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_an_fs_import_is_reported_in_the_deploys_words_at_the_import(server):
+    answer = server.check(EDGE + BODY)
+    expected = nbruntime.check(BODY, runtime="edge", path="app/api/files/route.ts")
+    assert answer["runtime"] == "edge" and answer["path"] == "app/api/files/route.ts"
+    assert answer["incomplete"] is False
+    assert [p["text"] for p in answer["problems"]] == [str(p) for p in expected]
+    fs, cwd = answer["problems"]
+    assert (fs["api"], fs["severity"], fs["phase"]) == ("fs", "error", "build")
+    assert "Can't resolve 'fs'" in fs["message"] and fs["hint"]
+    assert (cwd["api"], cwd["severity"], cwd["phase"]) == ("process.cwd", "warning", "run")
+    cell = EDGE + BODY
+    assert cell[fs["from"]:fs["to"]] == "'fs'"  # offsets are into the whole cell, magic line included
+    assert cell[cwd["from"]:cwd["to"]] == "process.cwd"
+    assert fs["line"] == 1  # lines are the file's: the cell without its %% line, as the deploy counts them
+
+
+def test_removing_the_import_or_switching_to_node_clears_it(server):
+    without = BODY.replace("import fs from 'fs'\n", "")
+    assert [p["api"] for p in server.check(EDGE + without)["problems"]] == ["process.cwd"]
+    node = server.check("%%node app/api/files/route.ts\n" + BODY)
+    assert node["runtime"] == "nodejs" and node["problems"] == []
+
+
+def test_code_still_being_typed_is_marked_incomplete_and_not_reported(server):
+    answer = server.check(EDGE + "import fs from 'fs'\nexport async function GET( {\n")
+    assert answer["incomplete"] is True and answer["problems"] == []
+
+
+def test_cells_without_a_deploy_magic_get_nothing(server):
+    for cell in ("import os\nos.getcwd()", "%%edgy x.ts\nimport fs from 'fs'", "%%html\n<b>fs</b>"):
+        assert server.check(cell) == {"runtime": None, "path": None, "incomplete": False, "problems": []}
+
+
+def test_requests_need_the_token_and_a_source(server):
+    good = json.dumps({"source": EDGE + BODY}).encode()
+    assert server.post(good)[0] == 403
+    assert server.post(good, token="wrong")[0] == 403
+    assert server.post(b"not json", server.token)[0] == 400
+    assert server.post(json.dumps({"text": "x"}).encode(), server.token)[0] == 400
+
+
+def test_offsets_count_utf16_units_as_the_browser_does():
+    cell = "%%edge app/api/x/route.ts\nconst s = '🙂é'; eval(s)\n"
+    (problem,) = diagnostics(cell)["problems"]
+    utf16 = cell.encode("utf-16-le")
+    assert utf16[2 * problem["from"]:2 * problem["to"]].decode("utf-16-le") == "eval"

@@ -1,0 +1,113 @@
+"""The request panel from Python: sending without blocking, stopping, bad input, history and copy-as."""
+
+import time
+
+import pytest
+
+from nbruntime import display
+from nbruntime.widgets import RequestPanel
+
+SSE = """export function GET() {
+  const enc = new TextEncoder()
+  return new Response(new ReadableStream({
+    async start(c) {
+      for (let i = 1; i <= 3; i++) { c.enqueue(enc.encode(`event: step\\nid: ${i}\\ndata: {"n":${i}}\\n\\n`)) }
+      c.close()
+    },
+  }), { headers: { 'content-type': 'text/event-stream' } })
+}"""
+
+FOREVER = """export function GET() {
+  return new Response(new ReadableStream({
+    async pull(c) { await new Promise(r => setTimeout(r, 20)); c.enqueue(new Uint8Array([65])) },
+  }))
+}"""
+
+
+@pytest.fixture
+def panel(app):
+    app.deploy("app/api/events/route.ts", SSE, runtime="edge")
+    app.deploy("app/api/forever/route.ts", FOREVER)
+    app.deploy("app/api/echo/route.ts", "export async function POST(r: Request) {\n"
+                                        "  return new Response(await r.text(), { headers: r.headers })\n}")
+    return RequestPanel(app, "/api/events")
+
+
+def test_send_returns_at_once_and_server_sent_events_show_as_rows(panel):
+    worker = panel.send()
+    assert worker.is_alive() or panel.history.options  # returned before (or right as) the answer came
+    worker.join(10)
+    assert "nbruntime-events" in panel.view.value
+    assert [(event["event"], event["id"], event["data"]) for _, event in
+            display.sse_events(panel.app.history[-1].response)] == [("step", "1", '{"n":1}'), ("step", "2", '{"n":2}'),
+                                                                     ("step", "3", '{"n":3}')]
+    assert len(panel.history.options) == 1 and panel.send_button.disabled is False
+
+
+def test_stop_cancels_a_stream_that_never_ends(panel):
+    panel.builder.path.value = "/api/forever"
+    worker = panel.send()
+    time.sleep(0.3)
+    assert panel.stop_button.disabled is False and "receiving" in panel.view.value
+    panel.stop()
+    worker.join(5)
+    response = panel.app.history[-1].response
+    assert not worker.is_alive() and response.error.kind == "cancelled" and len(response.chunks) > 3
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("headers", "bad name: 1", "headers: 'bad name' is not a valid header name"),
+    ("headers", "no colon here", "headers: line 1 is not 'name: value'"),
+    ("path", "/a path", "url: '/a path' is not a URL path"),
+    ("method", "FETCH", "method: 'FETCH' is not one a route handler can export"),
+    ("body", "{not json", "body: not valid JSON"),
+])
+def test_bad_input_is_shown_next_to_its_field_and_nothing_is_sent(panel, field, value, message):
+    if field == "body":
+        panel.builder.method.value, panel.builder.body_kind.value = "POST", "JSON"
+    getattr(panel.builder, field).value = value
+    assert panel.send() is None
+    shown = " ".join(label.value for label in panel.builder.errors.values())
+    assert message in shown
+    assert panel.app.history == type(panel.app.history)(maxlen=panel.app.history.maxlen)
+
+
+def test_history_replays_edits_and_copies_as_a_working_test(panel, app):
+    panel.builder.path.value, panel.builder.method.value = "/api/echo", "POST"
+    panel.builder.body_kind.value, panel.builder.body.value = "form", "a=1\nb=two words"
+    panel.builder.cookies.value = "session=alice"
+    panel.send().join(10)
+    assert app.history[-1].response.text == "a=1&b=two+words"
+    panel.replay().join(10)
+    assert [entry.response.text for entry in app.history] == ["a=1&b=two+words"] * 2
+
+    panel.builder.path.value = "/elsewhere"
+    panel.edit()
+    assert (panel.builder.path.value, panel.builder.cookies.value) == ("/api/echo", "session=alice")
+
+    panel.copy_as.value = "curl"
+    assert panel.snippet.value.startswith("curl -i -X POST http://localhost:3000/api/echo -H 'cookie: session=alice'")
+    panel.copy_as.value = "test"
+    namespace: dict = {}
+    exec(panel.snippet.value, namespace)  # the generated test passes against the same app
+    next(f for name, f in namespace.items() if name.startswith("test_"))(app)
+
+
+def test_without_a_widget_frontend_the_panel_still_shows_html_and_text(panel):
+    panel.send().join(10)
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "200 GET http://localhost:3000/api/events" in bundle["text/plain"]
+    assert "nbruntime-events" in bundle["text/html"]
+
+
+def test_a_long_body_says_how_much_is_hidden(app):
+    app.deploy("app/api/many/route.ts", """export function GET() {
+  return new Response(new ReadableStream({ async start(c) {
+    for (let i = 0; i < 600; i++) { c.enqueue(new TextEncoder().encode(`${i},`)); await null }
+    c.close() } }))
+}""")
+    response = app.request("GET", "/api/many")
+    text = display.response_bundle(response)["text/plain"]
+    hidden = len(response.chunks) - display.MAX_CHUNKS_SHOWN
+    assert hidden > 0 and f"… {hidden} more chunks" in text and "response.body" in text
