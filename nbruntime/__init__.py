@@ -1,6 +1,7 @@
 """nbruntime: run Next.js middleware and route handlers in a notebook, under an emulated runtime."""
 
 from .app import App, Deployment, get_app
+from .comparison import Comparison, compare
 from .compat import check
 from .errors import BuildError, HandlerError, HostError, NbruntimeError, Problem, RequestError
 from .http import Chunk, Headers, LogLine, Response
@@ -9,6 +10,7 @@ __all__ = [
     "App",
     "BuildError",
     "Chunk",
+    "Comparison",
     "Deployment",
     "HandlerError",
     "Headers",
@@ -19,6 +21,7 @@ __all__ = [
     "RequestError",
     "Response",
     "check",
+    "compare",
     "get_app",
     "load_ipython_extension",
 ]

@@ -63,6 +63,17 @@ class NbruntimeMagics(Magics):
         _deploy(_parse(self.node, line), cell, "nodejs")
 
     @magic_arguments()
+    @argument("path", help="the file's path in the app, e.g. middleware.ts or app/api/x/route.ts")
+    @argument("-r", "--request", action="append", default=[], help="'METHOD /path' to send to both (repeatable)")
+    @cell_magic
+    def compare(self, line: str, cell: str) -> None:
+        """Run this cell under Edge and under Node.js, send both the same requests, and show what differs."""
+        from .comparison import compare
+
+        args = _parse(self.compare, line)
+        display(compare(args.path, cell, args.request, app=get_app()))
+
+    @magic_arguments()
     @argument("method", help="GET, POST, ...")
     @argument("url", help="a path such as /api/hello?x=1")
     @argument("-H", "--header", action="append", default=[], help="'Name: value' (repeatable)")

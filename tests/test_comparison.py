@@ -1,0 +1,59 @@
+"""One cell under Edge and Node.js side by side: the verdicts a real build of both variants gives."""
+
+import pytest
+from IPython.testing.globalipapp import get_ipython
+from IPython.utils.capture import capture_output
+
+import nbruntime
+
+
+def test_edge_build_failure_against_node_success_is_the_one_difference():
+    # Next.js 15.5 fails the edge build of an `fs` import ("Module not found", shared conformance case
+    # 21-edge-import-fs) and serves the same code under the Node.js runtime (case 20-node-route-crypto-fs).
+    result = nbruntime.compare("app/api/read/route.ts", "import fs from 'fs'\n"
+                               "export function GET() { return new Response(typeof fs.readFileSync) }", ["/api/read"])
+    assert [(d.what, d.node) for d in result.differences] == [("build", "builds; answers 200")]
+    assert result.differences[0].edge.startswith("fails at build: `fs`")
+    assert result.summary.startswith("differs: deploy build: edge fails at build")
+    assert result.node.responses[0].text == "function"
+
+
+def test_run_time_failure_on_edge_names_the_api():
+    # process.cwd() builds on edge and throws when called (case 23-edge-process-cwd); Node.js has it.
+    result = nbruntime.compare("app/api/cwd/route.ts",
+                               "export function GET() { return Response.json({ ok: typeof process.cwd() }) }")
+    assert (result.edge.responses[0].status, result.node.responses[0].status) == (500, 200)
+    assert "process.cwd" in result.summary and result.summary.startswith("differs: GET /api/cwd error")
+
+
+def test_identical_code_and_explained_framework_differences():
+    same = nbruntime.compare("middleware.ts", "export function middleware() { return new Response('hi') }", ["/"])
+    assert same.identical and same.summary.startswith("identical")
+    assert any("proxy.ts" in note for note in same.notes)
+    route = nbruntime.compare("app/api/x/route.ts", "export function GET() { return new Response('x') }")
+    assert [d.what for d in route.differences] == ["header vary"]
+    assert "RSC `vary`" in route.summary
+
+
+def test_other_cells_of_the_app_are_deployed_on_both_sides():
+    with nbruntime.App() as app:
+        app.deploy("lib/data.ts", "export const data = { n: 1 }")
+        result = nbruntime.compare("app/api/d/route.ts", "import { data } from '@/lib/data'\n"
+                                   "export const GET = () => Response.json(data)", ["GET /api/d"], app=app)
+    assert [r.json() for r in (result.edge.responses[0], result.node.responses[0])] == [{"n": 1}, {"n": 1}]
+
+
+@pytest.fixture
+def ip():
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "nbruntime")
+    return shell
+
+
+def test_compare_magic_shows_both_sides(ip):
+    with capture_output() as captured:
+        ip.run_cell("%%compare app/api/t/route.ts -r 'GET /api/t'\n"
+                    "export function GET() { return new Response(String(typeof setImmediate)) }")
+    text = captured.outputs[0].data["text/plain"]
+    assert text.startswith("app/api/t/route.ts: edge vs nodejs")
+    assert "GET /api/t: edge 200" in text and "node 200" in text
