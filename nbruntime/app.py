@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import collections
 import os
 import re
@@ -105,9 +104,10 @@ class App:
         #: With ``cookies=True``, a browser-like jar: Set-Cookie from responses goes back on later requests.
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
-        self._host: Host | None = None
+        self._owned = _Owned(self.project_dir if self._own_dir else None)
         self._lock = threading.RLock()
-        _live_apps.add(self)
+        # Released when the app is closed, garbage collected, or the interpreter exits.
+        self._release = weakref.finalize(self, self._owned.release)
 
     # -- deploying ---------------------------------------------------------------------------
 
@@ -291,12 +291,15 @@ class App:
     def close(self) -> None:
         """Stops the host and removes the project folder if the app created it."""
         with self._lock:
-            if self._host:
-                self._host.close()
-                self._host = None
-            if self._own_dir:
-                shutil.rmtree(self.project_dir, ignore_errors=True)
-        _live_apps.discard(self)
+            self._release()
+
+    @property
+    def _host(self) -> Host | None:
+        return self._owned.host
+
+    @_host.setter
+    def _host(self, host: Host | None) -> None:
+        self._owned.host = host
 
     def __enter__(self) -> App:
         return self
@@ -570,8 +573,20 @@ def _first_user_frame(stack: str, deployments: dict[str, Deployment], extra: Dep
     return None, None, None
 
 
-_live_apps: weakref.WeakSet[App] = weakref.WeakSet()
-atexit.register(lambda: [app.close() for app in list(_live_apps)])
+class _Owned:
+    """What an app must give back: its host process, and the folder it made (kept apart so a finalizer can)."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.host: Host | None = None
+
+    def release(self) -> None:
+        if self.host:
+            self.host.close()
+            self.host = None
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
 
 _shared_app: App | None = None
 

@@ -107,7 +107,7 @@ def _run_side(runtime: str, path: str, source: str, others: dict[str, tuple[str,
     side = Side(runtime)
     with App(next=next_version) as app:
         for other_path, (other_source, other_runtime) in others.items():
-            app.deploy(other_path, other_source, runtime=other_runtime)
+            app.deploy(other_path, other_source, runtime=other_runtime or None)  # a data file has no runtime
         try:
             side.deployment = app.deploy(path, source, runtime=runtime)
         except BuildError as error:

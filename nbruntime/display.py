@@ -245,7 +245,8 @@ def routes_bundle(app: App) -> dict[str, str]:
     ]
     for d in app.deployments.values():
         if d.kind in ("middleware", "proxy"):
-            rows.insert(0, ("(every matched path)", d.path, d.runtime, d.kind))
+            paths = "every path" if d.matchers is None else ", ".join(m.source for m in d.matchers)
+            rows.insert(0, (f"({paths})", d.path, d.runtime, d.kind))
     if not rows:
         return bundle("<i>No routes deployed.</i>", "No routes deployed.")
     text = "\n".join(f"{p:<28} {f:<40} {r:<7} {m}" for p, f, r, m in rows)

@@ -14,6 +14,7 @@ from . import display as show
 from .app import get_app
 from .errors import BuildError, RequestError
 
+NBRUNTIME_USAGE = "%nbruntime status | routes | ui | export DIR | restart | reset | env [KEY=VALUE ...] | next 15|16"
 #: Repaints of a streaming response per second, at most (every chunk is still shown).
 REPAINTS_PER_SECOND = 30
 
@@ -114,13 +115,23 @@ class NbruntimeMagics(Magics):
 
     @line_magic
     def nbruntime(self, line: str) -> None:
-        """%nbruntime status | routes | ui | restart | reset | env [KEY=VALUE ...] | next 15|16"""
+        """%nbruntime status | routes | ui | export DIR | restart | reset | env [KEY=VALUE ...] | next 15|16"""
         app = get_app()
         command, *arguments = shlex.split(line) or ["status"]
         if command == "status":
             display(show.status_bundle(app), raw=True)
         elif command == "ui":
             display(_panel())
+        elif command == "export":
+            from .export import export
+
+            words = shlex.split(line)
+            if len(words) != 2:
+                print("usage: %nbruntime export DIR")
+                return
+            written = export(app, words[1])
+            print(f"Wrote {len(written)} files to {words[1]}: npm install && npm run build && npm start, "
+                  "then npm test replays this notebook's requests against the real server.")
         elif command == "routes":
             display(show.routes_bundle(app), raw=True)
         elif command == "restart":
@@ -136,7 +147,7 @@ class NbruntimeMagics(Magics):
                 display(show.build_error_bundle(error), raw=True)
             display(show.status_bundle(app), raw=True)
         else:
-            print("usage: %nbruntime status | routes | ui | restart | reset | env [KEY=VALUE ...] | next 15|16")
+            print(f"usage: {NBRUNTIME_USAGE}")
 
 
 def _env(app, assignments: list[str]) -> None:

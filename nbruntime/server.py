@@ -13,12 +13,14 @@ import re
 import shlex
 from typing import Any
 
+from IPython.core.error import UsageError
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .compat import check
 from .errors import Problem
+from .magics import NbruntimeMagics
 from .routes import normalize_path
 from .segment import parse
 
@@ -33,12 +35,11 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _cell_path(arguments: str) -> str:
-    """The file the magic deploys to, as the deploy names it; ``cell.ts`` while it is not typed yet."""
+def _cell_path(magic: str, arguments: str) -> str:
+    """The file the magic deploys to, read by the magic's own parser; ``cell.ts`` while it is not typed yet."""
     try:
-        words = shlex.split(arguments)
-        return normalize_path(words[0]) if words else "cell.ts"
-    except ValueError:
+        return normalize_path(getattr(NbruntimeMagics, magic).parser.parse_args(shlex.split(arguments)).path)
+    except (UsageError, ValueError):
         return "cell.ts"
 
 
@@ -72,7 +73,7 @@ def diagnostics(cell: str) -> dict[str, Any]:
     runtime = MAGICS.get(magic.group(1)) if magic else None
     if runtime is None:
         return {"runtime": None, "path": None, "incomplete": False, "problems": []}
-    path = _cell_path(magic.group(2) or "")
+    path = _cell_path(magic.group(1), magic.group(2) or "")
     lines = body.split("\n")
     starts = [_utf16(first) + 1]
     for line in lines[:-1]:

@@ -29,7 +29,8 @@ class Trace:
     #: route, not-found, redirect, trailing-slash, middleware-response, middleware-error, route-error, external-rewrite
     outcome: str
     status: int
-    middleware: dict[str, Any] | None = None
+    middleware: dict[str, Any] | None = None  # the first middleware pass (see ``passes``)
+    passes: list[dict[str, Any]] = field(default_factory=list)  # one per pipeline pass (rewrites add passes)
     rewrites: list[dict[str, Any]] = field(default_factory=list)
     route: dict[str, Any] | None = None
     steps: list[Step] = field(default_factory=list)
@@ -41,6 +42,7 @@ class Trace:
             outcome=data.get("outcome") or "unknown",
             status=data.get("status") or 0,
             middleware=data.get("middleware"),
+            passes=data.get("passes") or [],
             rewrites=data.get("rewrites") or [],
             route=data.get("route"),
             steps=[Step(s["name"], s["start_ms"], s["end_ms"]) for s in data.get("steps", [])],
@@ -52,17 +54,22 @@ class Trace:
 
     @property
     def verdict(self) -> str:
-        """E.g. ``middleware matched → redirect 307 → /login`` or ``no middleware → GET app/x/route.ts → 200``."""
-        parts = []
-        mw = self.middleware
+        """E.g. ``middleware matched → redirect 307 → /login`` or ``no middleware → GET app/x/route.ts → 200``.
+
+        A rewrite sends the request through the pipeline again (as ``next start`` does), so there is one
+        middleware pass per hop; passes after the first are mentioned only when the middleware ran.
+        """
         if self.outcome == "trailing-slash":
             return f"trailing slash → redirect {self.status} (before middleware)"
-        if mw is None:
-            parts.append("no middleware")
-        elif not mw["matched"]:
-            parts.append(f"{mw['kind']} skipped ({mw['reason']})")
-        else:
-            parts.append(f"{mw['kind']} matched")
+        passes = self.passes or ([self.middleware] if self.middleware else [])
+        if not passes:
+            parts = ["no middleware"]
+        for index, mw in enumerate(passes):
+            if not mw["matched"]:
+                if index == 0:
+                    parts = [f"{mw['kind']} skipped ({mw['reason']})"]
+                continue
+            parts = [*(parts if index else []), f"{mw['kind']} matched"]
             decision = mw.get("decision") or {}
             kind = decision.get("kind")
             if kind == "redirect":
@@ -70,9 +77,9 @@ class Trace:
             if kind == "respond":
                 return " → ".join([*parts, f"responded {decision['status']}"])
             if kind == "error":
-                return " → ".join([*parts, "threw", f"{self.status}"])
-            if kind == "rewrite":
-                rewrite = self.rewrites[-1] if self.rewrites else {"to": decision.get("to"), "external": False}
+                return " → ".join([*parts, "threw", str(self.status)])
+            if kind == "rewrite" and index < len(self.rewrites):
+                rewrite = self.rewrites[index]
                 parts.append(f"rewrite → {rewrite['to']}" + (" (external, not fetched)" if rewrite["external"] else ""))
             elif kind == "next":
                 parts.append("next")

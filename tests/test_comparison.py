@@ -1,7 +1,5 @@
 """One cell under Edge and Node.js side by side: the verdicts a real build of both variants gives."""
 
-import pytest
-from IPython.testing.globalipapp import get_ipython
 from IPython.utils.capture import capture_output
 
 import nbruntime
@@ -43,16 +41,9 @@ def test_other_cells_of_the_app_are_deployed_on_both_sides():
     assert [r.json() for r in (result.edge.responses[0], result.node.responses[0])] == [{"n": 1}, {"n": 1}]
 
 
-@pytest.fixture
-def ip():
-    shell = get_ipython()
-    shell.run_line_magic("load_ext", "nbruntime")
-    return shell
-
-
-def test_compare_magic_shows_both_sides(ip):
+def test_compare_magic_shows_both_sides(ipython):
     with capture_output() as captured:
-        ip.run_cell("%%compare app/api/t/route.ts -r 'GET /api/t'\n"
+        ipython.run_cell("%%compare app/api/t/route.ts -r 'GET /api/t'\n"
                     "export function GET() { return new Response(String(typeof setImmediate)) }")
     text = captured.outputs[0].data["text/plain"]
     assert text.startswith("app/api/t/route.ts: edge vs nodejs")

@@ -3,7 +3,7 @@
 import pytest
 
 import nbruntime
-from nbruntime.compat import check, check_graph, explain, rules
+from nbruntime.compat import bundled, check, check_graph, explain, rules
 
 EDGE_ROUTE = "app/api/x/route.ts"
 
@@ -46,15 +46,30 @@ def test_rule_require():
 
 
 def test_rule_node_global():
+    assert found("export function GET() { exports.x = 1 }") == [("node-global", "exports", 1, 25)]
+
+
+def test_rule_bundler_global():
+    """Recorded (tests/edge_cases/edge-bundler-globals): the bundler puts placeholders in for these."""
     source = "export function GET() { return new Response(__dirname + __filename + typeof module + global) }"
-    assert [api for _, api, _, _ in found(source)] == ["__dirname", "__filename", "module", "global"]
+    assert [(name, api) for name, api, _, _ in found(source)] == [
+        ("bundler-global", "__dirname"),
+        ("bundler-global", "__filename"),
+        ("bundler-global", "module"),
+        ("bundler-global", "global"),
+    ]
     assert found("const module = 1; export const x = { module }.module") == []
+    assert bundled(source, "edge").endswith(
+        "\nimport { __dirname, __filename, global, module } from 'nbruntime/bundler';\n"
+    )
+    assert bundled(source, "nodejs") == source
 
 
 def test_rule_buffer_global():
     assert found("export const b = Buffer.from('a')") == [("buffer-global", "Buffer", 1, 18)]
     assert found("import { Buffer } from 'node:buffer'\nexport const b = Buffer.from('a')") == []
     assert found("let x: Buffer | null = null") == []  # a type, not a value
+    assert found("type B = typeof Buffer\nlet s: ReturnType<typeof setImmediate>") == []  # types are erased
 
 
 def test_rule_unsupported_api():
@@ -76,34 +91,52 @@ def test_rule_process_function():
 
 
 def test_rule_process_value():
-    assert found("const v = process.version + process.env.HOME + process.env.NEXT_RUNTIME") == [
-        ("process-value", "process.version", 1, 11)
+    assert found("const v = process.version + process.env.HOME + process.env.NEXT_RUNTIME\nprocess.on('exit', f)") == [
+        ("process-value", "process.version", 1, 11),
+        ("process-value", "process.on", 2, 1),
     ]
     assert found("const process = { cwd() { return '/' } }\nprocess.cwd()") == []
 
 
 def test_rule_dynamic_code():
+    """Recorded (tests/edge_cases/edge-middleware-eval-build): next build fails on middleware using it."""
     source = (
-        "export function GET() {\n  eval('1')\n  new Function('a', 'return a')\n  Function('return 1')()\n"
+        "export function middleware() {\n  eval('1')\n  new Function('a', 'return a')\n  Function('return 1')()\n"
         "  WebAssembly.compile(bytes)\n  globalThis.eval('2')\n}\n"
     )
-    assert found(source) == [
+    problems = check(source, path="middleware.ts")
+    assert [(p.name, p.api, p.line, p.column) for p in problems] == [
         ("dynamic-code", "eval", 2, 3),
         ("dynamic-code", "Function", 3, 3),
         ("dynamic-code", "Function", 4, 3),
         ("dynamic-code", "WebAssembly.compile", 5, 3),
         ("dynamic-code", "eval", 6, 3),
     ]
-    assert {(p.severity, p.phase) for p in check(source, path=EDGE_ROUTE)} == {("error", "build")}
+    assert {(p.severity, p.phase) for p in problems} == {("error", "build")}
+    helper = {"middleware.ts": "import { run } from './lib/run'\nexport const middleware = () => run()", **LIB}
+    assert [(p.name, p.file) for p in check_graph("middleware.ts", helper)] == [("dynamic-code", "lib/run.ts")]
 
 
-def test_rule_dynamic_code_unused():
-    source = (
+LIB = {"lib/run.ts": "export const run = () => eval('1')"}
+
+
+def test_rule_dynamic_code_run():
+    """Recorded (edge-eval-build, edge-unused-eval): route handlers build, and throw EvalError when it runs."""
+    route = "export function GET() { return Response.json(eval('1')) }"
+    assert found(route) == [("dynamic-code-run", "eval", 1, 46)]
+    (problem,) = check(route, path=EDGE_ROUTE)
+    assert (problem.severity, problem.phase) == ("warning", "run") and "EvalError" in problem.message
+    middleware = (
         "function unused() { return eval('1') }\n"
         "const helper = () => new Function('return 2')\n"
-        "export const GET = () => Response.json(helper())\n"
+        "export const middleware = () => Response.json(helper())\n"
     )
-    assert found(source) == [("dynamic-code-unused", "eval", 1, 28), ("dynamic-code", "Function", 2, 22)]
+    problems = check(middleware, path="middleware.ts")
+    assert [(p.name, p.api, p.line, p.column) for p in problems] == [
+        ("dynamic-code-run", "eval", 1, 28),
+        ("dynamic-code", "Function", 2, 22),
+    ]
+    assert [p.name for p in check_graph(EDGE_ROUTE, {EDGE_ROUTE: "import '@/lib/run'", **LIB})] == ["dynamic-code-run"]
 
 
 def test_rule_wasm_instantiate():
@@ -137,7 +170,9 @@ def test_run_time_errors_get_the_same_hints():
     assert explain("A Node.js API is used (setImmediate) which is not supported in the Edge Runtime.")[0].endswith(
         "queueMicrotask(fn)"
     )
-    assert "EvalError" in explain("Code generation from strings disallowed for this context")[1]
+    assert "throws EvalError" in explain("Code generation from strings disallowed for this context")[1]
+    assert explain("require is not defined")[0] == "Use instead: " + rules()["require"].hint
+    assert explain("exports is not defined")[0] == "Use instead: " + rules()["node-global"].hint
     assert explain("something else") == []
 
 

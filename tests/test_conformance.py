@@ -1,7 +1,8 @@
 """What real Next.js servers answered, replayed through nbruntime by the shared comparer's own rules.
 
 Cases: ``shared/conformance/cases`` (Next 15.5), ``cases16`` (Next 16, run with ``App(next="16")``) and our
-own recordings, made with the shared oracles: ``tests/conformance`` (15.5) and ``tests/conformance16`` (16.4). One rule is added
+own recordings, made with the shared oracles: ``tests/conformance`` (15.5) and ``tests/conformance16``
+(16.4). One rule is added
 to the README's: the app's folder reads as ``<app>``, as the oracle writes it (``process.cwd()`` there).
 """
 

@@ -83,3 +83,87 @@ def test_import_fs_in_edge_is_refused_like_next_build_refused_it(app):
     assert (problem.file, problem.line, problem.column, problem.api) == (route, 1, 1, "fs")
     assert problem.message.startswith("Module not found: Can't resolve 'fs'")
     assert "> 1 | import fs from 'fs'" in problem.frame
+
+
+# Our own cases, recorded with the shared oracle (Next 15.5.29 on Node 20): tests/edge_cases.
+OWN = Path(__file__).parent / "edge_cases"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "edge-eval-build",
+        "edge-unused-eval",
+        "edge-middleware-eval-build",
+        "edge-node-crypto-build",
+        "edge-bundler-globals",
+    ],
+)
+def test_own_recorded_case_matches(case):
+    result = compare.run_case(nbruntime, OWN / case, verbose=False)
+    assert result["build_match"], result.get("build_message")
+    failures = [f"{r['name']}: {r['why']}" for r in result["responses"] if not r["strict"]]
+    assert not failures, failures
+
+
+# Globals of Next's own bundle (webpack's chunk registry, manifests, its eval wrappers): not the runtime's.
+NEXT_BUNDLE_INTERNALS = {
+    "_ENTRIES", "__BUILD_MANIFEST", "__INTERCEPTION_ROUTE_REWRITE_MANIFEST", "__NEXT_FONT_MANIFEST",
+    "__REACT_LOADABLE_MANIFEST", "__RSC_MANIFEST", "__RSC_SERVER_MANIFEST", "__import_unsupported",
+    "__incrementalCache", "__incrementalCacheShared", "__next_eval__", "__next_webassembly_compile__",
+    "__next_webassembly_instantiate__", "webpackChunk_N_E",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def runtime_apis():
+    """Each request of the edge-runtime-apis case: (what Next answered, what nbruntime answers)."""
+    case = OWN / "edge-runtime-apis"
+    observed = json.loads((case / "observed.json").read_text())["responses"]
+    with nbruntime.App() as app:
+        for path, source in compare.case_files(case):
+            app.deploy(path, source)
+        yield {r["request"]["path"]: (r, app.request("GET", r["request"]["path"])) for r in observed}
+
+
+@pytest.mark.parametrize("path", ["/api/stubs", "/api/buffer", "/api/node-globals"])
+def test_runtime_apis_answer_as_next(runtime_apis, path):
+    expected, response = runtime_apis[path]
+    ok, _, why = compare.compare_response(expected, response)
+    assert ok, why
+
+
+def test_process_polyfill_answers_as_next(runtime_apis):
+    expected, response = runtime_apis["/api/process"]
+    want, got = json.loads(expected["body"]), response.json()
+    # next start's own process has an `emit` the sandbox copies as a non-function; ours has none to copy
+    assert want["types"].pop("emit") == "boolean" and got["types"].pop("emit") == "undefined"
+    # process.on is absent: calling it is a TypeError whose text names the minified variables of Next's bundle
+    assert want["calls"].pop("on") == "TypeError: a[c] is not a function"
+    assert got["calls"].pop("on") == "TypeError: p[name] is not a function"
+    assert got == want
+
+
+def test_allowed_modules_export_what_next_exports(runtime_apis):
+    expected, response = runtime_apis["/api/modules"]
+    want, got = json.loads(expected["body"]), response.json()
+    # nbruntime adds `default` so that `import util from 'util'` links, as webpack's interop allows
+    for name in ("buffer", "events", "assert", "util", "async_hooks"):
+        got[name].remove("default")
+    assert got == want
+
+
+def test_global_scope_matches_next_but_for_its_bundle(runtime_apis):
+    expected, response = runtime_apis["/api/globals"]
+    want, got = json.loads(expected["body"]), response.json()
+    assert got.pop("enumerable") == [n for n in want.pop("enumerable") if n not in NEXT_BUNDLE_INTERNALS]
+    # Node 20 (the recording) lists fewer non-enumerable names than Node 24 does; none is missing here
+    assert set(want.pop("names")) - NEXT_BUNDLE_INTERNALS <= set(got.pop("names"))
+    assert got == want
+
+
+def test_wasm_from_bytes_is_refused_where_next_start_runs_it(runtime_apis):
+    """A deliberate difference: Vercel's edge refuses compiling bytes; next start does not (rules.json says so)."""
+    expected, response = runtime_apis["/api/wasm"]
+    assert json.loads(expected["body"]) == {"instantiated": "object"}
+    assert response.json()["error"] == "CompileError"

@@ -147,6 +147,12 @@ def test_buffer_is_a_bundler_binding_and_lines_stay_put(app):
     response = app.request("GET", "/api/buf")
     assert response.error.message == "boom YWRh undefined"
     assert (response.error.file, response.error.line) == ("app/api/buf/route.ts", 4)
+    app.deploy(  # imported by the cell itself: no second binding
+        "app/api/buf/route.ts",
+        "import { Buffer } from 'node:buffer'\nexport const runtime = 'edge'\n"
+        "export const GET = () => new Response(Buffer.from('ada').toString('hex'))\n",
+    )
+    assert app.request("GET", "/api/buf").text == "616461"
 
 
 def test_wasm_bytes_are_refused_at_run_time_and_name_the_api(app):
@@ -179,7 +185,7 @@ def test_edge_cell_with_fs_eval_and_cwd_shows_three_precise_problems_before_runn
     problems = raised.value.problems
     assert [(p.api, p.line, p.column, p.severity, p.phase) for p in problems] == [
         ("fs", 1, 1, "error", "build"),
-        ("eval", 5, 17, "error", "build"),
+        ("eval", 5, 17, "warning", "run"),  # next build lets eval through in a route (tests/edge_cases)
         ("process.cwd", 6, 57, "warning", "run"),
     ]
     assert all(p.file == "app/api/mixed/route.ts" and p.frame and p.hint and p.runtime == "edge" for p in problems)

@@ -1,7 +1,6 @@
 """The magics in a real IPython shell: deploy cells, send curl-style requests, manage the app."""
 
 import pytest
-from IPython.testing.globalipapp import get_ipython
 from IPython.utils.capture import capture_output
 
 import nbruntime
@@ -9,10 +8,8 @@ from nbruntime import app as app_module
 
 
 @pytest.fixture(scope="module")
-def ip():
-    shell = get_ipython()
-    shell.run_line_magic("load_ext", "nbruntime")
-    yield shell
+def ip(ipython):
+    yield ipython
     nbruntime.get_app().close()
     app_module._shared_app = None
 

@@ -69,7 +69,11 @@ export const config = { matcher: [{ source: '/go', has: [{ type: 'header', key: 
     assert rewritten.headers["x-middleware-rewrite"] == "http://localhost:3000/items/7?via=mw"
     trace = rewritten.trace
     assert trace.middleware["matched"] and trace.middleware["reason"] == "matcher /go"
-    assert trace.rewrites == [{"from": "/go", "to": "http://localhost:3000/items/7?via=mw", "external": False}]
+    assert trace.rewrites == [{"from": "/go", "to": "/items/7?via=mw", "external": False}]
+    assert [p["matched"] for p in trace.passes] == [True, False]  # the rewritten URL went through again
+    assert rewritten.verdict == (
+        "middleware matched → rewrite → /items/7?via=mw → GET app/items/[id]/route.ts {'id': '7'} → 200"
+    )
     assert (trace.route["file"], trace.route["params"]) == ("app/items/[id]/route.ts", {"id": "7"})
     names = [step.name for step in trace.steps]
     assert names == ["middleware", "route", "body"]

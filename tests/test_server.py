@@ -96,10 +96,12 @@ def test_an_fs_import_is_reported_in_the_deploys_words_at_the_import(server):
     assert answer["runtime"] == "edge" and answer["path"] == "app/api/files/route.ts"
     assert answer["incomplete"] is False
     assert [p["text"] for p in answer["problems"]] == [str(p) for p in expected]
+    for sent, problem in zip(answer["problems"], expected, strict=True):
+        assert (sent["api"], sent["rule"], sent["severity"], sent["phase"], sent["message"], sent["hint"]) == (
+            problem.api, problem.name, problem.severity, problem.phase, problem.message, problem.hint)
     fs, cwd = answer["problems"]
-    assert (fs["api"], fs["severity"], fs["phase"]) == ("fs", "error", "build")
+    assert (fs["api"], fs["severity"], fs["phase"]) == ("fs", "error", "build")  # next build rejects it
     assert "Can't resolve 'fs'" in fs["message"] and fs["hint"]
-    assert (cwd["api"], cwd["severity"], cwd["phase"]) == ("process.cwd", "warning", "run")
     cell = EDGE + BODY
     assert cell[fs["from"]:fs["to"]] == "'fs'"  # offsets are into the whole cell, magic line included
     assert cell[cwd["from"]:cwd["to"]] == "process.cwd"
@@ -136,3 +138,9 @@ def test_offsets_count_utf16_units_as_the_browser_does():
     (problem,) = diagnostics(cell)["problems"]
     utf16 = cell.encode("utf-16-le")
     assert utf16[2 * problem["from"]:2 * problem["to"]].decode("utf-16-le") == "eval"
+
+
+def test_the_file_is_read_from_the_magic_line_as_the_magic_reads_it():
+    assert diagnostics("%%edge --ui app/api/x/route.ts\n")["path"] == "app/api/x/route.ts"
+    assert diagnostics("%%node app/api/y/route.ts --ui\n")["path"] == "app/api/y/route.ts"
+    assert diagnostics("%%edge\nimport fs from 'fs'")["path"] == "cell.ts"  # the path is not typed yet

@@ -121,6 +121,8 @@ const problemTooltip = hoverTooltip((view, pos, side) => {
   };
 });
 
+let warned = false;
+
 /** Asks the server after each pause in typing; a newer keystroke cancels the request in flight. */
 function checkOnEdit(check: Checker): Extension {
   return ViewPlugin.fromClass(
@@ -147,25 +149,25 @@ function checkOnEdit(check: Checker): Extension {
         window.clearTimeout(this.timer);
         this.inFlight?.abort();
         this.inFlight = null;
-        // A cell that stopped being a deploy cell is cleared at once: no request needed.
-        const wait = isDeployCell(this.view.state.doc.sliceString(0, 200)) ? delay : 0;
-        this.timer = window.setTimeout(() => void this.run(), wait);
+        if (isDeployCell(this.view.state.doc.sliceString(0, 200))) {
+          this.timer = window.setTimeout(() => void this.run(), delay);
+        } else if (this.view.state.field(problemField).size > 0) {
+          // no longer a deploy cell: cleared at once, no request (after this update, as views require)
+          this.timer = window.setTimeout(() => this.show([]), 0);
+        }
       }
 
       private async run(): Promise<void> {
         const source = this.view.state.doc.toString();
-        if (!isDeployCell(source)) {
-          this.show([]);
-          return;
-        }
         const request = new AbortController();
         this.inFlight = request;
         let result: ICheckResult;
         try {
           result = await check(source, request.signal);
         } catch (error) {
-          if (!request.signal.aborted) {
-            console.warn('nbruntime: the compatibility check failed', error);
+          if (!request.signal.aborted && !warned) {
+            warned = true; // once: a server without the endpoint would otherwise warn at every pause
+            console.warn('nbruntime: the compatibility check failed; is nbruntime installed in the server?', error);
           }
           return;
         }

@@ -29,18 +29,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'nbruntime:cells',
   description: 'TypeScript highlighting and live edge-compatibility diagnostics for %%edge / %%node cells.',
   autoStart: true,
-  requires: [INotebookTracker, IEditorLanguageRegistry, IEditorExtensionRegistry],
+  requires: [IEditorLanguageRegistry, IEditorExtensionRegistry],
+  optional: [INotebookTracker], // absent on pages without notebooks (Notebook 7's file browser, editor)
   activate: async (
     app: JupyterFrontEnd,
-    tracker: INotebookTracker,
     languages: IEditorLanguageRegistry,
-    extensions: IEditorExtensionRegistry
+    extensions: IEditorExtensionRegistry,
+    tracker: INotebookTracker | null
   ): Promise<void> => {
     const check = serverChecker(app.serviceManager.serverSettings);
     extensions.addExtension({
       name: 'nbruntime:diagnostics',
       factory: () => EditorExtensionRegistry.createImmutableExtension(diagnostics(check))
     });
+    if (!tracker) {
+      return;
+    }
     // The editor loads a language asynchronously and applies loads in the order they finish, so the
     // notebook's switch to Python and ours to TypeScript could land in the wrong order: load both first.
     await Promise.all([languages.getLanguage(TYPESCRIPT_MIME), languages.getLanguage('text/x-ipython')]);

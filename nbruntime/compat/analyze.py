@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from tree_sitter import Node
 
 from ..errors import Problem
+from ..routes import file_kind
 from ..segment import declared_runtime, parse
 from .rules import rules, table
 
@@ -22,6 +23,7 @@ _BINDING_PARENTS = {
     "generator_function_declaration": "name",
     "class_declaration": "name",
     "function_expression": "name",
+    "function": "name",
     "class": "name",
     "required_parameter": "pattern",
     "optional_parameter": "pattern",
@@ -31,12 +33,17 @@ _BINDING_PARENTS = {
 }
 _BINDING_LISTS = {"import_clause", "namespace_import", "array_pattern", "rest_pattern", "pair_pattern"}
 _LAZY_VALUES = {"arrow_function", "function_expression", "function", "class"}
+# Subtrees that are only types: TypeScript erases them, so nothing in them runs.
+_TYPE_ONLY = {"type_annotation", "type_alias_declaration", "interface_declaration", "type_arguments", "type_query"}
 
 
-def _walk(node: Node) -> Iterator[Node]:
+def _walk(node: Node, skip: frozenset[str] | set[str] = frozenset()) -> Iterator[Node]:
+    """The node and everything under it, in source order, leaving out subtrees of the ``skip`` types."""
     stack = [node]
     while stack:
         current = stack.pop()
+        if current.type in skip:
+            continue
         yield current
         stack.extend(reversed(current.children))
 
@@ -114,8 +121,8 @@ def _lazy_declaration_names(statement: Node) -> list[str]:
 class _Finder:
     """Walks one cell and collects the problems of the edge rules."""
 
-    def __init__(self, source: str, path: str, root: Node):
-        self.source, self.path, self.root = source, path, root
+    def __init__(self, source: str, path: str, root: Node, middleware: bool):
+        self.source, self.path, self.root, self.middleware = source, path, root, middleware
         self.own = declared_names(root)
         self.live = _live_statements(root)
         self.facts = table()
@@ -131,7 +138,7 @@ class _Finder:
     def run(self) -> list[Problem]:
         for statement in self.root.named_children:
             live = statement.id in self.live
-            for node in _walk(statement):
+            for node in _walk(statement, skip=_TYPE_ONLY):
                 self.visit(node, live)
         return sorted(self.problems, key=lambda p: (p.line, p.column))
 
@@ -170,22 +177,22 @@ class _Finder:
         elif name in ("eval", "Function", "globalThis.eval", "globalThis.Function") and (
             callee.type == "member_expression" or name not in self.own
         ):
-            self.add("dynamic-code" if live else "dynamic-code-unused", name.removeprefix("globalThis."), node)
+            self.dynamic_code(name.removeprefix("globalThis."), node, live)
         elif name == "WebAssembly.compile" and "WebAssembly" not in self.own:
-            self.add("dynamic-code" if live else "dynamic-code-unused", name, node)
+            self.dynamic_code(name, node, live)
         elif name == "WebAssembly.instantiate" and "WebAssembly" not in self.own and first is not None:
             self.add("wasm-instantiate", name, node)
+
+    def dynamic_code(self, api: str, node: Node, live: bool) -> None:
+        """next build rejects it in middleware, where an export uses it; elsewhere it throws when run."""
+        self.add("dynamic-code" if live and self.middleware else "dynamic-code-run", api, node)
 
     def member(self, node: Node) -> None:
         target = _unwrap(node.child_by_field_name("object"))
         member = _text(node.child_by_field_name("property"))
         if not self.free(target, "process") or member == "env":
             return
-        parent = node.parent
-        called = (
-            parent is not None and parent.type == "call_expression" and parent.child_by_field_name("function") == node
-        )
-        is_function = called or member in self.facts["process_functions"]
+        is_function = member in self.facts["process_functions"]  # own function members of Node's process
         self.add("process-function" if is_function else "process-value", f"process.{member}", node)
 
     def identifier(self, node: Node) -> None:
@@ -198,12 +205,18 @@ class _Finder:
             self.add("buffer-global", name, node)
         elif name in self.facts["node_globals"]:
             self.add("node-global", name, node)
+        elif name in self.facts["bundler_globals"]:
+            self.add("bundler-global", name, node)
         elif name in self.facts["stubbed_globals"]:
             self.add("unsupported-api", name, node)
 
 
-def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Problem]:
-    """The API-compatibility problems of a cell for ``runtime``, in source order (see ``rules.json``)."""
+def check(source: str, runtime: str = "edge", path: str = "cell.ts", entry: str | None = None) -> list[Problem]:
+    """The API-compatibility problems of a cell for ``runtime``, in source order (see ``rules.json``).
+
+    ``entry`` is the middleware or route the cell is bundled into (the cell itself by default): some rules
+    differ between middleware and route handlers.
+    """
     if runtime not in ("edge", "nodejs"):
         raise ValueError(f"runtime must be 'edge' or 'nodejs', not {runtime!r}")
     if runtime == "nodejs":
@@ -218,7 +231,8 @@ def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Pro
     root = parse(source, path)
     if root.has_error:  # the build reports the syntax error itself, with a better message
         return []
-    return _Finder(source, path, root).run()
+    middleware = file_kind(entry or path) in ("middleware", "proxy")
+    return _Finder(source, path, root, middleware).run()
 
 
 # How a bundler completes a local import to a file (the Node host's loader tries the same list).
@@ -255,7 +269,7 @@ def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") ->
             if target is not None and target not in seen:
                 seen.add(target)
                 pending.append(target)
-                problems += check(sources[target], runtime, target)
+                problems += check(sources[target], runtime, target, entry=path)
     return problems
 
 
@@ -267,14 +281,19 @@ def _runtime_position(source: str, path: str) -> tuple[int, int]:
 
 
 def bundled(source: str, runtime: str, path: str = "cell.ts") -> str:
-    """The cell as Next's bundler hands it to the edge runtime: a free ``Buffer`` bound to ``node:buffer``.
+    """The cell as Next's bundler hands it to the edge runtime: free ``Buffer``, ``__dirname``, ``global``...
+    bound to what the bundler gives them (``node:buffer``, ``nbruntime/js/bundler.mjs``).
 
-    The import goes after the last line (imports are hoisted), so every line and column stays the cell's.
+    The imports go after the last line (imports are hoisted), so every line and column stays the cell's.
     """
     if runtime != "edge":
         return source
     root = parse(source, path)
     own = declared_names(root)
-    if "Buffer" in own or not any(n.type == "identifier" and _text(n) == "Buffer" for n in _walk(root)):
-        return source
-    return source + "\nimport { Buffer } from 'node:buffer';\n"
+    used = {_text(n) for n in _walk(root, _TYPE_ONLY) if n.type == "identifier" and not _is_binding(n)} - own
+    names = sorted(used & set(table()["bundler_globals"]))
+    if "Buffer" in used:
+        source += "\nimport { Buffer } from 'node:buffer';"
+    if names:
+        source += f"\nimport {{ {', '.join(names)} }} from 'nbruntime/bundler';"
+    return source + "\n" if "Buffer" in used or names else source

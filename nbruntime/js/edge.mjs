@@ -49,12 +49,13 @@ function unsupported(ruleId, api) {
   };
 }
 
-// Next's process polyfill: a copy of env with NEXT_RUNTIME='edge'; the host's function members throw
-// when called, its other members read as undefined; assignments are kept.
+// Next's process polyfill: a copy of env with NEXT_RUNTIME='edge'; the host's own function members throw
+// when called, its other own members read as undefined (inherited ones, like `on`, are absent);
+// assignments are kept.
 function processPolyfill(env) {
   const polyfill = { env: { ...env, NEXT_RUNTIME: 'edge' } };
   const assigned = new Map();
-  for (const key in process) {
+  for (const key of Object.keys(process)) {
     if (key === 'env') continue;
     Object.defineProperty(polyfill, key, {
       get() {
@@ -85,12 +86,8 @@ function guardWasm(context) {
 }
 
 function nextExtensions(context, env) {
-  const hidden = (value) => ({ value, writable: true, configurable: false, enumerable: false });
-  Object.defineProperties(context, {
-    process: hidden(processPolyfill(env)),
-    AsyncLocalStorage: hidden(AsyncLocalStorage),
-    console: hidden(routedConsole),
-  });
+  Object.assign(context, { process: processPolyfill(env), AsyncLocalStorage }); // enumerable, as in Next
+  Object.defineProperty(context, 'console', { value: routedConsole, writable: true, enumerable: false });
   for (const name of table.stubbed_globals) {
     Object.defineProperty(context, name, { get: () => unsupported('unsupported-api', name), enumerable: false });
   }

@@ -114,7 +114,8 @@ export class Pipeline {
           const destination = new URL(decision.to, url);
           carried.set('x-middleware-rewrite', destination.href);
           const external = destination.origin !== url.origin;
-          trace.data.rewrites.push({ from: url.pathname + url.search, to: external ? destination.href : relativeTo(destination, url), external });
+          const to = external ? destination.href : relativeTo(destination, url);
+          trace.data.rewrites.push({ from: url.pathname + url.search, to, external });
           if (external) return this.external(destination, carried);
           for (const [name, value] of flight) headers.set(name, value);
           const inner = await this.resolve({ ...request, url: destination }, depth + 1);
@@ -203,15 +204,16 @@ export class Pipeline {
     }
     const { response, used } = result;
     report.handler = used;
-    const final = carried;
+    // Middleware headers first, then (node routes) the RSC vary and preview-cookie clearing, then the
+    // handler's own headers appended, as Next's sendResponse appends them; 16 also compresses routes.
     if (!edge) {
-      final.append('vary', RSC_VARY);
-      appendAll(final, previewClearing(headers));
+      carried.append('vary', RSC_VARY);
+      appendAll(carried, previewClearing(headers));
     }
-    appendAll(final, response.headers);
-    appendAll(final, scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]));
-    if (this.v16) addCompressionVary(final);
-    return { kind: 'route', status: response.status, headers: final, body: response.body };
+    appendAll(carried, response.headers);
+    appendAll(carried, scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]));
+    if (this.v16) addCompressionVary(carried);
+    return { kind: 'route', status: response.status, headers: carried, body: response.body };
   }
 }
 

@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 
 export const REQUEST_CONTEXT = Symbol.for('@next/request-context');
+const AFTER_LIMIT_MS = 30_000;
 const requestScope = new AsyncLocalStorage();
 
 // Installed on every realm's global; `get()` is the scope of the request running now, if any.
@@ -18,12 +19,21 @@ export class Lifetime {
     this.callbacks = [];
   }
 
-  // Runs the `after` callbacks, then waits for everything; returns [start, end] in ms, or null if idle.
+  // Runs the `after` callbacks, then waits for everything (at most AFTER_LIMIT_MS, so a promise that
+  // never settles cannot hold the exchange open); returns [start, end] in ms, or null if idle.
   async settle(runCallback) {
     if (!this.promises.length && !this.callbacks.length) return null;
     const start = performance.now() - this.started;
     const callbacks = this.callbacks.splice(0);
-    await Promise.allSettled([...this.promises, ...callbacks.map(runCallback)]);
+    let timer;
+    const limit = new Promise((resolve) => {
+      timer = setTimeout(() => {
+        console.error(`after()/waitUntil() work still running after ${AFTER_LIMIT_MS / 1000} s: no longer waited for`);
+        resolve();
+      }, AFTER_LIMIT_MS);
+    });
+    await Promise.race([Promise.allSettled([...this.promises, ...callbacks.map(runCallback)]), limit]);
+    clearTimeout(timer);
     return [start, performance.now() - this.started];
   }
 }

@@ -107,8 +107,9 @@ def lab() -> Iterator[Lab]:
         shutil.rmtree(state, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API holds an event loop on this thread until it stops."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,0 +1,161 @@
+"""The deployed cells as a real Next.js App Router project, with a test that replays the app's history.
+
+The project pins the Next.js version the app emulates; each file gets the segment config that makes
+``next build`` pick the runtime the cell ran under. ``replay.test.mjs`` sends the recorded requests to
+``next start`` (``BASE_URL``, default ``http://localhost:3000``) and expects the answers the emulator gave:
+the project's own fidelity check.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .segment import exported_consts, parse
+
+if TYPE_CHECKING:
+    from .app import App, Deployment, Exchanged
+
+PACKAGES = {
+    "15": {"next": "15.5.29", "react": "19.1.10", "react-dom": "19.1.10"},
+    "16": {"next": "16.4.6", "react": "19.3.1", "react-dom": "19.3.1"},
+}
+DEV_PACKAGES = {"typescript": "5.9.3", "@types/node": "20.19.43", "@types/react": "19.1.17"}
+TSCONFIG = {
+    "compilerOptions": {
+        "target": "ES2017", "lib": ["dom", "dom.iterable", "esnext"], "allowJs": True, "skipLibCheck": True,
+        "strict": True, "noEmit": True, "esModuleInterop": True, "module": "esnext", "moduleResolution": "bundler",
+        "resolveJsonModule": True, "isolatedModules": True, "jsx": "preserve", "incremental": True,
+        "plugins": [{"name": "next"}], "paths": {"@/*": ["./*"]},
+    },
+    "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts"],
+    "exclude": ["node_modules"],
+}
+#: Headers worth pinning in the replay test (the rest vary with the server, the date or compression).
+PINNED_HEADERS = ("content-type", "location", "set-cookie", "allow", "refresh")
+
+
+def with_runtime(deployment: Deployment) -> str:
+    """The cell's source with the segment config that gives it, under ``next build``, the runtime it ran under."""
+    source, kind, runtime = deployment.source, deployment.kind, deployment.runtime
+    consts = exported_consts(parse(source, deployment.path))
+    if kind == "route":
+        if "runtime" in consts:
+            return _replace(source, consts["runtime"], f"'{runtime}'")
+        return source if runtime == "nodejs" else source.rstrip("\n") + f"\n\nexport const runtime = '{runtime}'\n"
+    if kind == "middleware":  # edge unless its config says otherwise, in 15 and (deprecated) in 16
+        config = consts.get("config")
+        default = "edge"
+        if config is not None and config.type == "object":
+            for pair in config.children:
+                key = pair.child_by_field_name("key") if pair.type == "pair" else None
+                if key is not None and key.text.decode().strip("'\"") == "runtime":
+                    return _replace(source, pair.child_by_field_name("value"), f"'{runtime}'")
+            if runtime == default:
+                return source
+            brace = config.start_byte + 1
+            encoded = source.encode()
+            return (encoded[:brace] + f" runtime: '{runtime}',".encode() + encoded[brace:]).decode()
+        if runtime == default:
+            return source
+        return source.rstrip("\n") + f"\n\nexport const config = {{ runtime: '{runtime}' }}\n"
+    return source
+
+
+def _replace(source: str, node, text: str) -> str:
+    encoded = source.encode()
+    return (encoded[: node.start_byte] + text.encode() + encoded[node.end_byte :]).decode()
+
+
+def replay_cases(app: App) -> list[dict]:
+    """The history as data for the replay test: each request and the answer the emulator gave."""
+    return [_case(app, entry) for entry in app.history]
+
+
+def _case(app: App, entry: Exchanged) -> dict:
+    request, response = entry.request, entry.response
+    headers = {name: value for name, value in request.headers if name not in ("host", "content-length")}
+    expected_headers = {}
+    for name in PINNED_HEADERS:
+        values = response.headers.get_list(name)
+        if values:
+            expected_headers[name] = [v.replace(app.origin, "<BASE>") for v in values]
+    title = None
+    if "text/html" in (response.headers.get("content-type") or "") and "<title>" in response.text:
+        title = response.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    return {
+        "name": f"{request.method} {request.url[len(app.origin):] or '/'}",
+        "method": request.method,
+        "path": request.url[len(app.origin):] or "/",
+        "headers": headers,
+        "body_b64": base64.b64encode(request.body).decode() if request.body is not None else None,
+        "status": response.status,
+        "headers_expected": expected_headers,
+        "title": title,
+        **({} if title else _expected_body(app, response.body)),
+    }
+
+
+def _expected_body(app: App, body: bytes) -> dict:
+    try:
+        return {"text_expected": body.decode("utf-8").replace(app.origin, "<BASE>")}
+    except UnicodeDecodeError:
+        return {"body_b64_expected": base64.b64encode(body).decode()}
+
+
+REPLAY_TEST = """// Replays the requests recorded in the notebook against `next start` and expects the same answers.
+// Run: npm run build && npm start, then: npm test (BASE_URL defaults to http://localhost:3000).
+// The server listens on 127.0.0.1 and is asked for localhost, the setting the emulator's answers assume.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+const BASE = process.env.BASE_URL ?? 'http://localhost:3000';
+const cases = JSON.parse(readFileSync(new URL('./replay.json', import.meta.url), 'utf8'));
+const absolute = (value) => value.replaceAll('<BASE>', BASE).replace(/Expires=[^;]+/g, 'Expires=<date>');
+
+for (const c of cases) {
+  test(c.name, async () => {
+    const body = c.body_b64 === null ? undefined : Buffer.from(c.body_b64, 'base64');
+    const response = await fetch(BASE + c.path, { method: c.method, headers: c.headers, body, redirect: 'manual' });
+    assert.equal(response.status, c.status);
+    for (const [name, values] of Object.entries(c.headers_expected)) {
+      const got = name === 'set-cookie' ? response.headers.getSetCookie() : [response.headers.get(name)];
+      assert.deepEqual(got.map(absolute), values.map(absolute), name);
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (c.title !== null) assert.match(bytes.toString(), new RegExp(`<title[^>]*>${c.title}</title>`));
+    else if ('text_expected' in c) assert.equal(bytes.toString(), absolute(c.text_expected));
+    else assert.equal(bytes.toString('base64'), c.body_b64_expected);
+  });
+}
+"""
+
+
+def export(app: App, directory: str | Path) -> list[Path]:
+    """Writes the app as a Next.js project in ``directory``; returns the files written."""
+    root = Path(directory)
+    written = []
+
+    def write(relative: str, text: str) -> None:
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        written.append(target)
+
+    major = "16" if str(app.next).startswith("16") else "15"
+    for deployment in app.deployments.values():
+        write(deployment.path, with_runtime(deployment))
+    package = {"name": "nbruntime-export", "private": True, "version": "0.0.0",
+               "scripts": {"build": "next build", "start": "next start -H 127.0.0.1",
+                           "test": "node --test replay.test.mjs"},
+               "dependencies": PACKAGES[major], "devDependencies": DEV_PACKAGES}
+    write("package.json", json.dumps(package, indent=2) + "\n")
+    write("tsconfig.json", json.dumps(TSCONFIG, indent=2) + "\n")
+    if major == "15":  # no ESLint in this project: without this `next build` warns about it
+        write("next.config.js", "module.exports = { eslint: { ignoreDuringBuilds: true } }\n")
+    write("replay.json", json.dumps(replay_cases(app), indent=2) + "\n")
+    write("replay.test.mjs", REPLAY_TEST)
+    return written
