@@ -1,5 +1,7 @@
 """Notebooks run top to bottom by a real kernel, and the host never outlives its kernel."""
 
+import functools
+import re
 import time
 from pathlib import Path
 
@@ -9,7 +11,8 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOK_DIR = Path(__file__).parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 
 
 def execute(path: Path) -> nbformat.NotebookNode:
@@ -19,21 +22,108 @@ def execute(path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+@functools.cache
+def executed(name: str) -> nbformat.NotebookNode:
+    """Each notebook runs once per test session; the tests below read its outputs."""
+    return execute(NOTEBOOK_DIR / name)
+
+
 def outputs_text(cell) -> str:
     return "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
 
 
+def texts_of(name: str) -> list[str]:
+    """The text outputs of the notebook's code cells, in order."""
+    return [outputs_text(cell) for cell in executed(name).cells if cell.cell_type == "code"]
+
+
+def output_with(texts: list[str], needle: str) -> str:
+    return next(t for t in texts if needle in t)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom(path):
-    execute(path)
+    executed(path.name)
 
 
 def test_tour_shows_streamed_ticks_and_the_error_line():
-    notebook = execute(Path(__file__).parents[1] / "notebooks" / "01-tour.ipynb")
-    texts = [outputs_text(cell) for cell in notebook.cells if cell.cell_type == "code"]
+    texts = texts_of("01-tour.ipynb")
     request = next(t for t in texts if "200 GET http://localhost:3000/api/stream" in t)
     assert [line.split("] ")[1] for line in request.splitlines() if "] tick" in line] == ["tick 1", "tick 2", "tick 3"]
     assert any("(500, 'SyntaxError', 2)" in t for t in texts)
+
+
+def test_tour_middleware_redirects_and_tags():
+    texts = texts_of("01-tour.ipynb")
+    redirect = output_with(texts, "307 GET http://localhost:3000/me")
+    assert "location: http://localhost:3000/users/ada" in redirect
+    assert "(200, 'grace', 'middleware')" in texts
+    assert "(200, None)" in texts  # /api/stream is outside the matcher
+    assert texts[-1].startswith("(/me, /users/:id)            middleware.ts")  # %nbruntime routes
+
+
+def test_edge_vs_node_shows_the_three_problems_then_runs_on_node():
+    texts = texts_of("02-edge-vs-node.ipynb")
+    refused = output_with(texts, "Not deployed: 3 problems")
+    for where in ("route.ts:1:1", "route.ts:5:", "route.ts:6:"):
+        assert where in refused
+    assert "Can't resolve 'fs'" in refused and "(eval)" in refused and "(process.cwd)" in refused
+    listed = output_with(texts, "(1, 'fs', 'error', 'build')")
+    assert "(5, 'eval'" in listed and "(6, 'process.cwd', 'warning', 'run')" in listed
+    assert "(200, 'dark', 120)" in texts  # the same code under %%node
+    failure = output_with(texts, "500\nError: A Node.js API is used (process.cwd)")  # run-time failure on edge
+    assert "Use instead:" in failure
+    assert "differs: deploy build: edge fails at build: `fs`" in output_with(texts, "edge vs nodejs")
+    assert any("[('header x-runtime', 'edge', 'nodejs')]" in t for t in texts)
+    assert "Proxy always runs on Node.js" in output_with(texts, "Not deployed: 1 problem")
+    assert "(307, '/api/probe/node?welcome=1', ['visited=yes; Path=/'])" in texts  # Next 16: relative location
+    assert "(200, 'nodejs')" in texts
+
+
+def test_middleware_patterns_behave():
+    texts = texts_of("03-middleware-patterns.ipynb")
+    signed = output_with(texts, "session=admin.0000")
+    assert "307 http://localhost:3000/login?next=%2Fdashboard%3Ftab%3Dbilling" in signed
+    assert '200 {"page":"dashboard","tab":"billing"}' in signed
+    sticky = output_with(texts, "', True),")  # one cookie, then the same variant every time
+    assert sticky.count("False)") == 3 and len(set(line.split("'")[1] for line in sticky.splitlines())) == 1
+    languages = output_with(texts, "Swiss French")
+    for expected in ("/fr/about     À propos", "/de/about     Über uns", "/en/about     About us"):
+        assert expected in languages
+    assert languages.count("/en/about") == 2  # the NEXT_LOCALE cookie beats accept-language
+    assert "404 True\n\n3" in texts  # security headers on a 404 too; a new nonce each time
+    whoami = output_with(texts, "200 GET http://localhost:3000/api/whoami")
+    assert '{"x-user-id":"ada","authorization":null,"x-request-id":"req-42"}' in whoami
+    assert "(None, True)" in texts  # a spoofed x-user-id is dropped
+    limited = output_with(texts, "remaining 2")
+    assert [line.split()[1] for line in limited.splitlines() if line] == ["200", "200", "200", "429", "429"]
+    assert "[(200, '2'), (200, '1'), (200, '0'), (429, '0')]" in output_with(texts, "CookieJar")
+
+
+def test_streaming_events_tokens_and_backpressure():
+    texts = texts_of("04-streaming.ipynb")
+    events = output_with(texts, "200 GET http://localhost:3000/api/job ·")
+    rows = [line.split("] ", 1)[1] for line in events.splitlines() if line.startswith("[")]
+    assert rows == [f'event: progress {{"done":{n}}}' for n in (20, 40, 60, 80, 100)] + ['event: done {"ok":true}']
+    resumed = output_with(texts, "200 GET http://localhost:3000/api/job · 120 B")  # after last-event-id: 3
+    assert [line.split("] ", 1)[1] for line in resumed.splitlines() if line.startswith("[")] == rows[3:]
+    assert "(4 WORDS)" in output_with(texts, "1: STREAMS")
+    assert "{'lastAnswer': 'finished: 17 tokens'}" in texts
+    assert "{'lastAnswer': 'cancelled after" in output_with(texts, "cancelled\n")
+    start = output_with(texts, "room left in the queue").splitlines()
+    first_sent = next(i for i, line in enumerate(start) if "[body]" in line)
+    assert all("[body]" in line for line in start[first_sent:] if line.strip())  # start: all produced up front
+    pull = [line.split("] ", 1)[1] for line in output_with(texts, "[log] produced 1\n").splitlines() if "] " in line]
+    assert pull.index("sent item 1") < pull.index("produced 3")  # pull: production waits for the consumer
+
+
+def test_testing_notebook_finds_the_bug_then_no_failure():
+    texts = texts_of("05-testing-from-python.ipynb")
+    found = output_with(texts, "Hypothesis found a failure")
+    assert "RangeError" in found and "people=-1" in found
+    assert re.search(r"Hypothesis found no failure in \d+ requests", "\n".join(texts))
+    assert "def test_get__api_split_total_10_people_3(app):" in "\n".join(texts)
+    assert "test_get__api_split_total_10_people_3 passed" in "\n".join(texts)
 
 
 def test_host_goes_away_with_its_kernel():
