@@ -61,4 +61,5 @@ def test_jupyter_lists_the_installed_extension_as_enabled_and_ok():
     result = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True,
                             text=True, timeout=120)
     listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
-    assert re.search(r"^\s*nbruntime v0\.1\.0 enabled OK \(python, nbruntime\)$", listing, re.M), listing
+    version = re.escape(json.loads((SOURCES / "package.json").read_text())["version"])
+    assert re.search(rf"^\s*nbruntime v{version} enabled OK \(python, nbruntime\)$", listing, re.M), listing
