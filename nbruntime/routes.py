@@ -18,8 +18,9 @@ def normalize_path(path: str, source_only: bool = True) -> str:
 
     With ``source_only=False`` any file is accepted (data files a cell reads, like ``data/list.txt``).
     """
-    clean = posixpath.normpath(str(path).strip().replace("\\", "/")).lstrip("./")
-    if not clean or clean.startswith("../") or posixpath.isabs(str(path).strip()):
+    given = str(path).strip().replace("\\", "/")
+    clean = posixpath.normpath(given)
+    if not given or clean in (".", "..") or clean.startswith("../") or posixpath.isabs(clean):
         raise ValueError(f"{path!r} is not a path inside the app (e.g. app/api/hello/route.ts)")
     if source_only and not clean.endswith(SOURCE_EXTENSIONS):
         raise ValueError(f"{path!r} must end in one of {', '.join(SOURCE_EXTENSIONS)}")

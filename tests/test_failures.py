@@ -141,3 +141,11 @@ def test_requests_from_other_threads_while_one_hangs(app):
     assert [app.request("GET", "/api/ok").text for _ in range(20)] == ["still here"] * 20
     waiter.join()
     assert results[0].error.kind == "timeout"
+
+
+@pytest.mark.parametrize("path", ["../outside.ts", "/abs/route.ts", "app/../../x.ts", ""])
+def test_paths_outside_the_app_are_refused(app, path):
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy(path, OK_ROUTE)
+    assert caught.value.problems[0].name == "InvalidPath"
+    assert app.deployments == {}
