@@ -317,3 +317,40 @@ def test_data_files_are_written_for_cells_to_read(app):
         "export function GET() { return Response.json(readFileSync('data/names.txt', 'utf8').trim().split('\\n')) }",
     )
     assert app.request("GET", "/api/names").json() == ["ada", "grace"]
+
+
+@pytest.mark.parametrize(("next_version", "expected"), [("15", "A/C"), ("16", "TypeError")])
+def test_next15_still_allows_synchronous_headers_and_cookies(next_version, expected):
+    with nbruntime.App(next=next_version) as app:
+        app.deploy(
+            "app/api/s/route.ts",
+            """
+import { headers, cookies } from 'next/headers'
+export function GET() {
+  let sync
+  try { sync = (headers() as any).get('x-a') + '/' + (cookies() as any).get('c')?.value }
+  catch (e) { sync = (e as Error).name }
+  return Response.json({ sync })
+}""",
+        )
+        assert app.request("GET", "/api/s", headers={"x-a": "A", "cookie": "c=C"}).json() == {"sync": expected}
+
+
+def test_user_agent_parses_the_common_cases(app):
+    app.deploy(
+        "app/api/ua/route.ts",
+        """
+import { userAgent, type NextRequest } from 'next/server'
+export function GET(req: NextRequest) {
+  const { browser, os, device, isBot } = userAgent(req)
+  return Response.json([browser.name, browser.major, os.name, device.type ?? null, isBot])
+}""",
+    )
+    chrome = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Safari/537.36"
+    )
+    bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    parsed = app.request("GET", "/api/ua", headers={"user-agent": chrome}).json()
+    assert parsed == ["Chrome", "126", "Windows", None, False]
+    assert app.request("GET", "/api/ua", headers={"user-agent": bot}).json()[-1] is True

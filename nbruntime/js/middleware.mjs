@@ -54,7 +54,7 @@ export class Middleware {
 // A has/missing condition: the value (if given) is a regex the whole value must match.
 function condition(item) {
   const pattern = item.value === undefined ? null : new RegExp(`^${item.value}$`);
-  const describe = `${item.type} ${item.key ?? ''}${item.value === undefined ? '' : `=~${item.value}`}`.replace('  ', ' ');
+  const describe = [item.type, item.key, item.value === undefined ? null : `=~${item.value}`].filter(Boolean).join(' ');
   return {
     describe,
     test(facts) {

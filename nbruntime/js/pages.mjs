@@ -45,7 +45,7 @@ export function errorPage(status, next = '15') {
   };
 }
 
-// Next 16 answers an uncaught throw in the proxy with a bare text 500, not the HTML page.
+// Next 16 answers an uncaught throw in middleware, the proxy or an edge route with a bare text 500.
 export function plainServerError() {
   const body = 'Internal Server Error';
   return {

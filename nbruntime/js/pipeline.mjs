@@ -96,7 +96,7 @@ export class Pipeline {
       if (data) url = new URL(`${data[1] === 'index' ? '/' : `/${data[1]}`}${url.search}`, url);
       if (matched) {
         let response;
-        const scope = new Scope('middleware', headers, request.lifetime);
+        const scope = new Scope('middleware', headers, request.lifetime, this.next);
         try {
           response = await trace.time('middleware', () => this.callMiddleware({ ...request, url }, scope));
         } catch (error) {
@@ -185,7 +185,7 @@ export class Pipeline {
     const edge = this.isEdge(route.file);
     const report = { file: route.file, pattern: route.pattern, params, runtime: edge ? 'edge' : 'nodejs', handler: method };
     trace.data.route = report;
-    const scope = new Scope('route', headers, lifetime);
+    const scope = new Scope('route', headers, lifetime, this.next);
     let result;
     try {
       result = await trace.time('route', () => scope.run(() => callHandler(this.registry, route, params, method, async () => {
@@ -194,8 +194,8 @@ export class Pipeline {
       })));
     } catch (error) {
       report.handler = `${method} (threw)`;
-      if (edge) {
-        const page = errorPage(500, this.next);
+      if (edge) { // the HTML page in 15, bare text in 16 (both recorded)
+        const page = this.v16 ? plainServerError() : errorPage(500, this.next);
         return { kind: 'route-error', status: 500, headers: addCompressionVary(appendAll(carried, page.headers)), body: page.body, error };
       }
       // A node route that throws answers an empty 500 (recorded), keeping the headers gathered so far.

@@ -40,8 +40,9 @@ export class Lifetime {
 
 // One phase (middleware or route) of a request, as next/headers and next/server see it.
 export class Scope {
-  constructor(phase, requestHeaders, lifetime) {
+  constructor(phase, requestHeaders, lifetime, next = '15') {
     this.phase = phase;
+    this.next = next; // 15 still allows synchronous use of headers() / cookies(); 16 does not
     this.requestHeaders = requestHeaders; // a host Headers: what headers() and cookies() read
     this.setCookies = new Headers(); // Set-Cookie lines written with cookies().set/delete
     this.lifetime = lifetime;

@@ -33,9 +33,25 @@ class ReadonlyHeaders extends Headers {
   }
 }
 
+// Next 15 returns a Promise that can still be used synchronously (deprecated; 16 removed it), so
+// Next 14 code such as `headers().get('x')` keeps working in 15 mode.
+function asyncValue(current, value) {
+  const promise = Promise.resolve(value);
+  if (String(current.next).startsWith('16')) return promise;
+  for (let target = value; target && target !== Object.prototype; target = Object.getPrototypeOf(target)) {
+    for (const name of Object.getOwnPropertyNames(target)) {
+      if (name === 'constructor' || name in promise || typeof value[name] !== 'function') continue;
+      promise[name] = value[name].bind(value);
+    }
+  }
+  promise[Symbol.iterator] = () => value[Symbol.iterator]();
+  Object.defineProperty(promise, 'size', { get: () => value.size });
+  return promise;
+}
+
 export function headers() {
   const current = scope('headers');
-  return Promise.resolve(new ReadonlyHeaders([...current.requestHeaders]));
+  return asyncValue(current, new ReadonlyHeaders([...current.requestHeaders]));
 }
 
 // Reads see the request's cookies and this request's own writes; writes become Set-Cookie lines
@@ -84,7 +100,8 @@ class RequestScopeCookies {
 }
 
 export function cookies() {
-  return Promise.resolve(new RequestScopeCookies(scope('cookies')));
+  const current = scope('cookies');
+  return asyncValue(current, new RequestScopeCookies(current));
 }
 
 export function draftMode() {

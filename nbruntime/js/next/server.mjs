@@ -240,4 +240,8 @@ export function userAgent({ headers }) {
   };
 }
 
+export function userAgentFromString(ua) {
+  return userAgent({ headers: new Headers({ 'user-agent': ua ?? '' }) });
+}
+
 export const URLPattern = globalThis.URLPattern;
