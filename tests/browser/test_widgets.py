@@ -13,11 +13,20 @@ export async function GET() {
   }), { headers: { 'content-type': 'text/plain' } })
 }"""
 
+MIDDLEWARE = """%%edge middleware.ts
+import { NextResponse } from 'next/server'
+export function middleware() {
+  const response = NextResponse.next()
+  response.headers.set('x-checked', 'yes')
+  return response
+}
+export const config = { matcher: '/api/:path*' }"""
+
 KERNEL_STATUS = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
 
 
 def test_panel_streams_chunks_live_and_replays_from_history(lab, page):
-    lab.open(page, lab.write_notebook("panel.ipynb", ["%load_ext nbruntime", STREAM, "%nbruntime ui"]))
+    lab.open(page, lab.write_notebook("panel.ipynb", ["%load_ext nbruntime", STREAM, MIDDLEWARE, "%nbruntime ui"]))
     lab.run_all(page)
     send = page.locator(".jp-OutputArea button:has-text('Send')")
     send.wait_for(timeout=60_000)
@@ -46,6 +55,8 @@ def test_panel_streams_chunks_live_and_replays_from_history(lab, page):
     assert seen[-1][0] - first > 0.8, seen  # the first chunk was on screen long before the last one
     assert kernel_states == {"idle"}, kernel_states
     assert page.locator(".jp-OutputArea table.nbruntime-chunks").inner_text().count("tick") == 5
+    verdict = page.locator(".jp-OutputArea .nbruntime-verdict").first.inner_text()
+    assert verdict == "→ middleware matched → next → GET app/api/stream/route.ts → 200"
 
     history = page.locator(".jp-OutputArea .widget-select select")
     assert history.locator("option").count() == 1
