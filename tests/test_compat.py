@@ -120,6 +120,18 @@ def test_rule_dynamic_code():
 LIB = {"lib/run.ts": "export const run = () => eval('1')"}
 
 
+def test_unstable_allow_dynamic_lets_matching_files_through_the_build():
+    """Recorded (edge-middleware-allow-dynamic): the build passes, and the call still throws EvalError."""
+    for globs in ("'/lib/run.ts'", "['/lib/*.ts']", "['**/run.ts']"):
+        middleware = "import { run } from './lib/run'\nexport const middleware = () => run()\n"
+        middleware += f"export const config = {{ unstable_allowDynamic: {globs} }}"
+        problems = check_graph("middleware.ts", {"middleware.ts": middleware, **LIB})
+        assert [(p.name, p.severity) for p in problems] == [("dynamic-code-run", "warning")], globs
+    other = "import { run } from './lib/run'\nexport const middleware = () => run()\n"
+    other += "export const config = { unstable_allowDynamic: ['/vendor/**'] }"
+    assert [p.name for p in check_graph("middleware.ts", {"middleware.ts": other, **LIB})] == ["dynamic-code"]
+
+
 def test_rule_dynamic_code_run():
     """Recorded (edge-eval-build, edge-unused-eval): route handlers build, and throw EvalError when it runs."""
     route = "export function GET() { return Response.json(eval('1')) }"

@@ -95,6 +95,7 @@ OWN = Path(__file__).parent / "edge_cases"
         "edge-eval-build",
         "edge-unused-eval",
         "edge-middleware-eval-build",
+        "edge-middleware-allow-dynamic",
         "edge-node-crypto-build",
         "edge-bundler-globals",
     ],

@@ -1,11 +1,16 @@
 """process.env: the kernel's environment, the notebook folder's .env files as Next loads them, %nbruntime env."""
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 from IPython.utils.capture import capture_output
+from test_edge_conformance import compare
 
 import nbruntime
 from nbruntime import app as app_module
-from nbruntime.envfiles import parse_env, project_env
+from nbruntime.envfiles import parse_env
 from nbruntime.magics import NbruntimeMagics
 
 ENV_ROUTE = """export const runtime = '%s'
@@ -52,35 +57,43 @@ def test_env_files_load_with_next_precedence_and_the_shell_wins(project, runtime
 
 def test_dotenv_syntax():
     text = (
-        "# comment\nexport PLAIN = value  # trailing comment\nEMPTY=\nSINGLE='no $EXPANSION here'\n"
+        "# comment\nexport PLAIN = value  # trailing comment\nEMPTY=\nSINGLE='kept $AS written'\n"
         'DOUBLE="line1\\nline2"\nMULTI="a\nb"\nBACK=`x`\n'
     )
     assert parse_env(text) == {
-        "PLAIN": ("value", True),
-        "EMPTY": ("", True),
-        "SINGLE": ("no $EXPANSION here", False),
-        "DOUBLE": ("line1\nline2", True),
-        "MULTI": ("a\nb", True),
-        "BACK": ("x", True),
+        "PLAIN": "value",
+        "EMPTY": "",
+        "SINGLE": "kept $AS written",
+        "DOUBLE": "line1\nline2",
+        "MULTI": "a\nb",
+        "BACK": "x",
     }
 
 
-def test_references_expand_from_files_and_the_environment(tmp_path):
-    (tmp_path / ".env").write_text(
-        "HOST=example.test\nURL=https://${HOST}/$USER_NAME\nPRICE=\\$5\nFALLBACK=${MISSING:-dflt}\nRAW='$HOST'\n"
-    )
-    env, used = project_env({"USER_NAME": "ada"}, tmp_path)
-    assert used == [tmp_path / ".env"]
-    assert (env["URL"], env["PRICE"], env["FALLBACK"], env["RAW"]) == (
-        "https://example.test/ada",
-        "$5",
-        "dflt",
-        "$HOST",
-    )
-    assert env["NEXT_RUNTIME"] == "nodejs"
+RECORDED = Path(__file__).parent / "edge_cases" / "edge-env-files"
 
 
-def test_nbruntime_env_magic_sets_process_env(project):
+def test_env_files_give_what_next_start_gave(tmp_path, monkeypatch):
+    """Recorded with NBRT_SHELL=shell NBRT_USER=ada in next start's environment: precedence, expansion."""
+    for file in RECORDED.glob(".env*"):
+        shutil.copy(file, tmp_path / file.name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBRT_SHELL", "shell")
+    monkeypatch.setenv("NBRT_USER", "ada")
+    monkeypatch.delenv("NBRT_MISSING", raising=False)
+    observed = json.loads((RECORDED / "observed.json").read_text())["responses"]
+    with nbruntime.App() as app:
+        for runtime in ("edge", "node"):
+            route = f"app/api/{runtime}/route.ts"
+            app.deploy(route, (RECORDED / route).read_text())
+        for expected in observed:
+            ok, _, why = compare.compare_response(expected, app.request("GET", expected["request"]["path"]))
+            assert ok, why
+
+
+def test_nbruntime_env_magic_sets_process_env(project, monkeypatch):
+    app = nbruntime.App()  # the kernel's app, made in this notebook folder
+    monkeypatch.setattr(app_module, "_shared_app", app)
     magics = NbruntimeMagics(None)  # the magic's own code; test_magics.py covers loading it into IPython
     try:
         with capture_output() as captured:
@@ -91,9 +104,7 @@ def test_nbruntime_env_magic_sets_process_env(project):
         assert lines[0] == "process.env: set GREETING, OTHER"
         assert ".env.production.local, .env.local, .env.production, .env" in lines[1]
         assert lines[2].startswith("usage: %nbruntime env")
-        app = nbruntime.get_app()
         app.deploy("app/api/g/route.ts", "export const GET = () => new Response(process.env.GREETING)", "edge")
         assert app.request("GET", "/api/g").text == "hello world"
     finally:
-        nbruntime.get_app().close()
-        app_module._shared_app = None
+        app.close()

@@ -222,3 +222,38 @@ def test_edge_runtime_declared_in_a_node_cell_is_a_warning(app):
     )
     assert [(p.name, p.severity) for p in deployment.problems] == [("edge-runtime-in-node", "warning")]
     assert app.request("GET", "/api/n").text == "ok"
+
+
+@pytest.fixture
+def echo_server():
+    """A local HTTP server that answers with the user-agent it was sent."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = (self.headers.get("user-agent") or "").encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_fetch_from_edge_says_next_js_middleware_unless_told_otherwise(app, echo_server):
+    result = _edge_json(
+        app,
+        f"""
+  const plain = await (await fetch('{echo_server}')).text()
+  const own = await (await fetch('{echo_server}', {{ headers: {{ 'user-agent': 'mine' }} }})).text()
+  const viaRequest = await (await fetch(new Request('{echo_server}', {{ headers: {{ 'user-agent': 'req' }} }}))).text()
+  return Response.json({{ plain, own, viaRequest }})""",
+    )
+    assert result == {"plain": "Next.js Middleware", "own": "mine", "viaRequest": "req"}

@@ -7,13 +7,14 @@ a parameter) is taken to be the cell's own, so ``import { Buffer } from 'buffer'
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 
 from tree_sitter import Node
 
 from ..errors import Problem
 from ..routes import file_kind
-from ..segment import declared_runtime, parse
+from ..segment import _property, declared_runtime, exported_consts, parse
 from .rules import rules, table
 
 _UNWRAP = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"}
@@ -121,8 +122,9 @@ def _lazy_declaration_names(statement: Node) -> list[str]:
 class _Finder:
     """Walks one cell and collects the problems of the edge rules."""
 
-    def __init__(self, source: str, path: str, root: Node, middleware: bool):
-        self.source, self.path, self.root, self.middleware = source, path, root, middleware
+    def __init__(self, source: str, path: str, root: Node, rejects_dynamic_code: bool):
+        self.source, self.path, self.root = source, path, root
+        self.rejects_dynamic_code = rejects_dynamic_code
         self.own = declared_names(root)
         self.live = _live_statements(root)
         self.facts = table()
@@ -185,7 +187,7 @@ class _Finder:
 
     def dynamic_code(self, api: str, node: Node, live: bool) -> None:
         """next build rejects it in middleware, where an export uses it; elsewhere it throws when run."""
-        self.add("dynamic-code" if live and self.middleware else "dynamic-code-run", api, node)
+        self.add("dynamic-code" if live and self.rejects_dynamic_code else "dynamic-code-run", api, node)
 
     def member(self, node: Node) -> None:
         target = _unwrap(node.child_by_field_name("object"))
@@ -211,12 +213,34 @@ class _Finder:
             self.add("unsupported-api", name, node)
 
 
-def check(source: str, runtime: str = "edge", path: str = "cell.ts", entry: str | None = None) -> list[Problem]:
-    """The API-compatibility problems of a cell for ``runtime``, in source order (see ``rules.json``).
+def _glob(pattern: str) -> re.Pattern:
+    """A picomatch-style glob (``**``, ``*``, ``?``) as a regex over '/'-rooted paths."""
+    parts = re.split(r"(\*\*/|\*\*|\*|\?)", pattern if pattern.startswith("/") else "/" + pattern)
+    wildcards = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(wildcards.get(part, re.escape(part)) for part in parts))
 
-    ``entry`` is the middleware or route the cell is bundled into (the cell itself by default): some rules
-    differ between middleware and route handlers.
-    """
+
+def _dynamic_code_rejected(entry: str, entry_source: str) -> Callable[[str], bool]:
+    """Whether next build rejects dynamic code in a file bundled into ``entry``: in a middleware's files,
+    except those its ``config.unstable_allowDynamic`` globs allow."""
+    if file_kind(entry) not in ("middleware", "proxy"):
+        return lambda file: False
+    config = exported_consts(parse(entry_source, entry)).get("config")
+    allowed = _property(config, "unstable_allowDynamic") if config is not None and config.type == "object" else None
+    items = [allowed] if allowed is not None and allowed.type == "string" else allowed.named_children if allowed else []
+    globs = [_glob(value) for value in map(_string_value, items) if value]
+    return lambda file: not any(glob.fullmatch("/" + file) for glob in globs)
+
+
+def _edge_check(source: str, path: str, rejects_dynamic_code: bool) -> list[Problem]:
+    root = parse(source, path)
+    if root.has_error:  # the build reports the syntax error itself, with a better message
+        return []
+    return _Finder(source, path, root, rejects_dynamic_code).run()
+
+
+def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Problem]:
+    """The API-compatibility problems of a cell for ``runtime``, in source order (see ``rules.json``)."""
     if runtime not in ("edge", "nodejs"):
         raise ValueError(f"runtime must be 'edge' or 'nodejs', not {runtime!r}")
     if runtime == "nodejs":
@@ -228,11 +252,7 @@ def check(source: str, runtime: str = "edge", path: str = "cell.ts", entry: str 
                 )
             ]
         return []
-    root = parse(source, path)
-    if root.has_error:  # the build reports the syntax error itself, with a better message
-        return []
-    middleware = file_kind(entry or path) in ("middleware", "proxy")
-    return _Finder(source, path, root, middleware).run()
+    return _edge_check(source, path, _dynamic_code_rejected(path, source)(path))
 
 
 # How a bundler completes a local import to a file (the Node host's loader tries the same list).
@@ -261,6 +281,7 @@ def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") ->
     problems = check(sources[path], runtime, path)
     if runtime != "edge":
         return problems
+    rejects = _dynamic_code_rejected(path, sources[path])
     seen, pending = {path}, [path]
     while pending:
         current = pending.pop()
@@ -269,7 +290,7 @@ def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") ->
             if target is not None and target not in seen:
                 seen.add(target)
                 pending.append(target)
-                problems += check(sources[target], runtime, target, entry=path)
+                problems += _edge_check(sources[target], target, rejects(target))
     return problems
 
 

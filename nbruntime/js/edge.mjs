@@ -85,6 +85,16 @@ function guardWasm(context) {
   }
 }
 
+// Next's fetch wrapper: outgoing requests without a user-agent say they come from Next.js middleware.
+function defaultUserAgent(context) {
+  const fetch = context.fetch;
+  context.fetch = function (input, init) {
+    const headers = new context.Headers(init?.headers ?? (input instanceof context.Request ? input.headers : undefined));
+    if (!headers.has('user-agent')) headers.set('user-agent', 'Next.js Middleware');
+    return fetch(input, { ...init, headers });
+  };
+}
+
 function nextExtensions(context, env) {
   Object.assign(context, { process: processPolyfill(env), AsyncLocalStorage }); // enumerable, as in Next
   Object.defineProperty(context, 'console', { value: routedConsole, writable: true, enumerable: false });
@@ -92,6 +102,7 @@ function nextExtensions(context, env) {
     Object.defineProperty(context, name, { get: () => unsupported('unsupported-api', name), enumerable: false });
   }
   guardWasm(context);
+  defaultUserAgent(context);
   return context;
 }
 

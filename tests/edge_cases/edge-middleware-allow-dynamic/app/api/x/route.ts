@@ -1,0 +1,2 @@
+export const dynamic = 'force-dynamic'
+export function GET() { return new Response('x') }
