@@ -43,7 +43,8 @@ class Problem:
         where = self.file + (f":{self.line}:{self.column or 1}" if self.line else "")
         if self.api is None:
             return f"{where}: {self.name}: {self.message}"
-        when = "fails at build" if self.phase == "build" else "at run time"
+        when = {("error", "build"): "fails at build", ("warning", "build"): "build warning"}.get(
+            (self.severity, self.phase), "fails when this line runs")
         message = self.message.rstrip(".")
         return f"{where}: {self.severity} ({self.runtime}, {when}): {message}; use instead: {self.hint}"
 

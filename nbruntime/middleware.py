@@ -48,12 +48,16 @@ def check_entry(
     ``runtime`` is what the caller asked for (a magic or ``deploy(runtime=...)``), ``entries`` the paths of
     the other middleware/proxy files already deployed.
     """
-    if kind == "proxy" and (declared_runtime(source, path) is not None or runtime == "edge"):
+    if kind == "proxy" and declared_runtime(source, path) is not None:
         message = (
             f'Route segment config is not allowed in Proxy file at "./{path}". '
             f"Proxy always runs on Node.js runtime. {_TO_PROXY}"
         )
         raise BuildError([Problem(path, message, name="InvalidConfig")])
+    if kind == "proxy" and runtime == "edge":  # asked for by %%edge or deploy(runtime="edge"), not by the file
+        message = (f"./{path} cannot run on the Edge runtime: in Next.js 16 a proxy always runs on Node.js. "
+                   "Deploy it with %%node, or keep it on Edge as middleware.ts (deprecated in 16).")
+        raise BuildError([Problem(path, message, name="InvalidRuntime")])
     for other in entries:
         names = {kind: path, file_kind(other): other}
         if {"middleware", "proxy"} <= names.keys():

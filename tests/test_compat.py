@@ -204,3 +204,11 @@ def test_edge_check_follows_imports_of_deployed_cells():
     problems = check_graph("app/api/r/route.ts", sources)
     assert [(p.file, p.api, p.line) for p in problems] == [("lib/deep/impl.ts", "node:fs", 1)]
     assert check_graph("app/api/r/route.ts", sources, runtime="nodejs") == []
+
+
+def test_rule_node_runtime_in_edge():
+    # The mirror of edge-runtime-in-node: next build would honour the file's own declaration.
+    (problem,) = nbruntime.check("export function middleware() {}\nexport const config = { runtime: 'nodejs' }",
+                                 "edge", "middleware.ts")
+    assert (problem.name, problem.severity, problem.phase) == ("node-runtime-in-edge", "warning", "build")
+    assert "build warning" in str(problem) and "deploy it with %%node" in str(problem)

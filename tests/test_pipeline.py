@@ -269,7 +269,7 @@ def test_next16_proxy_rules():
     with nbruntime.App(next="16") as app:
         with pytest.raises(nbruntime.BuildError, match=r"Proxy always runs on Node\.js runtime"):
             app.deploy("proxy.ts", "export function proxy() {}\nexport const runtime = 'edge'")
-        with pytest.raises(nbruntime.BuildError, match=r"Proxy always runs on Node\.js runtime"):
+        with pytest.raises(nbruntime.BuildError, match=r"a proxy always runs on Node\.js"):
             app.deploy("proxy.ts", "export function proxy() {}", runtime="edge")
         proxy = app.deploy("proxy.ts", "export default function () {}")
         assert (proxy.kind, proxy.runtime) == ("proxy", "nodejs")
@@ -354,3 +354,13 @@ export function GET(req: NextRequest) {
     parsed = app.request("GET", "/api/ua", headers={"user-agent": chrome}).json()
     assert parsed == ["Chrome", "126", "Windows", None, False]
     assert app.request("GET", "/api/ua", headers={"user-agent": bot}).json()[-1] is True
+
+
+def test_a_proxy_asked_to_run_on_edge_is_refused_for_the_right_reason():
+    # Next 16: proxy always runs on Node.js; a runtime in its config is a different build error.
+    with nbruntime.App(next="16") as app:
+        with pytest.raises(nbruntime.BuildError) as caught:
+            app.deploy("proxy.ts", "export function proxy() {}", runtime="edge")
+        assert caught.value.problems[0].name == "InvalidRuntime"
+        assert "a proxy always runs on Node.js" in caught.value.problems[0].message
+        assert app.deploy("proxy.ts", "export function proxy() {}", runtime="nodejs").runtime == "nodejs"

@@ -252,7 +252,11 @@ def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Pro
                 )
             ]
         return []
-    return _edge_check(source, path, _dynamic_code_rejected(path, source)(path))
+    problems = _edge_check(source, path, _dynamic_code_rejected(path, source)(path))
+    if declared_runtime(source, path) == "nodejs":
+        where = _runtime_position(source, path)
+        problems.insert(0, rules()["node-runtime-in-edge"].problem("nodejs", path, source, *where))
+    return problems
 
 
 # How a bundler completes a local import to a file (the Node host's loader tries the same list).
