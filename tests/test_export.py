@@ -15,18 +15,20 @@ import pytest
 import nbruntime
 from nbruntime.export import PACKAGES, export
 
+# The pipeline issue's own example, as a user would type it: exported, built and replayed below.
 MIDDLEWARE = """import { NextResponse, type NextRequest } from 'next/server'
-
 export function middleware(request: NextRequest) {
-  if (!request.cookies.has('session')) return NextResponse.redirect(new URL('/login', request.url))
-  const response = NextResponse.next()
-  response.headers.set('x-user', request.cookies.get('session')!.value)
-  return response
+  if (!request.cookies.has('session'))
+    return NextResponse.redirect(new URL('/login', request.url))
+  const headers = new Headers(request.headers)
+  headers.set('x-user', request.cookies.get('session')!.value)
+  return NextResponse.next({ request: { headers } })
 }
-
 export const config = { matcher: ['/dashboard/:path*'] }
 """
-DASHBOARD = "export function GET(request: Request) { return Response.json({ path: new URL(request.url).pathname }) }"
+DASHBOARD = """export async function GET(request: Request, { params }: { params: Promise<{ slug: string[] }> }) {
+  return Response.json({ user: request.headers.get('x-user'), slug: (await params).slug })
+}"""
 LOGIN = "export function GET() { return new Response('please log in', { headers: { 'content-type': 'text/plain' } }) }"
 STREAM = """export async function GET() {
   const enc = new TextEncoder()
@@ -39,12 +41,13 @@ STREAM = """export async function GET() {
 
 def make_app(app: nbruntime.App) -> None:
     app.deploy("middleware.ts", MIDDLEWARE)
-    app.deploy("app/dashboard/[[...rest]]/route.ts", DASHBOARD)
+    app.deploy("app/dashboard/[...slug]/route.ts", DASHBOARD)
     app.deploy("app/login/route.ts", LOGIN)
     app.deploy("app/api/stream/route.ts", STREAM, runtime="edge")
-    for method, path, headers in [("GET", "/dashboard/billing", {}), ("GET", "/dashboard", {"cookie": "session=ada"}),
+    for method, path, headers in [("GET", "/dashboard/billing", {"cookie": "session=alice"}),
+                                  ("GET", "/dashboard", {}), ("GET", "/dashboard", {"cookie": "session=alice"}),
                                   ("GET", "/login", {}), ("GET", "/api/stream", {}), ("GET", "/missing", {}),
-                                  ("POST", "/login", {})]:
+                                  ("POST", "/login", {}), ("HEAD", "/dashboard/a/b", {"cookie": "session=bo"})]:
         app.request(method, path, headers=headers)
 
 
@@ -61,9 +64,10 @@ def test_export_writes_a_project_that_pins_next_and_keeps_each_runtime(tmp_path)
     assert "export const runtime = 'nodejs'" in (tmp_path / "app/api/node-mw-free/route.ts").read_text()
     assert (tmp_path / "middleware.ts").read_text() == MIDDLEWARE  # edge is middleware's default in 15
     replay = json.loads((tmp_path / "replay.json").read_text())
-    assert [(c["name"], c["status"]) for c in replay][:2] == [("GET /dashboard/billing", 307),
-                                                              ("GET /dashboard", 200)]
-    assert replay[0]["headers_expected"]["location"] == ["<BASE>/login"]
+    assert [(c["name"], c["status"]) for c in replay][:3] == [("GET /dashboard/billing", 200),
+                                                              ("GET /dashboard", 307), ("GET /dashboard", 404)]
+    assert replay[1]["headers_expected"]["location"] == ["<BASE>/login"]
+    assert json.loads(replay[0]["text_expected"]) == {"user": "alice", "slug": ["billing"]}
 
 
 def test_node_middleware_gets_its_runtime_in_config(tmp_path):
@@ -125,7 +129,7 @@ def test_exported_project_builds_with_real_next_and_answers_as_the_emulator_did(
         replay = subprocess.run([node, "--test", "replay.test.mjs"], cwd=tmp_path, capture_output=True, text=True,
                                 env={**env, "BASE_URL": f"http://localhost:{port}"}, timeout=120)
         assert replay.returncode == 0, replay.stdout[-4000:]
-        assert "\N{INFORMATION SOURCE} pass 6" in replay.stdout
+        assert "\N{INFORMATION SOURCE} pass 8" in replay.stdout
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(20)
