@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,8 +88,15 @@ class App:
         env: dict[str, str] | None = None,
         history: int = 100,
         cookies: bool = False,
+        heap_mb: int = 2048,
+        edge_memory_mb: int = 128,
     ):
         self.origin = origin.rstrip("/")
+        #: The host's JavaScript heap limit (node's --max-old-space-size): past it the host dies and restarts.
+        self.heap_mb = heap_mb
+        #: Each edge entry's own heap limit (a worker thread, like an edge platform's isolate; Vercel: 128 MB):
+        #: past it that request fails with EdgeMemoryLimitError and the entry starts afresh; the host stays.
+        self.edge_memory_mb = edge_memory_mb
         self.timeout, self.stream_timeout = timeout, stream_timeout
         self.next = str(next)
         # process.env: the kernel's (or the given) environment plus the notebook folder's .env files
@@ -111,14 +118,18 @@ class App:
 
     # -- deploying ---------------------------------------------------------------------------
 
-    def deploy(self, path: str, source: str, runtime: str | None = None) -> Deployment:
-        """Deploys ``source`` at ``path`` (e.g. ``app/api/x/route.ts``); raises BuildError if Next would reject it."""
+    def deploy(self, path: str, source: str | bytes, runtime: str | None = None) -> Deployment:
+        """Deploys ``source`` (text, or UTF-8 bytes) at ``path`` (e.g. ``app/api/x/route.ts``).
+
+        Raises BuildError if Next would reject it.
+        """
         try:
             path = normalize_path(path, source_only=False)
         except ValueError as error:
             raise BuildError([Problem(str(path), str(error), name="InvalidPath")]) from None
-        if not isinstance(source, str):
+        if not isinstance(source, (str, bytes)):
             raise BuildError([Problem(path, f"source must be text, got {type(source).__name__}", name="InvalidSource")])
+        source = _utf8_source(path, source)
         if runtime is not None and runtime not in RUNTIMES:
             raise BuildError(
                 [Problem(path, f"runtime must be 'edge' or 'nodejs', not {runtime!r}", name="InvalidRuntime")]
@@ -229,7 +240,7 @@ class App:
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
-            host = Host(self.project_dir, self.env)
+            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb)
             host.start()
             for deployment in self.deployments.values():
                 try:
@@ -318,17 +329,20 @@ class App:
         json: Any = None,
         timeout: float | None = None,
         session: bool | None = None,
+        keep_body: bool = True,
     ) -> Stream:
         """A request whose body you read chunk by chunk as it is produced (``with`` or ``async with``).
 
         ``session=True`` sends and keeps cookies in ``App.cookies`` (made on first use), as a browser would;
-        ``session=None`` does so only if the app was made with ``cookies=True``.
+        ``session=None`` does so only if the app was made with ``cookies=True``. ``keep_body=False`` passes
+        each chunk on without keeping it in ``response.chunks`` (``body_size`` and ``chunk_count`` still
+        count them), so a long or huge stream costs the kernel no memory.
         """
         jar = self._jar(session)
         if jar is not None:
             headers = jar.headers_for(url.split("?", 1)[0], headers)
         request = Request.build(method, url, self.origin, headers, body, json)
-        return Stream(self, request, self.timeout if timeout is None else timeout, jar)
+        return Stream(self, request, self.timeout if timeout is None else timeout, jar, keep_body)
 
     def _jar(self, session: bool | None) -> CookieJar | None:
         if session is None:
@@ -346,9 +360,10 @@ class App:
         json: Any = None,
         timeout: float | None = None,
         session: bool | None = None,
+        keep_body: bool = True,
     ) -> Response:
         """Sends a request through the app and returns the whole response."""
-        with self.stream(method, url, headers, body, json, timeout, session) as stream:
+        with self.stream(method, url, headers, body, json, timeout, session, keep_body) as stream:
             for _ in stream:
                 pass
         return stream.response
@@ -362,15 +377,35 @@ class App:
         json: Any = None,
         timeout: float | None = None,
         session: bool | None = None,
+        keep_body: bool = True,
     ) -> Response:
         """The async form of :meth:`request`."""
-        async with self.stream(method, url, headers, body, json, timeout, session) as stream:
+        async with self.stream(method, url, headers, body, json, timeout, session, keep_body) as stream:
             async for _ in stream:
                 pass
         return stream.response
 
-    def _exchange(self, request: Request, timeout: float) -> Exchange:
-        return Exchange(request, timeout, self.stream_timeout, self._describe_error, self._crash_reason)
+    def request_many(self, requests: Iterable[tuple | Mapping[str, Any]], window: int = 256) -> list[Response]:
+        """Sends many requests at once and returns their responses in the same order.
+
+        Each request is a ``(method, url)`` tuple (with any further arguments of :meth:`request`) or a dict of
+        them. All are checked before any is sent; then up to ``window`` are in flight together on the one pipe,
+        so the batch costs one crossing per request rather than a full round trip each.
+        """
+        streams = [self.stream(**spec) if isinstance(spec, Mapping) else self.stream(*spec) for spec in requests]
+        in_flight: collections.deque[Iterator] = collections.deque()
+        for stream in streams:
+            if len(in_flight) >= max(window, 1):
+                collections.deque(in_flight.popleft(), maxlen=0)  # drive the oldest to its end
+            inbox = SyncInbox()
+            stream._start(inbox)
+            in_flight.append(stream._drive(inbox))
+        for events in in_flight:
+            collections.deque(events, maxlen=0)
+        return [stream.response for stream in streams]
+
+    def _exchange(self, request: Request, timeout: float, keep_body: bool = True) -> Exchange:
+        return Exchange(request, timeout, self.stream_timeout, self._describe_error, self._crash_reason, keep_body)
 
     def _request_message(self, request: Request) -> dict:
         return {
@@ -403,8 +438,10 @@ class App:
 class Stream:
     """A request in flight: iterate it for body chunks as they arrive; ``.response`` fills up as you go."""
 
-    def __init__(self, app: App, request: Request, timeout: float, jar: CookieJar | None = None):
-        self.app, self.request, self.timeout = app, request, timeout
+    def __init__(
+        self, app: App, request: Request, timeout: float, jar: CookieJar | None = None, keep_body: bool = True
+    ):
+        self.app, self.request, self.timeout, self.keep_body = app, request, timeout, keep_body
         self.jar = jar  # the cookie jar this request reads and feeds, if any
         self.exchange: Exchange | None = None
         self._host: Host | None = None
@@ -426,7 +463,7 @@ class Stream:
         return self.response.headers
 
     def _start(self, inbox: SyncInbox | AsyncInbox) -> None:
-        self.exchange = self.app._exchange(self.request, self.timeout)
+        self.exchange = self.app._exchange(self.request, self.timeout, self.keep_body)
         try:
             self._host = self.app._ensure_host()
         except HostError as error:
@@ -553,6 +590,19 @@ class Stream:
             self.cancel()
             async for _ in self._async_events:
                 pass
+
+
+def _utf8_source(path: str, source: str | bytes) -> str:
+    """The cell as text. Next.js reads source files as UTF-8, so bytes that are not (or lone surrogates) are refused."""
+    data = source if isinstance(source, bytes) else source.encode(errors="surrogatepass")
+    try:
+        return data.decode()
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        column = len(data[line_start : error.start].decode(errors="replace")) + 1
+        message = f"the source is not valid UTF-8 (byte {data[error.start]:#04x})"
+        line = data.count(b"\n", 0, error.start) + 1
+        raise BuildError([Problem(path, message, line, column, name="InvalidSource")]) from None
 
 
 def _user_stack(stack: str) -> str:

@@ -43,8 +43,10 @@ class Exchange:
         stream_timeout: float,
         describe: Callable[[dict, str], HandlerError],
         crash_reason: Callable[[], str],
+        keep_body: bool = True,
     ):
         self.request = request
+        self.keep_body = keep_body  # False: count the chunks and pass them on, but keep none (a 100 MB stream)
         self.response = Response(request.method, request.url)
         self.timeout, self.stream_timeout = timeout, stream_timeout
         self.describe, self.crash_reason = describe, crash_reason
@@ -89,7 +91,10 @@ class Exchange:
                 yield HEAD
             elif event == "chunk":
                 chunk = Chunk(self._ms(message), payload)
-                response.chunks.append(chunk)
+                response.body_size += len(payload)
+                response.chunk_count += 1
+                if self.keep_body:
+                    response.chunks.append(chunk)
                 yield chunk
             elif event == "log":
                 line = LogLine(self._ms(message), message["level"], message["text"].rstrip("\n"))

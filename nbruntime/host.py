@@ -126,8 +126,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 class Host:
     """One Node.js process running the nbruntime host, and the thread that reads its frames."""
 
-    def __init__(self, cwd: Path, env: dict[str, str], heap_mb: int = 2048):
+    def __init__(self, cwd: Path, env: dict[str, str], heap_mb: int = 2048, edge_memory_mb: int = 128):
         self.cwd, self.env, self.heap_mb = cwd, env, heap_mb
+        self.edge_memory_mb = edge_memory_mb  # each edge entry's worker heap limit, as on edge platforms
         self.process: subprocess.Popen | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=200)
         self.exiting: dict | None = None
@@ -145,6 +146,7 @@ class Host:
             "--disable-warning=ExperimentalWarning",
             f"--max-old-space-size={self.heap_mb}",
             str(HOST_SCRIPT),
+            f"--edge-memory-mb={self.edge_memory_mb}",
         ]
         try:
             self.process = subprocess.Popen(
@@ -162,8 +164,9 @@ class Host:
             raise HostError(f"cannot start Node.js ({command[0]}): {error}") from error
         finally:
             os.close(write_fd)
+        self._output_reader = threading.Thread(target=self._read_output, name="nbruntime-host-output", daemon=True)
+        self._output_reader.start()
         threading.Thread(target=self._read_frames, args=(read_fd,), name="nbruntime-host-reader", daemon=True).start()
-        threading.Thread(target=self._read_output, name="nbruntime-host-output", daemon=True).start()
         if not self._ready.wait(timeout):
             self.kill()
             raise HostError("Node.js host did not start:\n" + "\n".join(self.output))
@@ -216,6 +219,7 @@ class Host:
                     message["_t"] = now
                     self._dispatch(message, payload)
         self.process.wait()
+        self._output_reader.join(2)  # its last words (e.g. "heap out of memory") say why it died
         self.died.set()
         for inbox in list(self._inboxes.values()):
             inbox.put(({"ev": "died"}, b""))
@@ -243,9 +247,10 @@ class Host:
         """Why the process went away, in words: the exit call, the signal, or the last output."""
         if self.process is None or self.process.returncode is None:
             return "the host is still running"
+        output = "\n".join(self.output)  # V8's OOM report ends with a long native stack: look past the tail
         tail = "\n".join(list(self.output)[-8:])
-        if "heap out of memory" in tail or "Reached heap limit" in tail:
-            return "the Node.js process ran out of memory (JavaScript heap out of memory)"
+        if "heap out of memory" in output or "Reached heap limit" in output:
+            return f"the Node.js process ran out of memory (JavaScript heap out of memory, limit {self.heap_mb} MB)"
         if self.exiting:
             return f"{self.exiting['call']} was called, which ends the Node.js server process"
         code = self.process.returncode

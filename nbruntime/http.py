@@ -88,6 +88,9 @@ class Response:
     error: HandlerError | None = None
     ttfb_ms: float | None = None
     elapsed_ms: float | None = None
+    #: the body's size and pieces as received, also when the chunks themselves were not kept (``keep_body=False``)
+    body_size: int = 0
+    chunk_count: int = 0
     #: the path the request took (middleware, rewrites, route, timings); ``trace.verdict`` says it in one line
     trace: Trace | None = None
 
@@ -173,6 +176,8 @@ class Request:
                 raise RequestError("headers", f"{name!r} is not a valid header name")
             if any(c in value for c in "\r\n\0"):
                 raise RequestError("headers", f"the value of {name!r} contains a line break or NUL")
+            if max(value, default="\0") > "\xff":  # fetch's Headers takes ByteStrings: one byte per character
+                raise RequestError("headers", f"the value of {name!r} has a character beyond \\xff (encode it first)")
         if json is not None:
             if body is not None:
                 raise RequestError("body", "give either body or json, not both")

@@ -157,6 +157,14 @@ def test_rule_wasm_instantiate():
     ]
 
 
+def test_rule_edge_memory_limit():
+    # A run-time limit (tests/test_edge_isolation.py trips it): no static check, but the words and the notes.
+    assert found("export function GET() { const a = []; for (;;) a.push(new Array(1e5)) }") == []
+    message = "The edge deployment app/api/x/route.ts exceeded its 128 MB memory limit: edge platforms run ..."
+    notes = explain(message)
+    assert notes[0] == "Use instead: " + rules()["edge-memory-limit"].hint and "edge_memory_mb" in notes[0]
+
+
 def test_rule_edge_runtime_in_node():
     source = "export const runtime = 'edge'\nexport function GET() { return new Response(process.cwd()) }"
     (problem,) = check(source, "nodejs", EDGE_ROUTE)

@@ -6,11 +6,17 @@ import { send } from './wire.mjs';
 
 export const currentRequest = new AsyncLocalStorage();
 
+// Where log frames go: the host writes them; an edge isolate's worker hands them to the host instead.
+let emit = send;
+export function routeOutput(fn) {
+  emit = fn;
+}
+
 function sink(level) {
   return new Writable({
     write(chunk, _encoding, done) {
       const request = currentRequest.getStore();
-      send({ ev: 'log', id: request?.id ?? null, level, text: chunk.toString() });
+      emit({ ev: 'log', id: request?.id ?? null, level, text: chunk.toString() });
       done();
     },
   });

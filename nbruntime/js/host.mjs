@@ -5,8 +5,12 @@ import { currentRequest, routedConsole } from './context.mjs';
 import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
+import { Isolates } from './isolate.mjs';
 
 const registry = new Registry(process.cwd(), { ...process.env });
+// Each edge entry runs in a worker with this heap limit (MB), as on edge platforms: --edge-memory-mb=N.
+const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
+const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128) });
 const server = new Server(registry);
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell.
@@ -46,6 +50,7 @@ const operations = {
     Object.assign(process.env, env);
     registry.edgeRealms.clear(); // an edge realm copies env when it is made: make them afresh
     discardSpareContext();
+    isolates.env(env);
     return {};
   },
   ping() {

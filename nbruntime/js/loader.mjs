@@ -181,6 +181,7 @@ export class Registry {
     this.nodeRealm = new Realm(this, undefined);
     this.edgeRealms = new Map();
     this.require = createRequire(path.join(root, 'package.json'));
+    this.isolates = null; // set in the host (isolate.mjs): edge entries then run in workers of their own
   }
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
@@ -196,6 +197,8 @@ export class Registry {
     this.replace(file, { code, runtime, entry });
     if (!entry) return { exports: [] };
     try {
+      // With isolates (the host), an edge entry is evaluated in its own worker, never in the host's heap.
+      if (runtime === 'edge' && this.isolates) return { exports: await this.isolates.deploy(file) };
       const module = await this.realmFor(file).load(file);
       return { exports: Object.keys(module.namespace) };
     } catch (error) {
@@ -212,6 +215,7 @@ export class Registry {
     if (cell) this.cells.set(file, cell);
     else this.cells.delete(file);
     this.nodeRealm.forget(file);
+    this.isolates?.replace(file, cell);
     for (const [name, realm] of this.edgeRealms) {
       if (name === file || realm.modules.has(file)) this.edgeRealms.delete(name);
     }

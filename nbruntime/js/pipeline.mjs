@@ -130,20 +130,13 @@ export class Pipeline {
   }
 
   async callMiddleware({ method, url, headers, body, signal }, scope) {
-    const file = this.middleware.file;
-    const handler = this.middleware.handlerOf(await this.registry.exportsOf(file));
-    const { NextRequest, NextFetchEvent } = await this.registry.frameworkOf(file, 'next/server');
-    const request = new NextRequest(url.href, requestInit(method, headers, body, signal, this.isEdge(file)));
-    const event = new NextFetchEvent({ page: `/${this.middleware.kind}`, context: { waitUntil: (p) => scope.waitUntil(p) } });
-    const result = await scope.run(() => handler(request, event));
-    if (result === undefined || result === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
-    if (!isResponse(result)) throw new TypeError('Expected an instance of Response to be returned');
-    // Next's adapter parses these as absolute URLs: a relative one throws (a 500), whatever the status.
-    for (const name of ['location', 'x-middleware-rewrite']) {
-      const value = result.headers.get(name);
-      if (value !== null) new URL(value);
+    const { file, kind } = this.middleware;
+    // Edge middleware runs in its own isolate (a worker with a heap limit): the call goes there as data.
+    if (this.registry.isolates && this.isEdge(file)) {
+      const call = { phase: 'middleware', kind, method, url: url.href, headers: [...headers], body, next: this.next };
+      return (await this.registry.isolates.call(file, call, scope)).response;
     }
-    return result;
+    return invokeMiddleware(this.registry, { file, kind }, { method, url, headers, body, signal }, scope);
   }
 
   isEdge(file) {
@@ -188,10 +181,11 @@ export class Pipeline {
     const scope = new Scope('route', headers, lifetime, this.next);
     let result;
     try {
-      result = await trace.time('route', () => scope.run(() => callHandler(this.registry, route, params, method, async () => {
-        const { NextRequest } = await this.registry.frameworkOf(route.file, 'next/server');
-        return new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
-      })));
+      // An edge route runs in its own isolate (a worker with a heap limit): the call goes there as data.
+      const isolated = edge && this.registry.isolates;
+      const call = { phase: 'route', params, method, url: url.href, headers: [...headers], body, next: this.next };
+      result = await trace.time('route', () => isolated ? this.registry.isolates.call(route.file, call, scope)
+        : invokeRoute(this.registry, route, params, { method, url, headers, body, signal }, scope));
     } catch (error) {
       report.handler = `${method} (threw)`;
       if (edge) { // the HTML page in 15, bare text in 16 (both recorded)
@@ -251,6 +245,33 @@ function incomingHeaders(pairs, url) {
     if (!headers.has(name)) headers.set(name, value);
   }
   return headers;
+}
+
+// The middleware call inside the realm that holds its code: the host's, or an edge isolate's (isolate-worker.mjs).
+export async function invokeMiddleware(registry, { file, kind }, { method, url, headers, body, signal }, scope) {
+  const edge = registry.cells.get(file)?.runtime === 'edge';
+  const handler = Middleware.prototype.handlerOf.call({ file, kind }, await registry.exportsOf(file));
+  const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
+  const request = new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+  const event = new NextFetchEvent({ page: `/${kind}`, context: { waitUntil: (p) => scope.waitUntil(p) } });
+  const result = await scope.run(() => handler(request, event));
+  if (result === undefined || result === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
+  if (!isResponse(result)) throw new TypeError('Expected an instance of Response to be returned');
+  // Next's adapter parses these as absolute URLs: a relative one throws (a 500), whatever the status.
+  for (const name of ['location', 'x-middleware-rewrite']) {
+    const value = result.headers.get(name);
+    if (value !== null) new URL(value);
+  }
+  return result;
+}
+
+// The route handler call inside the realm that holds its code; resolves { response, used }.
+export function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
+  const edge = registry.cells.get(route.file)?.runtime === 'edge';
+  return scope.run(() => callHandler(registry, route, params, method, async () => {
+    const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
+    return new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+  }));
 }
 
 // Init for a Request built in a cell's realm: plain values only, since edge realms have their own classes.

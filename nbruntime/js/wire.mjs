@@ -26,15 +26,35 @@ function writeAll(buffer) {
   }
 }
 
-// Calls onFrame(message, payload) for each complete frame read from a byte stream.
+// Calls onFrame(message, payload) for each complete frame read from a byte stream. Pieces of a large frame are
+// kept in a list and joined once the frame is complete: joining on every read copies a 100 MB body ~1,600 times.
 export function readFrames(stream, onFrame) {
   let pending = EMPTY;
+  const pieces = [];
+  let piecesLength = 0;
+  let needed = 0; // the length of the frame being gathered in pieces
   stream.on('data', (data) => {
-    pending = pending.length ? Buffer.concat([pending, data]) : data;
+    if (needed) {
+      pieces.push(data);
+      piecesLength += data.length;
+      if (piecesLength < needed) return;
+      pending = Buffer.concat(pieces, piecesLength);
+      pieces.length = piecesLength = needed = 0;
+    } else {
+      pending = pending.length ? Buffer.concat([pending, data]) : data;
+    }
     while (pending.length >= 8) {
       const jsonLength = pending.readUInt32LE(0);
       const total = 8 + jsonLength + pending.readUInt32LE(4);
-      if (pending.length < total) break;
+      if (pending.length < total) {
+        if (total > 1 << 20) {
+          pieces.push(pending);
+          piecesLength = pending.length;
+          needed = total;
+          pending = EMPTY;
+        }
+        break;
+      }
       const message = JSON.parse(pending.toString('utf8', 8, 8 + jsonLength));
       const payload = pending.subarray(8 + jsonLength, total);
       pending = pending.subarray(total);

