@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
@@ -15,8 +15,16 @@ def _parser(tsx: bool) -> Parser:
 
 
 def parse(source: str, path: str = "cell.ts") -> Node:
-    """The syntax tree of a cell (TypeScript grammar; TSX for .tsx/.jsx files)."""
-    return _parser(path.endswith(("x",))).parse(source.encode()).root_node
+    """The syntax tree of a cell (TypeScript grammar; TSX for .tsx/.jsx files).
+
+    A deploy reads the same cell several times (runtime, config, compatibility, bundling): parse it once.
+    """
+    return _parse(source, path.endswith("x"))
+
+
+@lru_cache(maxsize=64)
+def _parse(source: str, tsx: bool) -> Node:
+    return _parser(tsx).parse(source.encode()).root_node
 
 
 def _string(node: Node | None) -> str | None:

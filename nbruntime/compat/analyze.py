@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 
 from tree_sitter import Node
 
@@ -77,11 +78,14 @@ def _is_binding(node: Node) -> bool:
     return field is not None and parent.child_by_field_name(field) == node
 
 
-def declared_names(root: Node) -> set[str]:
-    """Every name the cell declares somewhere (imports, variables, functions, classes, parameters)."""
-    names = {_text(n) for n in _walk(root) if n.type == "shorthand_property_identifier_pattern"}
-    names |= {_text(n) for n in _walk(root) if n.type == "identifier" and _is_binding(n)}
-    return names
+@lru_cache(maxsize=64)
+def declared_names(root: Node) -> frozenset[str]:
+    """Every name the cell declares somewhere (imports, variables, functions, classes, parameters).
+
+    Cached per tree: the analyzer and the bundling step both ask, and ``parse`` hands out one tree per cell.
+    """
+    return frozenset(_text(n) for n in _walk(root) if n.type == "shorthand_property_identifier_pattern"
+                     or (n.type == "identifier" and _is_binding(n)))
 
 
 def _live_statements(root: Node) -> set[int]:
