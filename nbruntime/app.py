@@ -252,6 +252,10 @@ class App:
             self.restarts += crashed
             return host
 
+    def warm(self) -> None:
+        """Starts the Node.js host now rather than on first use."""
+        self._ensure_host()
+
     @property
     def host_pid(self) -> int | None:
         return self._host.pid if self._host and self._host.alive else None

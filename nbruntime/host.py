@@ -9,6 +9,7 @@ for the synchronous API (no event loop on the hot path), a loop-aware inbox for 
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import ctypes
 import itertools
 import json
@@ -123,6 +124,12 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: go when the kernel goes
 
 
+# Linux sends the death signal when the *thread* that forked the child ends, not the process: a host
+# started from a short-lived thread (a widget's request, a prewarm) would be killed with it. So every
+# host is forked by this one thread, which lives as long as the kernel.
+_SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nbruntime-spawner")
+
+
 class Host:
     """One Node.js process running the nbruntime host, and the thread that reads its frames."""
 
@@ -149,7 +156,8 @@ class Host:
             f"--edge-memory-mb={self.edge_memory_mb}",
         ]
         try:
-            self.process = subprocess.Popen(
+            self.process = _SPAWNER.submit(
+                subprocess.Popen,
                 command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -159,7 +167,7 @@ class Host:
                 env={**self.env, "NBRUNTIME_FD": str(write_fd)},
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
-            )
+            ).result()
         except OSError as error:
             raise HostError(f"cannot start Node.js ({command[0]}): {error}") from error
         finally:

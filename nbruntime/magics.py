@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import threading
 import time
 
 from IPython.core.error import UsageError
@@ -187,3 +188,12 @@ def _watch(stream) -> None:
 
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(NbruntimeMagics)
+    # Start the Node.js host while the user writes the first cell (a failure shows up on first use).
+    threading.Thread(target=_prewarm, name="nbruntime-prewarm", daemon=True).start()
+
+
+def _prewarm() -> None:
+    try:
+        get_app().warm()
+    except Exception:
+        pass

@@ -149,3 +149,15 @@ def test_paths_outside_the_app_are_refused(app, path):
         app.deploy(path, OK_ROUTE)
     assert caught.value.problems[0].name == "InvalidPath"
     assert app.deployments == {}
+
+
+def test_a_host_started_from_a_short_lived_thread_outlives_that_thread(app):
+    # Linux's parent-death signal follows the forking *thread*: a widget's request thread that started the
+    # host must not take it down when it ends.
+    starter = threading.Thread(target=app.warm)
+    starter.start()
+    starter.join()
+    pid = app.host_pid
+    time.sleep(0.3)
+    app.deploy("app/api/ok/route.ts", OK_ROUTE)
+    assert app.request("GET", "/api/ok").text == "still here" and app.host_pid == pid
