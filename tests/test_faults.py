@@ -158,6 +158,14 @@ def test_an_unhandled_rejection_is_logged_to_its_request_and_the_host_stays(app,
     assert_nothing_lost(app)
 
 
+def test_a_rejection_left_behind_by_a_handler_that_returns_at_once_is_in_its_logs(app):
+    # The host lets one event-loop turn pass before it ends a request, so the rejection is reported in time.
+    app.deploy("app/api/quick/route.ts", "export function GET() {\n  Promise.reject(new Error('left behind'))\n"
+                                         "  return new Response('ok')\n}", runtime="nodejs")
+    r = app.request("GET", "/api/quick")
+    assert any("Unhandled promise rejection: Error: left behind" in line.text for line in r.logs)
+
+
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])
 def test_an_exception_in_a_streams_pull_ends_the_body_with_the_error(app, runtime):
     app.deploy("app/api/pull/route.ts", """export function GET() {

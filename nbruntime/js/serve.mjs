@@ -38,6 +38,9 @@ export class Server {
     } catch (error) {
       if (!state.cancelled) send({ id: message.id, ev: 'error', error: describeError(error) });
     } finally {
+      // One turn of the event loop first, so an unhandled rejection the handler left behind is reported
+      // (in this request's console output) before the request ends.
+      await new Promise((resolve) => setImmediate(resolve));
       this.inflight.delete(message.id);
       send({ id: message.id, ev: 'end', cancelled: state.cancelled, trace: state.outcome?.trace.data ?? null });
     }
