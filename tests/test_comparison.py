@@ -1,8 +1,14 @@
 """One cell under Edge and Node.js side by side: the verdicts a real build of both variants gives."""
 
+import json
+from pathlib import Path
+
+import pytest
 from IPython.utils.capture import capture_output
 
 import nbruntime
+from nbruntime.routes import file_kind
+from nbruntime.segment import declared_runtime
 
 
 def test_edge_build_failure_against_node_success_is_the_one_difference():
@@ -48,3 +54,45 @@ def test_compare_magic_shows_both_sides(ipython):
     text = captured.outputs[0].data["text/plain"]
     assert text.startswith("app/api/t/route.ts: edge vs nodejs")
     assert "GET /api/t: edge 200" in text and "node 200" in text
+
+
+ROOT = Path(__file__).parents[1]
+CASE_DIRS = [ROOT.parent / "shared" / "conformance" / "cases", ROOT / "tests" / "edge_cases", ROOT / "tests" / "conformance"]
+
+
+def case_files(case: Path) -> dict[str, str]:
+    return {p.relative_to(case).as_posix(): p.read_text() for p in sorted(case.rglob("*"))
+            if p.is_file() and p.suffix in (".ts", ".tsx", ".js")}
+
+
+def edge_entries(files: dict[str, str]) -> list[str]:
+    """The files a real build ran on the edge runtime: edge routes, and middleware not set to nodejs."""
+    return [path for path, source in files.items()
+            if (file_kind(path) == "route" and declared_runtime(source, path) == "edge")
+            or (file_kind(path) == "middleware" and declared_runtime(source, path) != "nodejs")]
+
+
+# Every recorded case with edge code in it (the node-only ones have no edge variant to compare).
+EDGE_CASES = sorted(case for folder in CASE_DIRS if folder.exists() for case in folder.iterdir()
+                    if (case / "observed.json").exists() and edge_entries(case_files(case)))
+
+
+@pytest.mark.parametrize("case", EDGE_CASES, ids=lambda case: case.name)
+def test_comparison_gives_each_recorded_case_the_build_verdicts_of_both_variants(case):
+    # The edge side must match what `next build` answered for the recorded app (observed.json); the nodejs
+    # side of the same files builds, because the Node.js runtime has all of Node (reference §3.5).
+    files = case_files(case)
+    built = json.loads((case / "observed.json").read_text())["build"]["ok"]
+    verdicts = []
+    for entry in edge_entries(files):
+        with nbruntime.App() as app:
+            for path, source in files.items():
+                if path != entry:
+                    try:
+                        app.deploy(path, source)
+                    except nbruntime.BuildError:
+                        pass  # another entry of a failing app: compared on its own turn
+            result = nbruntime.compare(entry, files[entry], [], app=app)
+        assert result.node.build_error is None, f"{entry}: {result.node.build_error}"
+        verdicts.append(result.edge.build_error is None)
+    assert all(verdicts) == built, f"edge build verdicts {verdicts}, next build said ok={built}"
