@@ -57,7 +57,8 @@ def test_compare_magic_shows_both_sides(ipython):
 
 
 ROOT = Path(__file__).parents[1]
-CASE_DIRS = [ROOT.parent / "shared" / "conformance" / "cases", ROOT / "tests" / "edge_cases", ROOT / "tests" / "conformance"]
+CASE_DIRS = [ROOT.parent / "shared" / "conformance" / "cases", ROOT / "tests" / "edge_cases",
+             ROOT / "tests" / "conformance"]
 
 
 def case_files(case: Path) -> dict[str, str]:
