@@ -192,8 +192,8 @@ def sse_events(response: Response) -> list[tuple[float, dict[str, str]]]:
 def _timeline_svg(response: Response, now_ms: float | None, width: int = 560, height: int = 34) -> str:
     """Time to first byte as a bar, each chunk as a tick (taller for bigger chunks), after-response work."""
     end = max([response.elapsed_ms or 0, now_ms or 0] + [c.t_ms for c in response.chunks] + [1])
-    after = getattr(response, "after_ms", None)
-    end = max(end, after or 0)
+    work = response.trace.step("after") if response.trace else None  # after() / waitUntil() work
+    end = max(end, work.end_ms if work else 0)
     x = lambda t: 4 + (width - 8) * t / end  # noqa: E731 - a scale, used only here
     parts = [f'<line x1="4" y1="{height - 8}" x2="{width - 4}" y2="{height - 8}" stroke="#999"/>']
     if response.ttfb_ms is not None:
@@ -205,10 +205,11 @@ def _timeline_svg(response: Response, now_ms: float | None, width: int = 560, he
         parts.append(f'<line class="nbruntime-tick" x1="{x(c.t_ms):.1f}" x2="{x(c.t_ms):.1f}" y1="{height - 8}" '
                      f'y2="{height - 8 - tall:.1f}" stroke="#1565c0"><title>{c.t_ms:.1f} ms, {len(c.data)} B'
                      "</title></line>")
-    if after and response.elapsed_ms is not None:
-        start, span = x(response.elapsed_ms), x(after) - x(response.elapsed_ms)
-        parts.append(f'<rect x="{start:.1f}" y="{height - 6}" width="{span:.1f}" height="4" fill="#ffb74d">'
-                     f"<title>after-response work until {after:.1f} ms</title></rect>")
+    if work:
+        start, span = x(work.start_ms), max(x(work.end_ms) - x(work.start_ms), 1)
+        parts.append(f'<rect class="nbruntime-after" x="{start:.1f}" y="{height - 6}" width="{span:.1f}" height="4" '
+                     f'fill="#ffb74d"><title>after-response work, {work.start_ms:.1f} to {work.end_ms:.1f} ms</title>'
+                     "</rect>")
     parts.append(f'<text x="{width - 4}" y="{height - 0.5}" font-size="9" text-anchor="end" fill="#777">'
                  f"{end:.0f} ms</text>")
     return f'<svg class="nbruntime-timeline" width="{width}" height="{height}">{"".join(parts)}</svg>'

@@ -111,3 +111,15 @@ def test_a_long_body_says_how_much_is_hidden(app):
     text = display.response_bundle(response)["text/plain"]
     hidden = len(response.chunks) - display.MAX_CHUNKS_SHOWN
     assert hidden > 0 and f"… {hidden} more chunks" in text and "response.body" in text
+
+
+def test_the_timeline_shows_work_that_runs_after_the_response(app):
+    app.deploy("app/api/later/route.ts", """import { after } from 'next/server'
+export function GET() {
+  after(() => new Promise(r => setTimeout(r, 60)))
+  return new Response('now')
+}""")
+    response = app.request("GET", "/api/later")
+    work = response.trace.step("after")
+    assert work is not None and work.end_ms - work.start_ms >= 50
+    assert 'class="nbruntime-after"' in display.response_bundle(response)["text/html"]
