@@ -219,3 +219,11 @@ def test_bad_request_input_is_refused_before_sending(app):
     with pytest.raises(nbruntime.RequestError, match="body"):
         app.request("GET", "/", body="x")
     assert issubclass(nbruntime.RequestError, ValueError)
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_the_hosts_own_plumbing_is_not_in_process_env(app, runtime):
+    app.deploy("app/api/env/route.ts", "export function GET() {\n"
+               "  return Response.json(Object.keys(process.env).filter(k => k.startsWith('NBRUNTIME_')))\n}",
+               runtime=runtime)
+    assert app.request("GET", "/api/env").json() == []

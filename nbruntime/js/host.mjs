@@ -7,6 +7,8 @@ import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 import { Isolates } from './isolate.mjs';
 
+// The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
+delete process.env.NBRUNTIME_FD;
 const registry = new Registry(process.cwd(), { ...process.env });
 // Each edge entry runs in a worker with this heap limit (MB), as on edge platforms: --edge-memory-mb=N.
 const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
