@@ -18,3 +18,17 @@ def ipython():
     shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "nbruntime")
     return shell
+
+
+@pytest.fixture(scope="session")
+def run_cell(ipython):
+    """Runs a cell in the shell; returns what it printed and displayed, as text. The cell must not raise."""
+    from IPython.utils.capture import capture_output
+
+    def run(cell: str) -> str:
+        with capture_output() as captured:
+            result = ipython.run_cell(cell)
+        assert result.error_in_exec is None, result.error_in_exec
+        return captured.stdout + "".join(o.data.get("text/plain", "") for o in captured.outputs)
+
+    return run
