@@ -102,8 +102,11 @@ class Exchange:
                 yield line
             elif event == "error":
                 response.error = self.describe(message["error"], "exception")
-            elif event == "end":
+            elif event == "done":  # the body is complete; after() work may still be running
                 response.elapsed_ms = self._ms(message)
+            elif event == "end":
+                if response.elapsed_ms is None:
+                    response.elapsed_ms = self._ms(message)
                 if message.get("trace"):
                     response.trace = Trace.from_message(message["trace"])
                 if self.cancelled_by_user:

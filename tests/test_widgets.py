@@ -122,4 +122,5 @@ export function GET() {
     response = app.request("GET", "/api/later")
     work = response.trace.step("after")
     assert work is not None and work.end_ms - work.start_ms >= 50
+    assert response.elapsed_ms < work.end_ms  # the response ended before its after() work did
     assert 'class="nbruntime-after"' in display.response_bundle(response)["text/html"]

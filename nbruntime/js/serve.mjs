@@ -67,7 +67,9 @@ export class Server {
     } finally {
       trace.step('body', start, performance.now() - trace.started);
     }
-    // The response is complete; work registered with after()/waitUntil() runs on, as on a server.
+    // The response is complete (`done` stamps its end); after()/waitUntil() work runs on, as on a server,
+    // and `end` follows with the trace that includes it.
+    send({ id, ev: 'done' });
     const span = await outcome.lifetime.settle(runAfterCallback);
     if (span) trace.step('after', ...span);
   }
