@@ -19,10 +19,15 @@ export class Lifetime {
     this.callbacks = [];
   }
 
+  // Whether anything is left to run once the response is complete.
+  get busy() {
+    return this.promises.length > 0 || this.callbacks.length > 0;
+  }
+
   // Runs the `after` callbacks, then waits for everything (at most AFTER_LIMIT_MS, so a promise that
   // never settles cannot hold the exchange open); returns [start, end] in ms, or null if idle.
   async settle(runCallback) {
-    if (!this.promises.length && !this.callbacks.length) return null;
+    if (!this.busy) return null;
     const start = performance.now() - this.started;
     const callbacks = this.callbacks.splice(0);
     let timer;

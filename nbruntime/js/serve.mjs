@@ -69,7 +69,7 @@ export class Server {
     }
     // The response is complete (`done` stamps its end); after()/waitUntil() work runs on, as on a server,
     // and `end` follows with the trace that includes it.
-    send({ id, ev: 'done' });
+    if (outcome.lifetime.busy) send({ id, ev: 'done' });
     const span = await outcome.lifetime.settle(runAfterCallback);
     if (span) trace.step('after', ...span);
   }
