@@ -75,3 +75,6 @@ readFrames(process.stdin, (message, payload) => {
 });
 process.stdin.on('end', () => process.exit(0));
 send({ ev: 'ready', pid: process.pid });
+// Node loads its fetch classes (undici) on first use, about 20 ms: do it now, while the kernel prepares
+// the first cell, rather than inside the first request.
+setImmediate(() => new Response(new Request('http://localhost/', { headers: new Headers() }).body));
