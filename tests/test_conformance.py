@@ -8,27 +8,16 @@ to the README's: the app's folder reads as ``<app>``, as the oracle writes it (`
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from shared_conformance import SHARED, compare
 
 import nbruntime
 from nbruntime.http import Headers
 
-SHARED = Path(__file__).parents[2] / "shared" / "conformance"
 OWN = Path(__file__).parent
-
-
-def _load_comparer():
-    spec = importlib.util.spec_from_file_location("nbruntime_conformance_compare", SHARED / "compare.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-compare = _load_comparer()
 
 
 def _cases(folder: Path, next_version: str | None) -> list:

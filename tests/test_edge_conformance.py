@@ -1,25 +1,14 @@
 """The runtime conformance cases: what a real Next.js 15.5 server answered, the emulator must answer."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from shared_conformance import SHARED, compare
 
 import nbruntime
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
-CASES = CONFORMANCE / "cases"
-
-
-def _compare_module():
-    spec = importlib.util.spec_from_file_location("conformance_compare", CONFORMANCE / "compare.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-compare = _compare_module()
+CASES = SHARED / "cases"
 
 
 @pytest.mark.parametrize(

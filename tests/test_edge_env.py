@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from IPython.utils.capture import capture_output
-from test_edge_conformance import compare
+from shared_conformance import compare
 
 import nbruntime
 from nbruntime import app as app_module

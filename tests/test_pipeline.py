@@ -110,7 +110,7 @@ export function middleware(_req: Request, event: NextFetchEvent) {
 """,
     )
     app.deploy(
-        "app/api/work/route.ts",
+        "app/api/job/route.ts",
         """
 import { after } from 'next/server'
 import { headers } from 'next/headers'
@@ -120,7 +120,7 @@ export function GET() {
 }
 """,
     )
-    r = app.request("GET", "/api/work", headers={"x-who": "ada"})
+    r = app.request("GET", "/api/job", headers={"x-who": "ada"})
     assert r.text == "done"
     lines = {line.text: line.t_ms for line in r.logs}
     assert set(lines) == {"waitUntil done", "after sees ada"}
