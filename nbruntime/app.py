@@ -643,11 +643,13 @@ class _Owned:
 
 
 _shared_app: App | None = None
+_shared_app_lock = threading.Lock()
 
 
 def get_app() -> App:
-    """The app the magics of this kernel deploy to and send requests through."""
+    """The app the magics of this kernel deploy to and send requests through (one, whichever thread asks)."""
     global _shared_app
-    if _shared_app is None:
-        _shared_app = App()
-    return _shared_app
+    with _shared_app_lock:
+        if _shared_app is None:
+            _shared_app = App()
+        return _shared_app

@@ -189,11 +189,11 @@ def _watch(stream) -> None:
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(NbruntimeMagics)
     # Start the Node.js host while the user writes the first cell (a failure shows up on first use).
-    threading.Thread(target=_prewarm, name="nbruntime-prewarm", daemon=True).start()
+    threading.Thread(target=_prewarm, args=(get_app(),), name="nbruntime-prewarm", daemon=True).start()
 
 
-def _prewarm() -> None:
+def _prewarm(app) -> None:
     try:
-        get_app().warm()
+        app.warm()
     except Exception:
         pass

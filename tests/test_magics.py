@@ -68,3 +68,27 @@ def test_nbruntime_status_routes_restart_reset(ip, run_cell):
     assert "200 GET" in run_cell("%request GET /api/stream")
     run_cell("%nbruntime reset")
     assert nbruntime.get_app().deployments == {}
+
+
+def test_every_thread_gets_the_same_shared_app(monkeypatch):
+    # %load_ext warms the host from a thread while the first cell may already ask for the app; a slow
+    # App() makes the race certain to show if get_app() were not guarded.
+    import threading
+    import time
+
+    class SlowApp(nbruntime.App):
+        def __init__(self):
+            time.sleep(0.05)
+            super().__init__()
+
+    monkeypatch.setattr(app_module, "App", SlowApp)
+    app_module._shared_app = None
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(nbruntime.get_app())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(app) for app in seen}) == 1
+    nbruntime.get_app().close()
+    app_module._shared_app = None
