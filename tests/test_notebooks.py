@@ -91,6 +91,9 @@ def test_middleware_patterns_behave():
     for expected in ("/fr/about     À propos", "/de/about     Über uns", "/en/about     About us"):
         assert expected in languages
     assert languages.count("/en/about") == 2  # the NEXT_LOCALE cookie beats accept-language
+    rewritten = output_with(texts, "'http://localhost:3000/de/about'")  # the rewrite's vary is Next's, not ours
+    assert "'rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch, Accept-Encoding'" \
+        in rewritten
     assert "404 True\n\n3" in texts  # security headers on a 404 too; a new nonce each time
     whoami = output_with(texts, "200 GET http://localhost:3000/api/whoami")
     assert '{"x-user-id":"ada","authorization":null,"x-request-id":"req-42"}' in whoami
