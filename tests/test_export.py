@@ -11,24 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from examples import ISSUE_MIDDLEWARE, SLUG_ROUTE  # the pipeline issue's own example
 
 import nbruntime
 from nbruntime.export import PACKAGES, export
 
-# The pipeline issue's own example, as a user would type it: exported, built and replayed below.
-MIDDLEWARE = """import { NextResponse, type NextRequest } from 'next/server'
-export function middleware(request: NextRequest) {
-  if (!request.cookies.has('session'))
-    return NextResponse.redirect(new URL('/login', request.url))
-  const headers = new Headers(request.headers)
-  headers.set('x-user', request.cookies.get('session')!.value)
-  return NextResponse.next({ request: { headers } })
-}
-export const config = { matcher: ['/dashboard/:path*'] }
-"""
-DASHBOARD = """export async function GET(request: Request, { params }: { params: Promise<{ slug: string[] }> }) {
-  return Response.json({ user: request.headers.get('x-user'), slug: (await params).slug })
-}"""
 LOGIN = "export function GET() { return new Response('please log in', { headers: { 'content-type': 'text/plain' } }) }"
 STREAM = """export async function GET() {
   const enc = new TextEncoder()
@@ -40,8 +27,8 @@ STREAM = """export async function GET() {
 
 
 def make_app(app: nbruntime.App) -> None:
-    app.deploy("middleware.ts", MIDDLEWARE)
-    app.deploy("app/dashboard/[...slug]/route.ts", DASHBOARD)
+    app.deploy("middleware.ts", ISSUE_MIDDLEWARE)
+    app.deploy("app/dashboard/[...slug]/route.ts", SLUG_ROUTE)
     app.deploy("app/login/route.ts", LOGIN)
     app.deploy("app/api/stream/route.ts", STREAM, runtime="edge")
     for method, path, headers in [("GET", "/dashboard/billing", {"cookie": "session=alice"}),
@@ -62,7 +49,7 @@ def test_export_writes_a_project_that_pins_next_and_keeps_each_runtime(tmp_path)
     assert (tmp_path / "app/api/stream/route.ts").read_text().endswith("\nexport const runtime = 'edge'\n")
     assert (tmp_path / "app/login/route.ts").read_text() == LOGIN  # nodejs is the default: unchanged
     assert "export const runtime = 'nodejs'" in (tmp_path / "app/api/node-mw-free/route.ts").read_text()
-    assert (tmp_path / "middleware.ts").read_text() == MIDDLEWARE  # edge is middleware's default in 15
+    assert (tmp_path / "middleware.ts").read_text() == ISSUE_MIDDLEWARE  # edge is middleware's default in 15
     replay = json.loads((tmp_path / "replay.json").read_text())
     assert [(c["name"], c["status"]) for c in replay][:3] == [("GET /dashboard/billing", 200),
                                                               ("GET /dashboard", 307), ("GET /dashboard", 404)]
@@ -72,7 +59,7 @@ def test_export_writes_a_project_that_pins_next_and_keeps_each_runtime(tmp_path)
 
 def test_node_middleware_gets_its_runtime_in_config(tmp_path):
     with nbruntime.App() as app:
-        app.deploy("middleware.ts", MIDDLEWARE, runtime="nodejs")
+        app.deploy("middleware.ts", ISSUE_MIDDLEWARE, runtime="nodejs")
         export(app, tmp_path)
     assert "export const config = { runtime: 'nodejs', matcher:" in (tmp_path / "middleware.ts").read_text()
 

@@ -5,28 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from examples import ISSUE_MIDDLEWARE, SLUG_ROUTE
 
 import nbruntime
 from nbruntime.display import response_bundle
 from nbruntime.matcher import next_source, to_regex
-
-ISSUE_MIDDLEWARE = """
-import { NextResponse, type NextRequest } from 'next/server'
-export function middleware(request: NextRequest) {
-  if (!request.cookies.has('session'))
-    return NextResponse.redirect(new URL('/login', request.url))
-  const headers = new Headers(request.headers)
-  headers.set('x-user', request.cookies.get('session')!.value)
-  return NextResponse.next({ request: { headers } })
-}
-export const config = { matcher: ['/dashboard/:path*'] }
-"""
-
-SLUG_ROUTE = """
-export async function GET(request: Request, ctx: { params: Promise<{ slug: string[] }> }) {
-  return Response.json({ user: request.headers.get('x-user'), slug: (await ctx.params).slug })
-}
-"""
 
 
 def test_the_issue_example_redirects_without_a_session_and_forwards_the_user_with_one(app):

@@ -1,6 +1,7 @@
 """The pipeline through the magics: the issue's example, ``%request --session``, ``%nbruntime next 16``."""
 
 import pytest
+from examples import ISSUE_MIDDLEWARE
 
 import nbruntime
 from nbruntime import app as app_module
@@ -15,17 +16,7 @@ def ip(ipython):
 
 
 def test_issue_example_in_cells(ip, run_cell):
-    run_cell("""%%edge middleware.ts
-import { NextResponse, type NextRequest } from 'next/server'
-export function middleware(request: NextRequest) {
-  if (!request.cookies.has('session'))
-    return NextResponse.redirect(new URL('/login', request.url))
-  const headers = new Headers(request.headers)
-  headers.set('x-user', request.cookies.get('session')!.value)
-  return NextResponse.next({ request: { headers } })
-}
-export const config = { matcher: ['/dashboard/:path*'] }""",
-    )
+    run_cell("%%edge middleware.ts\n" + ISSUE_MIDDLEWARE)
     run_cell("""%%node app/dashboard/[...slug]/route.ts
 export async function GET(request: Request) {
   return new Response(`hello ${request.headers.get('x-user')}`)

@@ -69,6 +69,11 @@ export function serializeCookie(cookie) {
 }
 
 // set(name, value, options) | set({ name, value, ...options }) → one cookie object.
+// get('a') and get({ name: 'a' }) ask for the same cookie.
+function nameOf(args) {
+  return typeof args[0] === 'string' ? args[0] : args[0]?.name;
+}
+
 function cookieFrom(args) {
   const [first, value, options] = args;
   return typeof first === 'string' ? { ...options, name: first, value } : { ...first };
@@ -88,14 +93,14 @@ export class RequestCookies {
   }
 
   get(...args) {
-    const name = typeof args[0] === 'string' ? args[0] : args[0]?.name;
+    const name = nameOf(args);
     return this.#map.has(name) ? { name, value: this.#map.get(name) } : undefined;
   }
 
   getAll(...args) {
     const all = [...this.#map].map(([name, value]) => ({ name, value }));
     if (!args.length) return all;
-    const name = typeof args[0] === 'string' ? args[0] : args[0]?.name;
+    const name = nameOf(args);
     return all.filter((cookie) => cookie.name === name);
   }
 
@@ -122,7 +127,7 @@ export class RequestCookies {
   }
 
   #write() {
-    this.#headers.set('cookie', [...this.#map].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; '));
+    this.#headers.set('cookie', this.toString());
   }
 
   [Symbol.iterator]() {
@@ -151,14 +156,14 @@ export class ResponseCookies {
   }
 
   get(...args) {
-    const name = typeof args[0] === 'string' ? args[0] : args[0]?.name;
+    const name = nameOf(args);
     return this.#map.get(name);
   }
 
   getAll(...args) {
     const all = [...this.#map.values()];
     if (!args.length) return all;
-    const name = typeof args[0] === 'string' ? args[0] : args[0]?.name;
+    const name = nameOf(args);
     return all.filter((cookie) => cookie.name === name);
   }
 
