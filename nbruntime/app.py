@@ -49,7 +49,7 @@ class Deployment:
         return deployment_bundle(self)
 
 
-def default_runtime(kind: str, declared: str | None, next_version: str) -> str:
+def default_runtime(kind: str, declared: str | None) -> str:
     """The runtime Next.js gives a file: proxy is Node-only; middleware defaults to edge, routes to nodejs."""
     if kind == "proxy":
         return "nodejs"
@@ -141,7 +141,7 @@ class App:
         if kind in ENTRY_KINDS:
             entries = [d.path for d in self.deployments.values() if d.kind in ENTRY_KINDS and d.path != path]
             matchers = check_entry(path, source, kind, runtime, self.next, entries)
-        runtime = runtime or default_runtime(kind, declared_runtime(source, path), self.next)
+        runtime = runtime or default_runtime(kind, declared_runtime(source, path))
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
         deployment = Deployment(path, source, runtime, kind, problems=[*notes, *check_graph(path, sources, runtime)])
