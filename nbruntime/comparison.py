@@ -15,6 +15,7 @@ from typing import Any
 from .app import App, Deployment
 from .errors import BuildError, Problem
 from .http import Response
+from .routes import file_kind, route_for
 
 _WEIGHT = {"build": 0, "error": 1, "status": 2, "body": 3, "header": 4, "chunks": 5}
 #: Differences Next.js itself makes between the runtimes, and why.
@@ -202,8 +203,6 @@ def _build_verdict(side: Side) -> str:
 
 
 def _default_url(path: str) -> str:
-    from .routes import file_kind, route_for
-
     return route_for(path).pattern if file_kind(path) == "route" else "/"
 
 

@@ -6,8 +6,9 @@ import json as jsonlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from .errors import HandlerError
+from .errors import HandlerError, RequestError
 from .trace import Trace
 
 HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
@@ -154,10 +155,6 @@ class Request:
         body: bytes | str | None = None,
         json: Any = None,
     ) -> Request:
-        from urllib.parse import urlsplit
-
-        from .errors import RequestError
-
         method = str(method).upper()
         if method not in METHODS:
             raise RequestError("method", f"{method!r} is not one a route handler can export ({', '.join(METHODS)})")

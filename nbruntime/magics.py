@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import threading
 import time
@@ -94,8 +95,6 @@ class NbruntimeMagics(Magics):
                 headers.append(("cookie", "; ".join(args.cookie)))
             json_body = None
             if args.json is not None:
-                import json
-
                 try:
                     json_body = json.loads(args.json)
                 except ValueError as error:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,6 @@ class Trace:
 
     def _location(self, url: str) -> str:
         """The redirect target as the user reads it: the path when it stays on this origin."""
-        from urllib.parse import urlsplit
-
         parts = urlsplit(url)
         if parts.scheme and parts.hostname in ("localhost", "127.0.0.1"):
             return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import ipywidgets as w
 
@@ -84,8 +84,6 @@ class RequestBuilder(w.VBox):
 
     def fill(self, request: Request) -> None:
         """Loads an earlier request into the form, to edit and send again."""
-        from urllib.parse import urlsplit
-
         parts = urlsplit(request.url)
         self.method.value = request.method
         self.path.value = parts.path + (f"?{parts.query}" if parts.query else "")
