@@ -2,20 +2,9 @@
 
 import anyio
 import pytest
+from examples import TICKS
 
 import nbruntime
-
-TICKS = """export async function GET(request: Request) {
-  const enc = new TextEncoder()
-  const body = new ReadableStream({
-    async start(c) {
-      for (let i = 1; i <= 3; i++) { c.enqueue(enc.encode(`tick ${i}\\n`)); await new Promise(r => setTimeout(r, 100)) }
-      c.close()
-    },
-  })
-  return new Response(body, { headers: { 'content-type': 'text/plain' } })
-}
-"""
 
 
 def test_streamed_chunks_arrive_one_by_one_about_100ms_apart(app):

@@ -1,6 +1,7 @@
 """The magics in a real IPython shell: deploy cells, send curl-style requests, manage the app."""
 
 import pytest
+from examples import TICKS
 
 import nbruntime
 from nbruntime import app as app_module
@@ -15,17 +16,7 @@ def ip(ipython):
 
 
 def test_edge_cell_then_request_streams_ticks(ip, run_cell):
-    out = run_cell("""%%edge app/api/stream/route.ts
-export async function GET(request: Request) {
-  const enc = new TextEncoder()
-  const body = new ReadableStream({
-    async start(c) {
-      for (let i = 1; i <= 3; i++) { c.enqueue(enc.encode(`tick ${i}\\n`)); await new Promise(r => setTimeout(r, 100)) }
-      c.close()
-    },
-  })
-  return new Response(body, { headers: { 'content-type': 'text/plain' } })
-}""")
+    out = run_cell("%%edge app/api/stream/route.ts\n" + TICKS)
     assert "Deployed app/api/stream/route.ts (edge) · route /api/stream · GET" in out
     out = run_cell("%request GET /api/stream")
     assert "200 GET http://localhost:3000/api/stream" in out
