@@ -105,7 +105,8 @@ def _expected_body(app: App, body: bytes) -> dict:
 
 REPLAY_TEST = """// Replays the requests recorded in the notebook against `next start` and expects the same answers.
 // Run: npm run build && npm start, then: npm test (BASE_URL defaults to http://localhost:3000).
-// The server listens on 127.0.0.1 and is asked for localhost, the setting the emulator's answers assume.
+// Next builds request.url and redirect locations from its own host name (localhost unless -H says otherwise):
+// ask it for that host, as the emulator's answers assume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -153,7 +154,7 @@ def export(app: App, directory: str | Path) -> list[Path]:
     for deployment in app.deployments.values():
         write(deployment.path, with_runtime(deployment))
     package = {"name": "nbruntime-export", "private": True, "version": "0.0.0",
-               "scripts": {"build": "next build", "start": "next start -H 127.0.0.1",
+               "scripts": {"build": "next build", "start": "next start",
                            "test": "node --test replay.test.mjs"},
                "dependencies": PACKAGES[major], "devDependencies": DEV_PACKAGES}
     write("package.json", json.dumps(package, indent=2) + "\n")

@@ -30,9 +30,8 @@ class Trace:
     #: route, not-found, redirect, trailing-slash, middleware-response, middleware-error, route-error, external-rewrite
     outcome: str
     status: int
-    middleware: dict[str, Any] | None = None  # the first middleware pass (see ``passes``)
-    passes: list[dict[str, Any]] = field(default_factory=list)  # one per pipeline pass (rewrites add passes)
-    rewrites: list[dict[str, Any]] = field(default_factory=list)
+    middleware: dict[str, Any] | None = None  # file, kind, runtime, matched, reason, decision
+    rewrite: dict[str, Any] | None = None  # from, to, external
     route: dict[str, Any] | None = None
     steps: list[Step] = field(default_factory=list)
     next: str = "15"
@@ -43,8 +42,7 @@ class Trace:
             outcome=data.get("outcome") or "unknown",
             status=data.get("status") or 0,
             middleware=data.get("middleware"),
-            passes=data.get("passes") or [],
-            rewrites=data.get("rewrites") or [],
+            rewrite=data.get("rewrite"),
             route=data.get("route"),
             steps=[Step(s["name"], s["start_ms"], s["end_ms"]) for s in data.get("steps", [])],
             next=data.get("next", "15"),
@@ -57,20 +55,17 @@ class Trace:
     def verdict(self) -> str:
         """E.g. ``middleware matched → redirect 307 → /login`` or ``no middleware → GET app/x/route.ts → 200``.
 
-        A rewrite sends the request through the pipeline again (as ``next start`` does), so there is one
-        middleware pass per hop; passes after the first are mentioned only when the middleware ran.
+        Middleware runs once per request: a same-origin rewrite is served by the route at the new path.
         """
         if self.outcome == "trailing-slash":
             return f"trailing slash → redirect {self.status} (before middleware)"
-        passes = self.passes or ([self.middleware] if self.middleware else [])
-        if not passes:
+        mw = self.middleware
+        if mw is None:
             parts = ["no middleware"]
-        for index, mw in enumerate(passes):
-            if not mw["matched"]:
-                if index == 0:
-                    parts = [f"{mw['kind']} skipped ({mw['reason']})"]
-                continue
-            parts = [*(parts if index else []), f"{mw['kind']} matched"]
+        elif not mw["matched"]:
+            parts = [f"{mw['kind']} skipped ({mw['reason']})"]
+        else:
+            parts = [f"{mw['kind']} matched"]
             decision = mw.get("decision") or {}
             kind = decision.get("kind")
             if kind == "redirect":
@@ -79,9 +74,9 @@ class Trace:
                 return " → ".join([*parts, f"responded {decision['status']}"])
             if kind == "error":
                 return " → ".join([*parts, "threw", str(self.status)])
-            if kind == "rewrite" and index < len(self.rewrites):
-                rewrite = self.rewrites[index]
-                parts.append(f"rewrite → {rewrite['to']}" + (" (external, not fetched)" if rewrite["external"] else ""))
+            if kind == "rewrite" and self.rewrite:
+                external = " (external, not fetched)" if self.rewrite["external"] else ""
+                parts.append(f"rewrite → {self.rewrite['to']}{external}")
             elif kind == "next":
                 parts.append("next")
         if self.outcome == "external-rewrite":

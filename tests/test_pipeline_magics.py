@@ -26,7 +26,7 @@ export async function GET(request: Request) {
     assert "200 GET http://localhost:3000/dashboard/billing" in out and "hello alice" in out
     assert "→ middleware matched → next → GET app/dashboard/[...slug]/route.ts {'slug': ['billing']} → 200" in out
     out = run_cell("%request GET /dashboard")
-    assert "307 GET" in out and "location: http://localhost:3000/login" in out
+    assert "307 GET" in out and "location: /login" in out
     assert "→ middleware matched → redirect 307 → /login" in out
 
 

@@ -8,8 +8,6 @@ import { RSC_VARY, addCompressionVary, appendAll, previewClearing, relativeTo } 
 import { Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope } from './scope.mjs';
 
-// Next's recursion guard: middleware runs at most this many passes deep for one request.
-const MAX_DEPTH = 5;
 const DATA_ROUTE = /^\/_next\/data\/[^/]+\/(.+)\.json$/;
 
 // Flight (RSC) request headers: hidden from middleware, restored for the route.
@@ -19,7 +17,7 @@ const FLIGHT_HEADERS = ['rsc', 'next-router-state-tree', 'next-router-prefetch',
 class Trace {
   constructor(started, next) {
     this.started = started;
-    this.data = { next, middleware: null, passes: [], rewrites: [], route: null, outcome: null, steps: [] };
+    this.data = { next, middleware: null, rewrite: null, route: null, outcome: null, steps: [] };
   }
 
   async time(name, fn) {
@@ -69,30 +67,29 @@ export class Pipeline {
     return { ...outcome, trace, lifetime };
   }
 
-  // One pass of the router. A same-origin rewrite is served the way `next start` serves it: the
-  // rewritten URL goes through the whole pipeline again, middleware included (recorded in
-  // tests/conformance/rewrite-chain), at most MAX_DEPTH passes deep, like Next's recursion guard.
-  async resolve(request, depth = 0) {
+  // One pass of the router, as `next start` serves a request addressed to its own host: middleware runs
+  // once; a same-origin rewrite is internal (the route at the new path answers, its request keeping the
+  // URL the client asked for), an other-origin one would be proxied. Recorded in
+  // tests/conformance/rewrite-chain and the shared 03-ab-bucket-cookie.
+  async resolve(request) {
     const { headers, trace } = request;
     let { url } = request;
     // Next's built-in redirect (trailingSlash: false) runs before middleware; its location is relative.
-    if (depth === 0 && url.pathname !== '/' && url.pathname.endsWith('/')) {
+    if (url.pathname !== '/' && url.pathname.endsWith('/')) {
       const location = `${url.pathname.replace(/\/+$/, '') || '/'}${url.search}`;
       const headers = new Headers({ location, refresh: `0;url=${location}` });
       return { kind: 'trailing-slash', status: 308, headers, body: location };
     }
     // A Pages Router data request: middleware sees the page path; with no pages, the answer is a 404.
-    const data = depth === 0 ? DATA_ROUTE.exec(url.pathname) : null;
+    const data = DATA_ROUTE.exec(url.pathname);
     let carried = new Headers();
     if (this.middleware) {
       const flight = FLIGHT_HEADERS.filter((name) => headers.has(name)).map((name) => [name, headers.get(name)]);
       for (const [name] of flight) headers.delete(name);
-      const { matched, reason } = depth < MAX_DEPTH ? this.middleware.match(url, headers)
-        : { matched: false, reason: `${MAX_DEPTH} nested rewrites: the recursion guard skips it` };
+      const { matched, reason } = this.middleware.match(url, headers);
       const runtime = this.registry.cells.get(this.middleware.file)?.runtime;
       const report = { file: this.middleware.file, kind: this.middleware.kind, runtime, matched, reason, decision: null };
-      trace.data.passes.push(report);
-      trace.data.middleware ??= report;
+      trace.data.middleware = report;
       if (data) url = new URL(`${data[1] === 'index' ? '/' : `/${data[1]}`}${url.search}`, url);
       if (matched) {
         let response;
@@ -112,15 +109,13 @@ export class Pipeline {
         carried = appendAll(forwardHeaders(response, headers), written);
         if (decision.kind === 'rewrite') {
           const destination = new URL(decision.to, url);
-          carried.set('x-middleware-rewrite', destination.href);
           const external = destination.origin !== url.origin;
           const to = external ? destination.href : relativeTo(destination, url);
-          trace.data.rewrites.push({ from: url.pathname + url.search, to, external });
+          carried.set('x-middleware-rewrite', to);
+          trace.data.rewrite = { from: url.pathname + url.search, to, external };
           if (external) return this.external(destination, carried);
           for (const [name, value] of flight) headers.set(name, value);
-          const inner = await this.resolve({ ...request, url: destination }, depth + 1);
-          // The inner pass's headers win over this pass's (set-cookie lines add up); compression wraps it all.
-          return { ...inner, headers: addCompressionVary(overlay(carried, inner.headers)) };
+          return this.route({ ...request, url, target: destination }, carried);
         }
       }
       for (const [name, value] of flight) headers.set(name, value);
@@ -143,10 +138,11 @@ export class Pipeline {
     return this.registry.cells.get(file)?.runtime === 'edge';
   }
 
-  // A 3xx with a location: Next sends it with the URL as the body (and `refresh` for 308).
+  // A 3xx with a location: Next sends it with the location as the body (and `refresh` for 308); a
+  // location on the app's own origin is made relative (15 and 16 alike, recorded in cookies-redirect).
   redirect(response, decision, url, requestHeaders, written) {
     const headers = appendAll(forwardHeaders(response, requestHeaders), written);
-    const location = this.v16 ? relativeTo(decision.to, url) : decision.to;
+    const location = relativeTo(decision.to, url);
     headers.set('location', location);
     if (decision.status === 308) headers.set('refresh', `0;url=${location}`);
     return { kind: 'redirect', status: decision.status, headers, body: location };
@@ -165,9 +161,10 @@ export class Pipeline {
     return { kind: 'external-rewrite', status: 502, headers: carried, body };
   }
 
+  // The route for `target` (the rewritten URL, if middleware rewrote) answers; its handler sees `url`.
   async route(request, carried) {
-    const { method, url, headers, body, signal, trace, lifetime } = request;
-    const found = this.router.match(url.pathname);
+    const { method, url, target = url, headers, body, signal, trace, lifetime } = request;
+    const found = this.router.match(target.pathname);
     if (!found) {
       // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
       const page = errorPage(404, this.next);

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server'
 
-// Old URLs are rewritten to new ones; a rewritten request is not matched again (one middleware pass).
+// Old URLs are rewritten to new ones; middleware runs once per request, whatever the rewrite.
 export function middleware(req: NextRequest) {
   const { pathname, search } = req.nextUrl
   if (pathname.startsWith('/old/')) {
