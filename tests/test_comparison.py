@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from corpus_comparer import CORPUS
 from IPython.utils.capture import capture_output
-from shared_conformance import SHARED
 
 import nbruntime
 from nbruntime.routes import file_kind
@@ -58,7 +58,7 @@ def test_compare_magic_shows_both_sides(ipython):
 
 
 ROOT = Path(__file__).parents[1]
-CASE_DIRS = [SHARED / "cases", ROOT / "tests" / "edge_cases", ROOT / "tests" / "conformance"]
+CASE_DIRS = [CORPUS / "cases", ROOT / "tests" / "edge_cases", ROOT / "tests" / "conformance"]
 
 
 def case_files(case: Path) -> dict[str, str]:

@@ -4,11 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-from shared_conformance import SHARED, compare
+from corpus_comparer import CORPUS, compare
 
 import nbruntime
 
-CASES = SHARED / "cases"
+CASES = CORPUS / "cases"
 
 
 @pytest.mark.parametrize(

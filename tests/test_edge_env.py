@@ -5,8 +5,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from corpus_comparer import compare
 from IPython.utils.capture import capture_output
-from shared_conformance import compare
 
 import nbruntime
 from nbruntime import app as app_module
