@@ -16,17 +16,20 @@ from typing import Any
 
 from .compat import bundled, check_graph, explain
 from .cookies import CookieJar
-from .envfiles import project_env
+from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
 from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
 from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
+from .project import ensure_package_json
 from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
 
 RUNTIMES = ("edge", "nodejs")
+#: Names people type for a runtime (the magic is ``%%node``), and the runtime each means.
+RUNTIME_ALIASES = {"node": "nodejs"}
 _FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?$")
 
 
@@ -99,11 +102,14 @@ class App:
         self.edge_memory_mb = edge_memory_mb
         self.timeout, self.stream_timeout = timeout, stream_timeout
         self.next = str(next)
-        # process.env: the kernel's (or the given) environment plus the notebook folder's .env files
-        self.env, self.env_files = project_env(os.environ if env is None else env, Path.cwd())
         self._own_dir = project_dir is None
         self.project_dir = Path(tempfile.mkdtemp(prefix="nbruntime-app-") if project_dir is None else project_dir)
         self.project_dir.mkdir(parents=True, exist_ok=True)
+        ensure_package_json(self.project_dir, self.next)
+        # process.env: the kernel's (or the given) environment, what set_env() added, and the project's .env files
+        self._base_env = dict(os.environ if env is None else env)
+        self._set_env: dict[str, str] = {}
+        self._load_env()
         self.deployments: dict[str, Deployment] = {}
         self.restarts = 0
         #: The latest requests with their responses (and traces), newest last.
@@ -130,10 +136,10 @@ class App:
         if not isinstance(source, (str, bytes)):
             raise BuildError([Problem(path, f"source must be text, got {type(source).__name__}", name="InvalidSource")])
         source = _utf8_source(path, source)
+        runtime = RUNTIME_ALIASES.get(runtime, runtime) if isinstance(runtime, str) else runtime
         if runtime is not None and runtime not in RUNTIMES:
-            raise BuildError(
-                [Problem(path, f"runtime must be 'edge' or 'nodejs', not {runtime!r}", name="InvalidRuntime")]
-            )
+            message = f"runtime must be 'edge' or 'nodejs' (or 'node'), not {runtime!r}"
+            raise BuildError([Problem(path, message, name="InvalidRuntime")])
         kind, notes = entry_kind(file_kind(path), path, self.next)
         if kind == "asset":
             return self._deploy_asset(path, source)
@@ -170,16 +176,33 @@ class App:
         return deployment
 
     def _deploy_asset(self, path: str, content: str) -> Deployment:
-        """A data file the cells read (e.g. with ``fs``): written to the project folder, never run."""
+        """A data file the cells read (e.g. with ``fs``): written to the project folder, never run.
+
+        An env file (``.env.production``, ...) changes ``process.env``: the app starts again with it.
+        """
         deployment = Deployment(path, content, "", "asset")
         with self._lock:
             self.deployments[path] = deployment
             self._write_file(deployment)
+            self._env_file_changed(path)
         return deployment
+
+    def _load_env(self) -> None:
+        # The project folder's env files; an app in a folder of its own also reads the notebook folder's.
+        folders = [self.project_dir, Path.cwd()] if self._own_dir else [self.project_dir]
+        self.env, self.env_files = project_env({**self._base_env, **self._set_env}, folders)
+
+    def _env_file_changed(self, path: str) -> None:
+        """``next start`` reads env files when it starts (and the build inlines some): start afresh with them."""
+        if path not in ENV_FILES:
+            return
+        self._load_env()
+        if self._host is not None and self._host.alive:
+            self.restart()
 
     def undeploy(self, path: str) -> None:
         """Removes a deployed cell (and its file in the project folder)."""
-        path = normalize_path(path)
+        path = normalize_path(path, source_only=False)
         with self._lock:
             if self.deployments.pop(path, None) is None:
                 raise KeyError(path)
@@ -187,6 +210,7 @@ class App:
             if self._host and self._host.alive:
                 self._host.call("undeploy", file=path)
                 self._send_routes(self._host)
+            self._env_file_changed(path)
 
     def _deploy_on(self, host: Host, deployment: Deployment) -> None:
         if deployment.kind == "asset":
@@ -194,7 +218,8 @@ class App:
         reply = host.call(
             "deploy",
             file=deployment.path,
-            source=bundled(deployment.source, deployment.runtime, deployment.path),
+            source=bundled(inlined_env(deployment.source, self.env, deployment.path), deployment.runtime,
+                           deployment.path),
             runtime=deployment.runtime,
             entry=deployment.kind != "module",
         )
@@ -263,6 +288,7 @@ class App:
     def set_env(self, **values: str) -> None:
         """Sets ``process.env`` variables for the app's code (``%nbruntime env KEY=VALUE``), kept across restarts."""
         with self._lock:
+            self._set_env.update(values)
             self.env.update(values)
             if self._host is not None and self._host.alive:
                 self._host.call("env", env=values)
@@ -283,6 +309,7 @@ class App:
             if self._host:
                 self._host.close()
                 self._host = None
+            self._load_env()
 
     def use_next(self, version: str) -> list[BuildError]:
         """Emulates another Next.js major (15 or 16): every cell is redeployed under its rules.

@@ -11,6 +11,7 @@ from .errors import Problem
 SOURCE_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts")
 _STEM = re.compile(r"^(?:src/)?(middleware|proxy)\.\w+$")
 _ROUTE = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.\w+$")
+_UNDERSCORE = re.compile("%5F")
 
 
 def normalize_path(path: str, source_only: bool = True) -> str:
@@ -53,9 +54,14 @@ class Route:
 
 
 def route_for(file: str) -> Route:
-    """The route a ``route.ts`` file answers; group folders ``(x)`` do not appear in the URL."""
+    """The route a ``route.ts`` file answers, by Next's folder rules.
+
+    Group folders ``(x)`` do not appear in the URL; ``%5F`` in a folder name is a literal underscore (so
+    ``%5Fsites`` serves ``/_sites``, where ``_sites`` would be a private folder), matched as is: a request
+    for ``/%5Fsites`` does not reach it (tests/conformance/folder-rules).
+    """
     folder = _ROUTE.match(file).group(1) or ""
-    segments = [s for s in folder.split("/") if s and not (s.startswith("(") and s.endswith(")"))]
+    segments = [_UNDERSCORE.sub("_", s) for s in folder.split("/") if s and not (s.startswith("(") and s.endswith(")"))]
     regex, params, rank = "", [], []
     for segment in segments:
         if match := re.fullmatch(r"\[\[\.\.\.(\w+)\]\]", segment):
