@@ -2,11 +2,11 @@
 // in a thread whose heap has the platform's limit. Calls arrive as data from isolate.mjs; each answers with
 // its response head (plus the chunks ready at once), then the rest of the body under a window of bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { types } from 'node:util';
 import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Registry } from './loader.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
+import { chunkBytes } from './respond.mjs';
 import { Lifetime, REQUEST_CONTEXT, Scope, requestContext, runAfterCallback } from './scope.mjs';
 
 const WINDOW_BYTES = 1024 * 1024; // body bytes sent and not yet acknowledged before the worker waits
@@ -122,10 +122,7 @@ async function answer(message) {
 
 // Bytes to send: a copy of our own, so transferring it cannot detach an array the handler still holds.
 function copyOf(value) {
-  if (!types.isUint8Array(value)) {
-    throw new TypeError(`Received non-Uint8Array chunk (${typeof value}): enqueue bytes, e.g. new TextEncoder().encode(text)`);
-  }
-  return new Uint8Array(value);
+  return new Uint8Array(chunkBytes(value));
 }
 
 async function pump(seq, state, read) {

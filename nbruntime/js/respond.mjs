@@ -1,5 +1,6 @@
 // How `next start` shapes the headers it sends, beyond what the handler returned: the App Router's
 // `vary` for node routes, the compression step's `Vary: Accept-Encoding`, preview-cookie clearing.
+import { types } from 'node:util';
 
 // Node route handlers answer with this vary (the RSC request headers), before their own headers.
 export const RSC_VARY = 'rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch';
@@ -32,6 +33,14 @@ export function previewClearing(requestHeaders) {
   if (!/(?:^|;\s*)(__prerender_bypass|__next_preview_data)=/.test(cookie)) return [];
   const expired = 'Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=None';
   return [['set-cookie', `__prerender_bypass=; ${expired}`], ['set-cookie', `__next_preview_data=; ${expired}`]];
+}
+
+// A body chunk as bytes: Next writes each chunk to the socket, which takes bytes or text (as UTF-8), so
+// strings enqueued into a stream are sent too (tests/conformance/stream-bodies); anything else fails.
+export function chunkBytes(value) {
+  if (types.isUint8Array(value)) return value;
+  if (typeof value === 'string') return new TextEncoder().encode(value);
+  throw new TypeError(`Received non-Uint8Array chunk (${typeof value}): enqueue bytes or text, e.g. new TextEncoder().encode(text)`);
 }
 
 // Same-origin URLs become path + query, as Next 16 writes redirect locations.

@@ -1,10 +1,10 @@
 // Answers one simulated request: runs it through the pipeline, streams the response back chunk by
 // chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
 import { performance } from 'node:perf_hooks';
-import { types } from 'node:util';
 import { send } from './wire.mjs';
 import { currentRequest } from './context.mjs';
 import { Pipeline } from './pipeline.mjs';
+import { chunkBytes } from './respond.mjs';
 import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
 
 export function describeError(error) {
@@ -88,10 +88,8 @@ export class Server {
     for (;;) {
       const { done, value } = await state.reader.read();
       if (done) return;
-      if (!types.isUint8Array(value)) {
-        throw new TypeError(`Received non-Uint8Array chunk (${typeof value}): enqueue bytes, e.g. new TextEncoder().encode(text)`);
-      }
-      send({ id, ev: 'chunk' }, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      const bytes = chunkBytes(value);
+      send({ id, ev: 'chunk' }, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
   }
 }
