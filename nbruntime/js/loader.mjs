@@ -19,6 +19,7 @@ const VIRTUAL_MODULES = {
   'next/server': './next/server.mjs',
   'next/headers': './next/headers.mjs',
   'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',
+  'next/dist/server/web/utils': './next/utils.mjs',
   'nbruntime/bundler': './bundler.mjs', // what the bundler binds for Node's module-scope names in edge code
 };
 const virtualSource = (name) => fs.readFileSync(fileURLToPath(new URL(VIRTUAL_MODULES[name], import.meta.url)), 'utf8');

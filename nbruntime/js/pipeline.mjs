@@ -1,13 +1,15 @@
 // One request through the app as `next start` handles it: middleware matcher → middleware →
 // redirect / direct response / rewrite / next → route handler (or 404) → the response's final headers.
 // Returns an outcome { status, headers, body, error, trace, lifetime } for serve.mjs to stream.
+import { METHODS as PARSED_METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
-import { RSC_VARY, addCompressionVary, appendAll, previewClearing, relativeTo } from './respond.mjs';
-import { Router, callHandler, isResponse } from './router.mjs';
+import { RSC_VARY, addCompressionVary, appendAll, mergeWrittenCookies, previewClearing, relativeTo } from './respond.mjs';
+import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope } from './scope.mjs';
 
+const METHODS = new Set(PARSED_METHODS);
 const DATA_ROUTE = /^\/_next\/data\/[^/]+\/(.+)\.json$/;
 
 // Flight (RSC) request headers: hidden from middleware, restored for the route.
@@ -61,7 +63,9 @@ export class Pipeline {
     const lifetime = new Lifetime(started);
     const url = new URL(href);
     const headers = incomingHeaders(pairs, url);
-    const outcome = await this.resolve({ method, url, headers, body, signal, trace, lifetime });
+    // Node's HTTP parser knows a fixed set of methods and answers any other with a bare 400 (recorded).
+    const outcome = METHODS.has(method) ? await this.resolve({ method, url, headers, body, signal, trace, lifetime })
+      : { kind: 'bad-request', status: 400, headers: new Headers(), body: null };
     trace.data.outcome = outcome.kind;
     trace.data.status = outcome.status;
     return { ...outcome, trace, lifetime };
@@ -84,9 +88,11 @@ export class Pipeline {
     const data = DATA_ROUTE.exec(url.pathname);
     let carried = new Headers();
     if (this.middleware) {
+      // The matcher sees every header (has/missing on rsc, next-router-prefetch, ... decide, as in the docs'
+      // CSP example); the middleware itself does not see the flight headers (recorded: request-details).
+      const { matched, reason } = this.middleware.match(url, headers);
       const flight = FLIGHT_HEADERS.filter((name) => headers.has(name)).map((name) => [name, headers.get(name)]);
       for (const [name] of flight) headers.delete(name);
-      const { matched, reason } = this.middleware.match(url, headers);
       const runtime = this.registry.cells.get(this.middleware.file)?.runtime;
       const report = { file: this.middleware.file, kind: this.middleware.kind, runtime, matched, reason, decision: null };
       trace.data.middleware = report;
@@ -103,10 +109,12 @@ export class Pipeline {
         }
         const decision = decisionOf(response);
         report.decision = decision;
-        const written = scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]);
-        if (decision.kind === 'redirect') return this.redirect(response, decision, url, headers, written);
-        if (decision.kind === 'respond') return this.direct(response, headers, written);
-        carried = appendAll(forwardHeaders(response, headers), written);
+        // Cookies written with cookies() replace the response's own Set-Cookie lines, as Next's adapter does.
+        const written = scope.setCookies.getSetCookie();
+        if (written.length) response = withSetCookies(response, written);
+        if (decision.kind === 'redirect') return this.redirect(response, decision, url, headers);
+        if (decision.kind === 'respond') return this.direct(response, headers);
+        carried = forwardHeaders(response, headers);
         if (decision.kind === 'rewrite') {
           const destination = new URL(decision.to, url);
           const external = destination.origin !== url.origin;
@@ -140,8 +148,8 @@ export class Pipeline {
 
   // A 3xx with a location: Next sends it with the location as the body (and `refresh` for 308); a
   // location on the app's own origin is made relative (15 and 16 alike, recorded in cookies-redirect).
-  redirect(response, decision, url, requestHeaders, written) {
-    const headers = appendAll(forwardHeaders(response, requestHeaders), written);
+  redirect(response, decision, url, requestHeaders) {
+    const headers = forwardHeaders(response, requestHeaders);
     const location = relativeTo(decision.to, url);
     headers.set('location', location);
     if (decision.status === 308) headers.set('refresh', `0;url=${location}`);
@@ -149,8 +157,8 @@ export class Pipeline {
   }
 
   // Any other Response from middleware is sent as it is, minus the headers the router consumes.
-  direct(response, requestHeaders, written) {
-    const headers = appendAll(forwardHeaders(response, requestHeaders), written);
+  direct(response, requestHeaders) {
+    const headers = forwardHeaders(response, requestHeaders);
     return { kind: 'middleware-response', status: response.status, headers: addCompressionVary(headers), body: response.body };
   }
 
@@ -164,7 +172,15 @@ export class Pipeline {
   // The route for `target` (the rewritten URL, if middleware rewrote) answers; its handler sees `url`.
   async route(request, carried) {
     const { method, url, target = url, headers, body, signal, trace, lifetime } = request;
-    const found = this.router.match(target.pathname);
+    let found;
+    try {
+      found = this.router.match(target.pathname);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      // Next's 400 page, without the headers gathered so far (recorded in tests/conformance/bad-requests).
+      const page = errorPage(400, this.next);
+      return { kind: 'bad-request', ...page, headers: addCompressionVary(page.headers) };
+    }
     if (!found) {
       // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
       const page = errorPage(404, this.next);
@@ -201,11 +217,20 @@ export class Pipeline {
       carried.append('vary', RSC_VARY);
       appendAll(carried, previewClearing(headers));
     }
-    appendAll(carried, response.headers);
-    appendAll(carried, scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]));
+    const own = mergeWrittenCookies(new Headers(response.headers), scope.setCookies.getSetCookie());
+    own.delete('x-middleware-set-cookie'); // NextResponse keeps it for middleware; a route's is never sent
+    appendAll(carried, own);
     if (this.v16) addCompressionVary(carried);
     return { kind: 'route', status: response.status, headers: carried, body: response.body };
   }
+}
+
+// The middleware's response with its Set-Cookie lines replaced by `lines` (its headers may be immutable).
+function withSetCookies(response, lines) {
+  const copy = new Response(response.body, response);
+  copy.headers.delete('set-cookie');
+  for (const line of lines) copy.headers.append('set-cookie', line);
+  return copy;
 }
 
 // `extra`'s headers replace same-named ones in `base`, except set-cookie lines, which add up.

@@ -1,6 +1,7 @@
 // How `next start` shapes the headers it sends, beyond what the handler returned: the App Router's
 // `vary` for node routes, the compression step's `Vary: Accept-Encoding`, preview-cookie clearing.
 import { types } from 'node:util';
+import { ResponseCookies, parseSetCookie } from './next/cookies.mjs';
 
 // Node route handlers answer with this vary (the RSC request headers), before their own headers.
 export const RSC_VARY = 'rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch';
@@ -33,6 +34,18 @@ export function previewClearing(requestHeaders) {
   if (!/(?:^|;\s*)(__prerender_bypass|__next_preview_data)=/.test(cookie)) return [];
   const expired = 'Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; Secure; SameSite=None';
   return [['set-cookie', `__prerender_bypass=; ${expired}`], ['set-cookie', `__next_preview_data=; ${expired}`]];
+}
+
+// Cookies a route wrote with cookies() join its response's own Set-Cookie lines as Next merges them: the
+// written ones first, then the response's, one line per name, all re-serialized (recorded in
+// tests/conformance/request-details). `headers` is the response's own (a host Headers), changed in place.
+export function mergeWrittenCookies(headers, written) {
+  if (written.length === 0) return headers;
+  const jar = new ResponseCookies(headers);
+  const returned = jar.getAll();
+  for (const line of written) jar.set(parseSetCookie(line));
+  for (const cookie of returned) jar.set(cookie);
+  return headers;
 }
 
 // A body chunk as bytes: Next writes each chunk to the socket, which takes bytes or text (as UTF-8), so

@@ -7,6 +7,14 @@ export function isResponse(value) {
   return Object.prototype.toString.call(value) === '[object Response]';
 }
 
+// A route param whose %-escapes do not decode: Next answers 400 (tests/conformance/bad-requests).
+export class DecodeError extends Error {
+  constructor(value) {
+    super(`failed to decode param "${value}"`);
+    this.name = 'DecodeError';
+  }
+}
+
 export class Router {
   // Routes come from Python already ordered as Next.js ranks them (static, dynamic, catch-all).
   constructor(routes = []) {
@@ -29,6 +37,8 @@ export async function callHandler(registry, route, params, method, makeRequest) 
   const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
   let [handler, used] = [exports[method], method];
   if (!handler && method === 'HEAD') [handler, used] = [exports.GET, 'GET (for HEAD)'];
+  // A method outside the ones a route handler can export is a bad request (recorded: PROPFIND, PURGE).
+  if (!HANDLER_METHODS.includes(method)) return { response: new Response(null, { status: 400 }), used: `${method} → 400` };
   if (!handler && method === 'OPTIONS') {
     const allow = new Set([...implemented, 'OPTIONS', ...(exports.GET ? ['HEAD'] : [])]);
     const headers = { allow: [...allow].sort().join(', ') };
@@ -49,7 +59,15 @@ function paramsFrom(names, match) {
   names.forEach(([name, kind], index) => {
     const value = match[index + 1];
     if (value === undefined) return;
-    params[name] = kind === 'single' ? decodeURIComponent(value) : value.split('/').map(decodeURIComponent);
+    params[name] = kind === 'single' ? decode(value) : value.split('/').map(decode);
   });
   return params;
+}
+
+function decode(value) {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new DecodeError(value);
+  }
 }

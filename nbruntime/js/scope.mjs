@@ -50,6 +50,7 @@ export class Scope {
     this.next = next; // 15 still allows synchronous use of headers() / cookies(); 16 does not
     this.requestHeaders = requestHeaders; // a host Headers: what headers() and cookies() read
     this.setCookies = new Headers(); // Set-Cookie lines written with cookies().set/delete
+    this.cookieJar = null; // what cookies() returns in this phase, made on first use (next/headers)
     this.lifetime = lifetime;
   }
 

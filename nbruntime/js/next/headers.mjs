@@ -1,6 +1,6 @@
 // `next/headers` as in Next.js 15: async `headers()` and `cookies()` of the request being handled.
 // Evaluated inside each realm; the request comes from the scope the pipeline opened for it.
-import { RequestCookies, ResponseCookies } from 'next/dist/server/web/spec-extension/cookies';
+import { RequestCookies, ResponseCookies, serializeCookie } from 'next/dist/server/web/spec-extension/cookies';
 
 function scope(name) {
   const current = globalThis[Symbol.for('@next/request-context')]?.get();
@@ -54,15 +54,20 @@ export function headers() {
   return asyncValue(current, new ReadonlyHeaders([...current.requestHeaders]));
 }
 
-// Reads see the request's cookies and this request's own writes; writes become Set-Cookie lines
-// on the response (route handlers and middleware may write, as in Next).
+// Reads see the request's cookies and this request's own writes. Writes go to a jar that starts with the
+// request's cookies, as Next's does: the scope's Set-Cookie lines are the written cookies in that jar's
+// order (a rewritten request cookie keeps its place, a new one comes last), for the pipeline to merge.
 class RequestScopeCookies {
   #request;
-  #response;
+  #jar;
+  #written = new Set();
+  #lines;
 
   constructor(current) {
     this.#request = new RequestCookies(current.requestHeaders);
-    this.#response = new ResponseCookies(current.setCookies);
+    this.#jar = new ResponseCookies(new Headers());
+    for (const cookie of this.#request.getAll()) this.#jar.set(cookie);
+    this.#lines = current.setCookies;
   }
 
   get size() {
@@ -82,15 +87,25 @@ class RequestScopeCookies {
   }
 
   set(...args) {
-    this.#response.set(...args);
+    this.#jar.set(...args);
     const name = typeof args[0] === 'string' ? args[0] : args[0].name;
-    this.#request.set(name, this.#response.get(name).value);
-    return this;
+    this.#request.set(name, this.#jar.get(name).value);
+    return this.#wrote(name);
   }
 
   delete(...args) {
-    this.#response.delete(...args);
-    this.#request.delete(typeof args[0] === 'string' ? args[0] : args[0].name);
+    this.#jar.delete(...args);
+    const name = typeof args[0] === 'string' ? args[0] : args[0].name;
+    this.#request.delete(name);
+    return this.#wrote(name);
+  }
+
+  #wrote(name) {
+    this.#written.add(name);
+    this.#lines.delete('set-cookie');
+    for (const cookie of this.#jar.getAll()) {
+      if (this.#written.has(cookie.name)) this.#lines.append('set-cookie', serializeCookie(cookie));
+    }
     return this;
   }
 
@@ -101,7 +116,8 @@ class RequestScopeCookies {
 
 export function cookies() {
   const current = scope('cookies');
-  return asyncValue(current, new RequestScopeCookies(current));
+  current.cookieJar ??= new RequestScopeCookies(current); // one jar per request phase, as in Next
+  return asyncValue(current, current.cookieJar);
 }
 
 export function draftMode() {
