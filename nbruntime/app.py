@@ -238,7 +238,8 @@ class App:
         )
 
     def _send_routes(self, host: Host) -> None:
-        """The routing table Node tests each request against: routes, the middleware's matchers, the version."""
+        """The routing table Node tests each request against: routes, the middleware's matchers, the version,
+        and the app's origin (a fetch to it from the app's own code is answered by the app)."""
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
@@ -246,7 +247,9 @@ class App:
             "kind": entry.kind,
             "matchers": None if entry.matchers is None else [m.as_message() for m in entry.matchers],
         }
-        host.call("routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next)
+        host.call(
+            "routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next, origin=self.origin
+        )
 
     def _write_file(self, deployment: Deployment) -> None:
         target = self.project_dir / deployment.path

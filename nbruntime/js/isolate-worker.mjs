@@ -7,6 +7,7 @@ import { discardSpareContext } from './edge.mjs';
 import { Registry } from './loader.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
+import { routeOwnOrigin } from './ownorigin.mjs';
 import { Lifetime, REQUEST_CONTEXT, Scope, requestContext, runAfterCallback } from './scope.mjs';
 
 const WINDOW_BYTES = 1024 * 1024; // body bytes sent and not yet acknowledged before the worker waits
@@ -20,6 +21,18 @@ process.on('uncaughtException', (error) => routedConsole.error('Uncaught excepti
 const registry = new Registry(workerData.root, workerData.env);
 for (const [file, cell] of workerData.cells) registry.cells.set(file, cell);
 registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
+
+// A fetch of the app's own origin goes to the host, which runs it through the app and hands back the answer.
+const ownFetches = new Map(); // fseq → { resolve, reject }
+let fetchSeq = 0;
+const ownOrigin = await routeOwnOrigin((request, body) => new Promise((resolve, reject) => {
+  const fseq = ++fetchSeq;
+  ownFetches.set(fseq, { resolve, reject });
+  const requestId = currentRequest.getStore()?.id ?? null;
+  const bytes = body && new Uint8Array(body); // a copy of our own, to transfer
+  post({ ev: 'fetch', fseq, requestId, request, body: bytes }, bytes ? [bytes.buffer] : undefined);
+}));
+ownOrigin.origin = workerData.origin ?? null;
 
 const calls = new Map(); // seq → { lifetime, reader, outstanding, wake }
 const cancelledEarly = new Set(); // calls cancelled while their handler still ran: their answer is dropped
@@ -171,6 +184,15 @@ const operations = {
     Object.assign(registry.env, env);
     registry.edgeRealms.clear(); // a realm copies env when it is made: make them afresh
     discardSpareContext();
+  },
+  origin({ origin }) {
+    ownOrigin.origin = origin;
+  },
+  fetched({ fseq, answer, error }) {
+    const pending = ownFetches.get(fseq);
+    ownFetches.delete(fseq);
+    if (error) pending?.reject(Object.assign(new Error(error.message), { name: error.name }));
+    else pending?.resolve(answer);
   },
   ack({ seq, bytes }) {
     const state = calls.get(seq);

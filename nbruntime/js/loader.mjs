@@ -18,6 +18,8 @@ const NODE_BUILTINS = new Set(builtinModules);
 const VIRTUAL_MODULES = {
   'next/server': './next/server.mjs',
   'next/headers': './next/headers.mjs',
+  'next/navigation': './next/navigation.mjs',
+  'server-only': './next/server-only.mjs', // marks a module as server code: nothing to run on the server
   'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',
   'next/dist/server/web/utils': './next/utils.mjs',
   'nbruntime/bundler': './bundler.mjs', // what the bundler binds for Node's module-scope names in edge code

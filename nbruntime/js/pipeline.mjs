@@ -5,7 +5,9 @@ import { METHODS as PARSED_METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
-import { RSC_VARY, addCompressionVary, appendAll, mergeWrittenCookies, previewClearing, relativeTo } from './respond.mjs';
+import {
+  RSC_VARY, addCompressionVary, appendAll, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
+} from './respond.mjs';
 import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope } from './scope.mjs';
 
@@ -177,8 +179,8 @@ export class Pipeline {
       found = this.router.match(target.pathname);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
-      // Next's 400 page, without the headers gathered so far (recorded in tests/conformance/bad-requests).
-      const page = errorPage(400, this.next);
+      // 15's 400 page (16: its bare 500), without the headers gathered so far (recorded: bad-requests).
+      const page = this.v16 ? plainServerError() : errorPage(400, this.next);
       return { kind: 'bad-request', ...page, headers: addCompressionVary(page.headers) };
     }
     if (!found) {
@@ -187,11 +189,15 @@ export class Pipeline {
       const headers = this.v16 ? overlay(carried, page.headers) : appendAll(carried, page.headers);
       return { kind: 'not-found', status: 404, headers: addCompressionVary(headers), body: page.body };
     }
-    const { route, params } = found;
+    const location = this.v16 ? rscCacheBustingRedirect(url, headers) : null;
+    if (location) return { kind: 'rsc-redirect', status: 307, headers: appendAll(carried, [['location', location]]), body: null };
+    const { route } = found;
+    const params = route.params.length ? found.params : null; // no dynamic segments: no params at all
     const edge = this.isEdge(route.file);
-    const report = { file: route.file, pattern: route.pattern, params, runtime: edge ? 'edge' : 'nodejs', handler: method };
+    const report = { file: route.file, pattern: route.pattern, params: found.params, runtime: edge ? 'edge' : 'nodejs', handler: method };
     trace.data.route = report;
     const scope = new Scope('route', headers, lifetime, this.next);
+    const cookie = headers.get('cookie'); // as it arrived: cookies() writes in the handler change `headers`
     let result;
     try {
       // An edge route runs in its own isolate (a worker with a heap limit): the call goes there as data.
@@ -215,7 +221,7 @@ export class Pipeline {
     // handler's own headers appended, as Next's sendResponse appends them; 16 also compresses routes.
     if (!edge) {
       carried.append('vary', RSC_VARY);
-      appendAll(carried, previewClearing(headers));
+      appendAll(carried, previewClearing(cookie, scope.previewModeId));
     }
     const own = mergeWrittenCookies(new Headers(response.headers), scope.setCookies.getSetCookie());
     own.delete('x-middleware-set-cookie'); // NextResponse keeps it for middleware; a route's is never sent
@@ -293,7 +299,7 @@ export function invokeRoute(registry, route, params, { method, url, headers, bod
   return scope.run(() => callHandler(registry, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
     return new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
-  }));
+  }, scope.next));
 }
 
 // Init for a Request built in a cell's realm: plain values only, since edge realms have their own classes.

@@ -30,9 +30,9 @@ export class Router {
   }
 }
 
-// Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm.
-// Returns the response and which handler answered (for the trace).
-export async function callHandler(registry, route, params, method, makeRequest) {
+// Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm; `params` is
+// null for a route without dynamic segments. Returns the response and which handler answered (for the trace).
+export async function callHandler(registry, route, params, method, makeRequest, next) {
   const exports = await registry.exportsOf(route.file);
   const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
   let [handler, used] = [exports[method], method];
@@ -45,12 +45,43 @@ export async function callHandler(registry, route, params, method, makeRequest) 
     return { response: new Response(null, { status: 204, headers }), used: 'OPTIONS (automatic)' };
   }
   if (typeof handler !== 'function') return { response: new Response(null, { status: 405 }), used: `no ${method} export → 405` };
-  const response = await handler(await makeRequest(), { params: Promise.resolve(params) });
+  let response;
+  try {
+    response = await handler(await makeRequest(), { params: paramsArgument(params, next) });
+  } catch (error) {
+    const answer = navigationResponse(error);
+    if (!answer) throw error;
+    return { response: answer, used: `${used} (${error.digest.split(';')[0]})` };
+  }
   if (!isResponse(response)) {
     throw new TypeError(`No response is returned from route handler '${route.file}'. ` +
       'Ensure you return a `Response` or a `NextResponse` in all branches of your handler.');
   }
+  if (response.headers.has('x-middleware-next')) {
+    throw new Error('NextResponse.next() was used in a app route handler, this is not supported. ' +
+      'See here for more info: https://nextjs.org/docs/messages/next-response-next-in-app-route-handler');
+  }
   return { response, used };
+}
+
+// `context.params` as Next passes it: undefined for a route without dynamic segments (null here); else a
+// promise, which in 15 also carries the values for synchronous access (deprecated; 16 removed it).
+function paramsArgument(params, next) {
+  if (params === null) return undefined;
+  const promise = Promise.resolve(params);
+  return String(next).startsWith('16') ? promise : Object.assign(promise, params);
+}
+
+// What Next answers for next/navigation's errors thrown by a route handler (recorded: route-apis).
+function navigationResponse(error) {
+  const digest = typeof error?.digest === 'string' ? error.digest.split(';') : [];
+  if (digest[0] === 'NEXT_REDIRECT') {
+    const [, , ...rest] = digest;
+    const status = Number(rest.at(-2));
+    return new Response(null, { status, headers: { location: rest.slice(0, -2).join(';') } });
+  }
+  if (digest[0] === 'NEXT_HTTP_ERROR_FALLBACK') return new Response(null, { status: Number(digest[1]) });
+  return null;
 }
 
 // Route params as Next.js passes them: strings, arrays for catch-alls, absent when optional and empty.

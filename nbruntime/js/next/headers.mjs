@@ -116,11 +116,45 @@ class RequestScopeCookies {
 
 export function cookies() {
   const current = scope('cookies');
-  current.cookieJar ??= new RequestScopeCookies(current); // one jar per request phase, as in Next
-  return asyncValue(current, current.cookieJar);
+  return asyncValue(current, jarOf(current));
 }
 
+function jarOf(current) {
+  current.cookieJar ??= new RequestScopeCookies(current); // one jar per request phase, as in Next
+  return current.cookieJar;
+}
+
+// Draft mode is on when the request carries the app's `__prerender_bypass` cookie; enable() and disable()
+// write that cookie (Secure, HttpOnly, SameSite=none under next start) into the request's cookie jar.
+class DraftMode {
+  #current;
+  #enabled;
+
+  constructor(current) {
+    this.#current = current;
+    this.#enabled = new RequestCookies(current.requestHeaders).get(PRERENDER_BYPASS)?.value === current.previewModeId;
+  }
+
+  get isEnabled() {
+    return this.#enabled;
+  }
+
+  enable() {
+    jarOf(this.#current).set({ name: PRERENDER_BYPASS, value: this.#current.previewModeId, ...BYPASS_ATTRIBUTES });
+    this.#enabled = true;
+  }
+
+  disable() {
+    jarOf(this.#current).set({ name: PRERENDER_BYPASS, value: '', ...BYPASS_ATTRIBUTES, expires: new Date(0) });
+    this.#enabled = false;
+  }
+}
+
+const PRERENDER_BYPASS = '__prerender_bypass';
+const BYPASS_ATTRIBUTES = { httpOnly: true, sameSite: 'none', secure: true, path: '/' };
+
 export function draftMode() {
-  scope('draftMode');
-  return Promise.resolve({ isEnabled: false, enable() {}, disable() {} });
+  const current = scope('draftMode');
+  current.draftMode ??= new DraftMode(current);
+  return asyncValue(current, current.draftMode);
 }
