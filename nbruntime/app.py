@@ -24,7 +24,7 @@ from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .project import ensure_package_json
-from .routes import Route, file_kind, normalize_path, route_for, route_table
+from .routes import Route, file_kind, normalize_path, route_export_problem, route_for, route_table
 from .segment import declared_runtime
 
 RUNTIMES = ("edge", "nodejs")
@@ -163,7 +163,7 @@ class App:
         with self._lock:
             host = self._ensure_host()
             self._deploy_on(host, deployment)
-            if kind in ENTRY_KINDS and (problem := export_problem(path, kind, deployment.exports)):
+            if problem := self._export_problem(deployment):
                 previous = self.deployments.get(path)  # the host has the new cell: put the old one back
                 if previous:
                     self._deploy_on(host, previous)
@@ -174,6 +174,14 @@ class App:
             self._write_file(deployment)
             self._send_routes(host)
         return deployment
+
+    def _export_problem(self, deployment: Deployment) -> Problem | None:
+        """What ``next build`` says of the cell's exports: a middleware without its handler, a route's stray ones."""
+        if deployment.kind in ENTRY_KINDS:
+            return export_problem(deployment.path, deployment.kind, deployment.exports)
+        if deployment.route is not None:
+            return route_export_problem(deployment.route, deployment.exports, self.next)
+        return None
 
     def _deploy_asset(self, path: str, content: str) -> Deployment:
         """A data file the cells read (e.g. with ``fs``): written to the project folder, never run.
@@ -325,6 +333,9 @@ class App:
             cells = list(self.deployments.values())
             self.reset()
             self.next = str(version)
+            if self._own_dir:  # the package.json nbruntime wrote names the version emulated
+                (self.project_dir / "package.json").unlink(missing_ok=True)
+                ensure_package_json(self.project_dir, self.next)
             refused = []
             for cell in cells:
                 try:

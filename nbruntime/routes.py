@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from .errors import Problem
 
 SOURCE_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts")
+#: What a route module may export, as Next's type check of TypeScript routes has it: handlers and segment config.
+ROUTE_EXPORTS = frozenset({
+    "GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH", "config", "generateStaticParams", "revalidate",
+    "dynamic", "dynamicParams", "fetchCache", "preferredRegion", "runtime", "maxDuration",
+})
 _STEM = re.compile(r"^(?:src/)?(middleware|proxy)\.\w+$")
 _ROUTE = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.\w+$")
 _UNDERSCORE = re.compile("%5F")
@@ -101,3 +106,26 @@ def route_table(files: list[str]) -> tuple[list[Route], list[Problem]]:
             )
         seen.setdefault(shape, route.file)
     return routes, problems
+
+
+def route_export_problem(route: Route, exports: list[str], next_version: str) -> Problem | None:
+    """``next build`` type-checks a TypeScript route's exports (tests/conformance/route-bad-export).
+
+    15 refuses any export that is not a handler or segment config (``export const get``); 16 checks the module
+    against a type whose fields are all optional, so only a module with none of them fails.
+    """
+    if not route.file.endswith((".ts", ".tsx", ".mts")):
+        return None
+    stray = [name for name in exports if name not in ROUTE_EXPORTS]
+    if not stray:
+        return None
+    if str(next_version).startswith("16"):
+        if len(stray) < len(exports):
+            return None
+        module = route.file.rsplit(".", 1)[0]
+        message = (f"Type error: Type 'typeof import(\"./{module}\")' has no properties in common with type "
+                   f"'RouteHandlerConfig<\"{route.pattern}\">'.")
+    else:
+        message = (f'Type error: Route "{route.file}" does not match the required types of a Next.js Route.\n'
+                   f'  "{stray[0]}" is not a valid Route export field.')
+    return Problem(route.file, message, name="TypeError")

@@ -104,6 +104,8 @@ def test_an_app_of_its_own_gets_a_package_json_naming_the_next_version_it_emulat
     with nbruntime.App(next="16") as app:
         package = json.loads((app.project_dir / "package.json").read_text())
         assert package["dependencies"]["next"].startswith("16.") and package["private"] is True
+        app.use_next("15")
+        assert json.loads((app.project_dir / "package.json").read_text())["dependencies"]["next"].startswith("15.")
 
 
 def test_env_files_deployed_from_cells_change_process_env_and_go_when_undeployed(app):

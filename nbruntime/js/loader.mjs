@@ -22,6 +22,7 @@ const VIRTUAL_MODULES = {
   'server-only': './next/server-only.mjs', // marks a module as server code: nothing to run on the server
   'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',
   'next/dist/server/web/utils': './next/utils.mjs',
+  'next/dist/client/components/app-router-headers': './next/app-router-headers.mjs',
   'nbruntime/bundler': './bundler.mjs', // what the bundler binds for Node's module-scope names in edge code
 };
 const virtualSource = (name) => fs.readFileSync(fileURLToPath(new URL(VIRTUAL_MODULES[name], import.meta.url)), 'utf8');

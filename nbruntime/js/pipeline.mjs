@@ -4,6 +4,7 @@
 import { METHODS as PARSED_METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
+import { FLIGHT_HEADERS } from './next/app-router-headers.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
 import {
   RSC_VARY, addCompressionVary, appendAll, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
@@ -14,8 +15,6 @@ import { Lifetime, Scope } from './scope.mjs';
 const METHODS = new Set(PARSED_METHODS);
 const DATA_ROUTE = /^\/_next\/data\/[^/]+\/(.+)\.json$/;
 
-// Flight (RSC) request headers: hidden from middleware, restored for the route.
-const FLIGHT_HEADERS = ['rsc', 'next-router-state-tree', 'next-router-prefetch', 'next-router-segment-prefetch', 'next-url'];
 
 // Timings and facts of one request, sent to Python as Response.trace.
 class Trace {
@@ -173,7 +172,7 @@ export class Pipeline {
 
   // The route for `target` (the rewritten URL, if middleware rewrote) answers; its handler sees `url`.
   async route(request, carried) {
-    const { method, url, target = url, headers, body, signal, trace, lifetime } = request;
+    const { url, target = url, headers } = request;
     let found;
     try {
       found = this.router.match(target.pathname);
@@ -191,6 +190,12 @@ export class Pipeline {
     }
     const location = this.v16 ? rscCacheBustingRedirect(url, headers) : null;
     if (location) return { kind: 'rsc-redirect', status: 307, headers: appendAll(carried, [['location', location]]), body: null };
+    return this.handle(request, found, carried);
+  }
+
+  // The route's handler answers; its response gets the headers gathered so far, as Next sends them.
+  async handle(request, found, carried) {
+    const { method, url, headers, body, signal, trace, lifetime } = request;
     const { route } = found;
     const params = route.params.length ? found.params : null; // no dynamic segments: no params at all
     const edge = this.isEdge(route.file);

@@ -57,9 +57,14 @@ export async function callHandler(registry, route, params, method, makeRequest, 
     throw new TypeError(`No response is returned from route handler '${route.file}'. ` +
       'Ensure you return a `Response` or a `NextResponse` in all branches of your handler.');
   }
+  // NextResponse.next() and rewrite() belong to middleware: Next refuses them from a route (recorded).
   if (response.headers.has('x-middleware-next')) {
     throw new Error('NextResponse.next() was used in a app route handler, this is not supported. ' +
       'See here for more info: https://nextjs.org/docs/messages/next-response-next-in-app-route-handler');
+  }
+  if (response.headers.has('x-middleware-rewrite')) {
+    throw new Error('NextResponse.rewrite() was used in a app route handler, this is not currently supported. ' +
+      'Please remove the invocation to continue.');
   }
   return { response, used };
 }

@@ -1,5 +1,6 @@
 // `next/headers` as in Next.js 15: async `headers()` and `cookies()` of the request being handled.
 // Evaluated inside each realm; the request comes from the scope the pipeline opened for it.
+import { FLIGHT_HEADERS } from 'next/dist/client/components/app-router-headers';
 import { RequestCookies, ResponseCookies, serializeCookie } from 'next/dist/server/web/spec-extension/cookies';
 
 function scope(name) {
@@ -51,7 +52,9 @@ function asyncValue(current, value) {
 
 export function headers() {
   const current = scope('headers');
-  return asyncValue(current, new ReadonlyHeaders([...current.requestHeaders]));
+  const list = new Headers(current.requestHeaders);
+  for (const name of FLIGHT_HEADERS) list.delete(name); // as Next's request store hides them (route-shapes)
+  return asyncValue(current, new ReadonlyHeaders(list));
 }
 
 // Reads see the request's cookies and this request's own writes. Writes go to a jar that starts with the
