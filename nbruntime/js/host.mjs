@@ -6,7 +6,7 @@ import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 import { Isolates } from './isolate.mjs';
-import { routeOwnOrigin } from './ownorigin.mjs';
+import { OwnOriginDispatcher } from './ownorigin.mjs';
 
 // The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
 delete process.env.NBRUNTIME_FD;
@@ -16,7 +16,7 @@ const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-m
 const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128) });
 const server = new Server(registry);
 // The app's code reaches the app itself over fetch without a port: through the pipeline, here or from a worker.
-const ownOrigin = await routeOwnOrigin((request, body, signal) => server.serveOwn(request, body, signal));
+const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
 isolates.serveOwn = (request, body) => server.serveOwn(request, body);
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell.
@@ -82,5 +82,5 @@ readFrames(process.stdin, (message, payload) => {
 process.stdin.on('end', () => process.exit(0));
 send({ ev: 'ready', pid: process.pid });
 // Node loads its fetch classes (undici) on first use, about 20 ms: do it now, while the kernel prepares
-// the first cell, rather than inside the first request.
-setImmediate(() => new Response(new Request('http://localhost/', { headers: new Headers() }).body));
+// the first cell, rather than inside the first request (installing the own-origin dispatcher loads them).
+setImmediate(() => ownOrigin.install());

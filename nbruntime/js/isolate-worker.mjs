@@ -7,7 +7,7 @@ import { discardSpareContext } from './edge.mjs';
 import { Registry } from './loader.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
-import { routeOwnOrigin } from './ownorigin.mjs';
+import { OwnOriginDispatcher } from './ownorigin.mjs';
 import { Lifetime, REQUEST_CONTEXT, Scope, requestContext, runAfterCallback } from './scope.mjs';
 
 const WINDOW_BYTES = 1024 * 1024; // body bytes sent and not yet acknowledged before the worker waits
@@ -25,7 +25,7 @@ registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
 // A fetch of the app's own origin goes to the host, which runs it through the app and hands back the answer.
 const ownFetches = new Map(); // fseq → { resolve, reject }
 let fetchSeq = 0;
-const ownOrigin = await routeOwnOrigin((request, body) => new Promise((resolve, reject) => {
+const ownOrigin = new OwnOriginDispatcher((request, body) => new Promise((resolve, reject) => {
   const fseq = ++fetchSeq;
   ownFetches.set(fseq, { resolve, reject });
   const requestId = currentRequest.getStore()?.id ?? null;
@@ -49,9 +49,16 @@ const hasWork = (lifetime) => lifetime.promises.length > 0 || lifetime.callbacks
 
 const running = new Set(); // calls whose handler has not answered yet
 
+// Installed once the entry's realm exists: the edge engine's fetch module has made the network dispatcher
+// by then, so Node's own need not load in this thread (a worker started afresh gets a call before a load).
+function routeOwnOrigin() {
+  if (!ownOrigin.network) ownOrigin.install();
+}
+
 async function call(message) {
   running.add(message.seq);
   try {
+    await registry.exportsOf(message.file).then(routeOwnOrigin, () => {}); // a failure shows in the answer
     await answer(message);
   } finally {
     running.delete(message.seq);
@@ -172,6 +179,7 @@ const operations = {
   async load({ seq, file }) {
     try {
       const exports = await registry.exportsOf(file);
+      routeOwnOrigin();
       post({ ev: 'loaded', seq, exports: Object.keys(exports) });
     } catch (error) {
       post({ ev: 'loaded', seq, error: serialize(error) });

@@ -10,24 +10,26 @@ const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 // A handler that fetches its own path calls itself without end; a server would run out of sockets, we stop
 // at this many requests to the app in flight at once (each level of such a loop holds one).
-export const MAX_OWN_FETCHES = 64;
+const MAX_OWN_FETCHES = 64;
 
-// Installs the dispatcher; `serve(request, body, signal)` answers a request to the app as
-// { status, headers: [[name, value]...], body: ReadableStream | null }. Returns it, to set the app's origin.
-export async function routeOwnOrigin(serve) {
-  // Node makes its network dispatcher on first use: a fetch aborted before it starts makes it, offline.
-  await fetch('http://127.0.0.1:1/', { signal: AbortSignal.abort() }).catch(() => {});
-  const dispatcher = new OwnOriginDispatcher(globalThis[GLOBAL_DISPATCHER], serve);
-  globalThis[GLOBAL_DISPATCHER] = dispatcher;
-  return dispatcher;
-}
-
-class OwnOriginDispatcher {
-  constructor(network, serve) {
-    this.network = network;
+// `serve(request, body, signal)` answers a request to the app as
+// { status, headers: [[name, value]...], body: ReadableStream | null }; `origin` is set from the app's table.
+export class OwnOriginDispatcher {
+  constructor(serve) {
     this.serve = serve;
-    this.origin = null; // the app's origin (App.origin), set by the host's routing table
+    this.origin = null;
+    this.network = null;
     this.inFlight = 0;
+  }
+
+  // Takes the global dispatcher's place, keeping it for every other origin. The first fetch module loaded
+  // makes it (Node's about 20 ms; the edge engine's comes with the engine): if none is loaded yet, a fetch
+  // aborted before it starts makes Node's, offline.
+  install() {
+    if (!globalThis[GLOBAL_DISPATCHER]) fetch('http://127.0.0.1:1/', { signal: AbortSignal.abort() }).catch(() => {});
+    this.network = globalThis[GLOBAL_DISPATCHER];
+    globalThis[GLOBAL_DISPATCHER] = this;
+    return this;
   }
 
   isOwn(origin) {
