@@ -184,7 +184,7 @@ class App:
         return None
 
     def _deploy_asset(self, path: str, content: str) -> Deployment:
-        """A data file the cells read (e.g. with ``fs``): written to the project folder, never run.
+        """A data file the cells read (with ``fs``, or ``import`` for JSON): written to the project folder, never run.
 
         An env file (``.env.production``, ...) changes ``process.env``: the app starts again with it.
         """
@@ -192,6 +192,8 @@ class App:
         with self._lock:
             self.deployments[path] = deployment
             self._write_file(deployment)
+            if self._host is not None and self._host.alive:
+                self._deploy_on(self._host, deployment)
             self._env_file_changed(path)
         return deployment
 
@@ -222,6 +224,8 @@ class App:
 
     def _deploy_on(self, host: Host, deployment: Deployment) -> None:
         if deployment.kind == "asset":
+            if deployment.path.endswith(".json"):  # cells may import it, as Next's bundler allows
+                host.call("deploy", file=deployment.path, source=deployment.source, runtime="", entry=False)
             return
         reply = host.call(
             "deploy",
@@ -237,7 +241,7 @@ class App:
 
     def _problem(self, deployment: Deployment, error: dict) -> Problem:
         file, line, column = error.get("file") or deployment.path, error.get("line"), error.get("column")
-        if line is None:  # an error while evaluating the module: its stack says where
+        if line is None and not error.get("file"):  # an error while evaluating the module: its stack says where
             file, line, column = _first_user_frame(error.get("stack", ""), self.deployments, deployment)
             file = file or deployment.path  # a link error (an import the module lacks) has no user frame
         source = deployment.source if file == deployment.path else self.deployments[file].source

@@ -142,3 +142,18 @@ def test_other_runtime_names_still_get_the_clear_error(app):
         app.deploy("app/api/v/route.ts", "export const GET = () => new Response('x')", runtime="deno")
     assert caught.value.problems[0].name == "InvalidRuntime"
     assert "'edge' or 'nodejs' (or 'node'), not 'deno'" in caught.value.problems[0].message
+
+
+def test_json_files_import_as_modules_and_a_changed_one_is_seen(app):
+    # Recorded in tests/conformance/json-imports: a JSON file's value is its module's default export.
+    app.deploy("lib/limits.json", '{"max": 1}')
+    route = "import limits from '@/lib/limits.json'\nexport const GET = () => Response.json(limits)"
+    app.deploy("app/api/limits/route.ts", route)
+    assert app.request("GET", "/api/limits").json() == {"max": 1}
+    app.deploy("lib/limits.json", '{"max": 2}')  # its importers link afresh, as after a rebuild
+    assert app.request("GET", "/api/limits").json() == {"max": 2}
+    app.deploy("lib/broken.json", "{max: 3}")  # a data file need not be JSON until something imports it
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy("app/api/broken/route.ts", route.replace("limits", "broken"))
+    problem = caught.value.problems[0]
+    assert problem.file == "lib/broken.json" and problem.message.startswith("Module parse failed:")
