@@ -16,17 +16,20 @@ from typing import Any
 
 from .compat import bundled, check_graph, explain
 from .cookies import CookieJar
-from .envfiles import project_env
+from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
 from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
 from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
-from .routes import Route, file_kind, normalize_path, route_for, route_table
+from .project import ensure_package_json
+from .routes import Route, file_kind, normalize_path, route_export_problem, route_for, route_table
 from .segment import declared_runtime
 
 RUNTIMES = ("edge", "nodejs")
+#: Names people type for a runtime (the magic is ``%%node``), and the runtime each means.
+RUNTIME_ALIASES = {"node": "nodejs"}
 _FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?$")
 
 
@@ -99,11 +102,14 @@ class App:
         self.edge_memory_mb = edge_memory_mb
         self.timeout, self.stream_timeout = timeout, stream_timeout
         self.next = str(next)
-        # process.env: the kernel's (or the given) environment plus the notebook folder's .env files
-        self.env, self.env_files = project_env(os.environ if env is None else env, Path.cwd())
         self._own_dir = project_dir is None
         self.project_dir = Path(tempfile.mkdtemp(prefix="nbruntime-app-") if project_dir is None else project_dir)
         self.project_dir.mkdir(parents=True, exist_ok=True)
+        ensure_package_json(self.project_dir, self.next)
+        # process.env: the kernel's (or the given) environment, what set_env() added, and the project's .env files
+        self._base_env = dict(os.environ if env is None else env)
+        self._set_env: dict[str, str] = {}
+        self._load_env()
         self.deployments: dict[str, Deployment] = {}
         self.restarts = 0
         #: The latest requests with their responses (and traces), newest last.
@@ -130,10 +136,10 @@ class App:
         if not isinstance(source, (str, bytes)):
             raise BuildError([Problem(path, f"source must be text, got {type(source).__name__}", name="InvalidSource")])
         source = _utf8_source(path, source)
+        runtime = RUNTIME_ALIASES.get(runtime, runtime) if isinstance(runtime, str) else runtime
         if runtime is not None and runtime not in RUNTIMES:
-            raise BuildError(
-                [Problem(path, f"runtime must be 'edge' or 'nodejs', not {runtime!r}", name="InvalidRuntime")]
-            )
+            message = f"runtime must be 'edge' or 'nodejs' (or 'node'), not {runtime!r}"
+            raise BuildError([Problem(path, message, name="InvalidRuntime")])
         kind, notes = entry_kind(file_kind(path), path, self.next)
         if kind == "asset":
             return self._deploy_asset(path, source)
@@ -157,7 +163,7 @@ class App:
         with self._lock:
             host = self._ensure_host()
             self._deploy_on(host, deployment)
-            if kind in ENTRY_KINDS and (problem := export_problem(path, kind, deployment.exports)):
+            if problem := self._export_problem(deployment):
                 previous = self.deployments.get(path)  # the host has the new cell: put the old one back
                 if previous:
                     self._deploy_on(host, previous)
@@ -169,17 +175,44 @@ class App:
             self._send_routes(host)
         return deployment
 
+    def _export_problem(self, deployment: Deployment) -> Problem | None:
+        """What ``next build`` says of the cell's exports: a middleware without its handler, a route's stray ones."""
+        if deployment.kind in ENTRY_KINDS:
+            return export_problem(deployment.path, deployment.kind, deployment.exports)
+        if deployment.route is not None:
+            return route_export_problem(deployment.route, deployment.exports, self.next)
+        return None
+
     def _deploy_asset(self, path: str, content: str) -> Deployment:
-        """A data file the cells read (e.g. with ``fs``): written to the project folder, never run."""
+        """A data file the cells read (with ``fs``, or ``import`` for JSON): written to the project folder, never run.
+
+        An env file (``.env.production``, ...) changes ``process.env``: the app starts again with it.
+        """
         deployment = Deployment(path, content, "", "asset")
         with self._lock:
             self.deployments[path] = deployment
             self._write_file(deployment)
+            if self._host is not None and self._host.alive:
+                self._deploy_on(self._host, deployment)
+            self._env_file_changed(path)
         return deployment
+
+    def _load_env(self) -> None:
+        # The project folder's env files; an app in a folder of its own also reads the notebook folder's.
+        folders = [self.project_dir, Path.cwd()] if self._own_dir else [self.project_dir]
+        self.env, self.env_files = project_env({**self._base_env, **self._set_env}, folders)
+
+    def _env_file_changed(self, path: str) -> None:
+        """``next start`` reads env files when it starts (and the build inlines some): start afresh with them."""
+        if path not in ENV_FILES:
+            return
+        self._load_env()
+        if self._host is not None and self._host.alive:
+            self.restart()
 
     def undeploy(self, path: str) -> None:
         """Removes a deployed cell (and its file in the project folder)."""
-        path = normalize_path(path)
+        path = normalize_path(path, source_only=False)
         with self._lock:
             if self.deployments.pop(path, None) is None:
                 raise KeyError(path)
@@ -187,14 +220,18 @@ class App:
             if self._host and self._host.alive:
                 self._host.call("undeploy", file=path)
                 self._send_routes(self._host)
+            self._env_file_changed(path)
 
     def _deploy_on(self, host: Host, deployment: Deployment) -> None:
         if deployment.kind == "asset":
+            if deployment.path.endswith(".json"):  # cells may import it, as Next's bundler allows
+                host.call("deploy", file=deployment.path, source=deployment.source, runtime="", entry=False)
             return
         reply = host.call(
             "deploy",
             file=deployment.path,
-            source=bundled(deployment.source, deployment.runtime, deployment.path),
+            source=bundled(inlined_env(deployment.source, self.env, deployment.path), deployment.runtime,
+                           deployment.path),
             runtime=deployment.runtime,
             entry=deployment.kind != "module",
         )
@@ -204,7 +241,7 @@ class App:
 
     def _problem(self, deployment: Deployment, error: dict) -> Problem:
         file, line, column = error.get("file") or deployment.path, error.get("line"), error.get("column")
-        if line is None:  # an error while evaluating the module: its stack says where
+        if line is None and not error.get("file"):  # an error while evaluating the module: its stack says where
             file, line, column = _first_user_frame(error.get("stack", ""), self.deployments, deployment)
             file = file or deployment.path  # a link error (an import the module lacks) has no user frame
         source = deployment.source if file == deployment.path else self.deployments[file].source
@@ -213,7 +250,8 @@ class App:
         )
 
     def _send_routes(self, host: Host) -> None:
-        """The routing table Node tests each request against: routes, the middleware's matchers, the version."""
+        """The routing table Node tests each request against: routes, the middleware's matchers, the version,
+        and the app's origin (a fetch to it from the app's own code is answered by the app)."""
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
@@ -221,7 +259,9 @@ class App:
             "kind": entry.kind,
             "matchers": None if entry.matchers is None else [m.as_message() for m in entry.matchers],
         }
-        host.call("routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next)
+        host.call(
+            "routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next, origin=self.origin
+        )
 
     def _write_file(self, deployment: Deployment) -> None:
         target = self.project_dir / deployment.path
@@ -263,6 +303,7 @@ class App:
     def set_env(self, **values: str) -> None:
         """Sets ``process.env`` variables for the app's code (``%nbruntime env KEY=VALUE``), kept across restarts."""
         with self._lock:
+            self._set_env.update(values)
             self.env.update(values)
             if self._host is not None and self._host.alive:
                 self._host.call("env", env=values)
@@ -283,6 +324,7 @@ class App:
             if self._host:
                 self._host.close()
                 self._host = None
+            self._load_env()
 
     def use_next(self, version: str) -> list[BuildError]:
         """Emulates another Next.js major (15 or 16): every cell is redeployed under its rules.
@@ -295,6 +337,9 @@ class App:
             cells = list(self.deployments.values())
             self.reset()
             self.next = str(version)
+            if self._own_dir:  # the package.json nbruntime wrote names the version emulated
+                (self.project_dir / "package.json").unlink(missing_ok=True)
+                ensure_package_json(self.project_dir, self.next)
             refused = []
             for cell in cells:
                 try:

@@ -1,17 +1,24 @@
-"""``process.env`` as ``next start`` builds it: the kernel's environment plus the folder's ``.env`` files.
+"""``process.env`` as ``next start`` builds it: the kernel's environment plus the project's ``.env`` files.
 
 Next.js (``@next/env``) reads, in production mode, ``.env.production.local``, ``.env.local``,
 ``.env.production`` and ``.env``; the first file that sets a key wins, and a variable already in the
 environment wins over every file. Values may refer to other variables (``$NAME``, ``${NAME}``,
 ``${NAME:-default}``), quoted or not, as recorded from Next 15.5 (tests/edge_cases/edge-env-files);
-``\\$`` keeps a literal dollar sign.
+``\\$`` keeps a literal dollar sign. ``next start`` runs with ``NODE_ENV=production`` unless the
+environment says otherwise, and the build inlines ``process.env.NODE_ENV`` and ``process.env.NEXT_PUBLIC_*``
+into the code (tests/conformance/production-env).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+
+from tree_sitter import Node
+
+from .segment import parse
 
 #: Highest precedence first.
 ENV_FILES = (".env.production.local", ".env.local", ".env.production", ".env")
@@ -48,13 +55,17 @@ def _expand(value: str, lookup: Mapping[str, str]) -> str:
     return _REFERENCE.sub(replace, value)
 
 
-def project_env(base: Mapping[str, str], folder: Path) -> tuple[dict[str, str], list[Path]]:
-    """The environment the app's code sees, and which env files it came from."""
+def project_env(base: Mapping[str, str], folders: Sequence[Path]) -> tuple[dict[str, str], list[Path]]:
+    """The environment the app's code sees, and which env files it came from.
+
+    Each env file is taken from the first of ``folders`` that has it (the project folder, then any
+    folder standing in for it, like the notebook's).
+    """
     from_files: dict[str, str] = {}
     used = []
     for name in ENV_FILES:
-        path = folder / name
-        if path.is_file():
+        path = next((folder / name for folder in folders if (folder / name).is_file()), None)
+        if path is not None:
             used.append(path)
             for key, item in parse_env(path.read_text()).items():
                 from_files.setdefault(key, item)
@@ -62,5 +73,43 @@ def project_env(base: Mapping[str, str], folder: Path) -> tuple[dict[str, str], 
     for key, value in from_files.items():
         if key not in env:
             env[key] = _expand(value, {**from_files, **env})
+    env.setdefault("NODE_ENV", "production")  # as `next start` sets it
     env["NEXT_RUNTIME"] = "nodejs"  # what `next start` sets; the edge realm says 'edge' instead
     return env, used
+
+
+def inlined_env(source: str, env: Mapping[str, str], path: str = "cell.ts") -> str:
+    """The cell with ``process.env.NODE_ENV`` and ``process.env.NEXT_PUBLIC_*`` replaced by their values.
+
+    As Next's build does (its DefinePlugin): only that exact member form is inlined, not ``process.env[key]``
+    or assignments; a ``NEXT_PUBLIC_`` variable that is not set stays a lookup. A value shorter than the
+    expression is padded with spaces, so the columns after it stay the cell's.
+    """
+    values = {**{k: v for k, v in env.items() if k.startswith("NEXT_PUBLIC_")}, "NODE_ENV": "production"}
+    found = [node for node in _env_reads(parse(source, path)) if node.child_by_field_name("property").text.decode()
+             in values]
+    if not found:
+        return source
+    data = source.encode()
+    for node in sorted(found, key=lambda n: n.start_byte, reverse=True):
+        literal = json.dumps(values[node.child_by_field_name("property").text.decode()]).encode()
+        literal = literal.ljust(node.end_byte - node.start_byte)
+        data = data[: node.start_byte] + literal + data[node.end_byte :]
+    return data.decode()
+
+
+def _env_reads(node: Node) -> Iterator[Node]:
+    """``process.env.NAME`` member expressions that are read (not assigned to or deleted)."""
+    if node.type == "member_expression" and node.child_by_field_name("object").text == b"process.env":
+        parent = node.parent
+        written = parent is not None and (
+            (parent.type in ("assignment_expression", "augmented_assignment_expression")
+             and parent.child_by_field_name("left") == node)
+            or (parent.type == "unary_expression" and parent.text.startswith(b"delete"))
+        )
+        optional = any(child.type == "optional_chain" for child in node.children)
+        if not written and not optional and node.child_by_field_name("property").type == "property_identifier":
+            yield node
+        return
+    for child in node.children:
+        yield from _env_reads(child)

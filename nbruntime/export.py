@@ -13,15 +13,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .project import PACKAGES, major
 from .segment import exported_consts, parse
 
 if TYPE_CHECKING:
     from .app import App, Deployment, Exchanged
 
-PACKAGES = {
-    "15": {"next": "15.5.29", "react": "19.1.10", "react-dom": "19.1.10"},
-    "16": {"next": "16.4.6", "react": "19.3.1", "react-dom": "19.3.1"},
-}
 DEV_PACKAGES = {"typescript": "5.9.3", "@types/node": "20.19.43", "@types/react": "19.1.17"}
 TSCONFIG = {
     "compilerOptions": {
@@ -150,16 +147,16 @@ def export(app: App, directory: str | Path) -> list[Path]:
         target.write_text(text)
         written.append(target)
 
-    major = "16" if str(app.next).startswith("16") else "15"
+    version = major(app.next)
     for deployment in app.deployments.values():
         write(deployment.path, with_runtime(deployment))
     package = {"name": "nbruntime-export", "private": True, "version": "0.0.0",
                "scripts": {"build": "next build", "start": "next start",
                            "test": "node --test replay.test.mjs"},
-               "dependencies": PACKAGES[major], "devDependencies": DEV_PACKAGES}
+               "dependencies": PACKAGES[version], "devDependencies": DEV_PACKAGES}
     write("package.json", json.dumps(package, indent=2) + "\n")
     write("tsconfig.json", json.dumps(TSCONFIG, indent=2) + "\n")
-    if major == "15":  # no ESLint in this project: without this `next build` warns about it
+    if version == "15":  # no ESLint in this project: without this `next build` warns about it
         write("next.config.js", "module.exports = { eslint: { ignoreDuringBuilds: true } }\n")
     write("replay.json", json.dumps(replay_cases(app), indent=2) + "\n")
     write("replay.test.mjs", REPLAY_TEST % {"unpinned": json.dumps(sorted(UNPINNED_HEADERS))})

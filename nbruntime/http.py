@@ -132,6 +132,7 @@ def _charset(content_type: str | None) -> str:
     return "utf-8"
 
 
+#: The methods a route handler can export; any other method token is still sent (and Next answers it).
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _TOKEN = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -156,8 +157,8 @@ class Request:
         json: Any = None,
     ) -> Request:
         method = str(method).upper()
-        if method not in METHODS:
-            raise RequestError("method", f"{method!r} is not one a route handler can export ({', '.join(METHODS)})")
+        if not method or not set(method) <= _TOKEN:
+            raise RequestError("method", f"{method!r} is not an HTTP method (a token such as GET or PROPFIND)")
         if not isinstance(url, str) or not url or any(c.isspace() or ord(c) < 32 for c in url):
             raise RequestError("url", f"{url!r} is not a URL path (spaces must be written %20)")
         parts = urlsplit(url)

@@ -9,8 +9,14 @@ from dataclasses import dataclass
 from .errors import Problem
 
 SOURCE_EXTENSIONS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".mts")
+#: What a route module may export, as Next's type check of TypeScript routes has it: handlers and segment config.
+ROUTE_EXPORTS = frozenset({
+    "GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH", "config", "generateStaticParams", "revalidate",
+    "dynamic", "dynamicParams", "fetchCache", "preferredRegion", "runtime", "maxDuration",
+})
 _STEM = re.compile(r"^(?:src/)?(middleware|proxy)\.\w+$")
 _ROUTE = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.\w+$")
+_UNDERSCORE = re.compile("%5F")
 
 
 def normalize_path(path: str, source_only: bool = True) -> str:
@@ -53,9 +59,14 @@ class Route:
 
 
 def route_for(file: str) -> Route:
-    """The route a ``route.ts`` file answers; group folders ``(x)`` do not appear in the URL."""
+    """The route a ``route.ts`` file answers, by Next's folder rules.
+
+    Group folders ``(x)`` do not appear in the URL; ``%5F`` in a folder name is a literal underscore (so
+    ``%5Fsites`` serves ``/_sites``, where ``_sites`` would be a private folder), matched as is: a request
+    for ``/%5Fsites`` does not reach it (tests/conformance/folder-rules).
+    """
     folder = _ROUTE.match(file).group(1) or ""
-    segments = [s for s in folder.split("/") if s and not (s.startswith("(") and s.endswith(")"))]
+    segments = [_UNDERSCORE.sub("_", s) for s in folder.split("/") if s and not (s.startswith("(") and s.endswith(")"))]
     regex, params, rank = "", [], []
     for segment in segments:
         if match := re.fullmatch(r"\[\[\.\.\.(\w+)\]\]", segment):
@@ -95,3 +106,26 @@ def route_table(files: list[str]) -> tuple[list[Route], list[Problem]]:
             )
         seen.setdefault(shape, route.file)
     return routes, problems
+
+
+def route_export_problem(route: Route, exports: list[str], next_version: str) -> Problem | None:
+    """``next build`` type-checks a TypeScript route's exports (tests/conformance/route-bad-export).
+
+    15 refuses any export that is not a handler or segment config (``export const get``); 16 checks the module
+    against a type whose fields are all optional, so only a module with none of them fails.
+    """
+    if not route.file.endswith((".ts", ".tsx", ".mts")):
+        return None
+    stray = [name for name in exports if name not in ROUTE_EXPORTS]
+    if not stray:
+        return None
+    if str(next_version).startswith("16"):
+        if len(stray) < len(exports):
+            return None
+        module = route.file.rsplit(".", 1)[0]
+        message = (f"Type error: Type 'typeof import(\"./{module}\")' has no properties in common with type "
+                   f"'RouteHandlerConfig<\"{route.pattern}\">'.")
+    else:
+        message = (f'Type error: Route "{route.file}" does not match the required types of a Next.js Route.\n'
+                   f'  "{stray[0]}" is not a valid Route export field.')
+    return Problem(route.file, message, name="TypeError")

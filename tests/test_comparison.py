@@ -61,9 +61,13 @@ ROOT = Path(__file__).parents[1]
 CASE_DIRS = [CORPUS / "cases", ROOT / "tests" / "edge_cases", ROOT / "tests" / "conformance"]
 
 
+HARNESS = {"requests.json", "observed.json", "compare.json", "expected.json"}
+
+
 def case_files(case: Path) -> dict[str, str]:
+    """The app's code and the JSON files it may import (not the recording's own files)."""
     return {p.relative_to(case).as_posix(): p.read_text() for p in sorted(case.rglob("*"))
-            if p.is_file() and p.suffix in (".ts", ".tsx", ".js")}
+            if p.is_file() and p.suffix in (".ts", ".tsx", ".js", ".json") and p.name not in HARNESS}
 
 
 def edge_entries(files: dict[str, str]) -> list[str]:

@@ -59,7 +59,7 @@ def test_stop_cancels_a_stream_that_never_ends(panel):
     ("headers", "bad name: 1", "headers: 'bad name' is not a valid header name"),
     ("headers", "no colon here", "headers: line 1 is not 'name: value'"),
     ("path", "/a path", "url: '/a path' is not a URL path"),
-    ("method", "FETCH", "method: 'FETCH' is not one a route handler can export"),
+    ("method", "GE T", "method: 'GE T' is not an HTTP method"),
     ("body", "{not json", "body: not valid JSON"),
 ])
 def test_bad_input_is_shown_next_to_its_field_and_nothing_is_sent(panel, field, value, message):

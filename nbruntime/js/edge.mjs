@@ -7,6 +7,7 @@ import { types } from 'node:util';
 import vm from 'node:vm';
 import { routedConsole } from './context.mjs';
 import { runtimeMessage, table } from './compat.mjs';
+import { validateURL } from './next/utils.mjs';
 
 const vendorRequire = createRequire(new URL('./vendor/package.json', import.meta.url));
 
@@ -95,8 +96,23 @@ function defaultUserAgent(context) {
   };
 }
 
+// Next's Request and Response.redirect in the edge runtime take absolute URLs only.
+function absoluteUrlsOnly(context) {
+  const EdgeRequest = context.Request;
+  context.Request = class Request extends EdgeRequest {
+    constructor(input, init) {
+      const isRequest = typeof input !== 'string' && input !== null && typeof input === 'object' && 'url' in input;
+      const url = validateURL(isRequest ? input.url : input);
+      super(isRequest ? input : url, init);
+    }
+  };
+  const redirect = context.Response.redirect.bind(context.Response);
+  context.Response.redirect = (url, ...rest) => redirect(validateURL(url), ...rest);
+}
+
 function nextExtensions(context, env) {
   Object.assign(context, { process: processPolyfill(env), AsyncLocalStorage }); // enumerable, as in Next
+  absoluteUrlsOnly(context);
   Object.defineProperty(context, 'console', { value: routedConsole, writable: true, enumerable: false });
   for (const name of table.stubbed_globals) {
     Object.defineProperty(context, name, { get: () => unsupported('unsupported-api', name), enumerable: false });

@@ -6,6 +6,7 @@ import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 import { Isolates } from './isolate.mjs';
+import { OwnOriginDispatcher } from './ownorigin.mjs';
 
 // The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
 delete process.env.NBRUNTIME_FD;
@@ -14,6 +15,9 @@ const registry = new Registry(process.cwd(), { ...process.env });
 const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
 const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128) });
 const server = new Server(registry);
+// The app's code reaches the app itself over fetch without a port: through the pipeline, here or from a worker.
+const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
+isolates.serveOwn = (request, body) => server.serveOwn(request, body);
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell.
 globalThis.console = routedConsole;
@@ -43,8 +47,10 @@ const operations = {
     return {};
   },
   // The app's routing table: ordered routes, the middleware and its compiled matchers, the Next version.
-  routes({ routes, middleware, next }) {
+  routes({ routes, middleware, next, origin }) {
     server.configure({ routes, middleware, next });
+    ownOrigin.origin = origin;
+    isolates.origin(origin);
     return {};
   },
   env({ env }) {
@@ -76,5 +82,5 @@ readFrames(process.stdin, (message, payload) => {
 process.stdin.on('end', () => process.exit(0));
 send({ ev: 'ready', pid: process.pid });
 // Node loads its fetch classes (undici) on first use, about 20 ms: do it now, while the kernel prepares
-// the first cell, rather than inside the first request.
-setImmediate(() => new Response(new Request('http://localhost/', { headers: new Headers() }).body));
+// the first cell, rather than inside the first request (installing the own-origin dispatcher loads them).
+setImmediate(() => ownOrigin.install());

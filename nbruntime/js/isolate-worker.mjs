@@ -2,11 +2,12 @@
 // in a thread whose heap has the platform's limit. Calls arrive as data from isolate.mjs; each answers with
 // its response head (plus the chunks ready at once), then the rest of the body under a window of bytes.
 import { parentPort, workerData } from 'node:worker_threads';
-import { types } from 'node:util';
 import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Registry } from './loader.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
+import { chunkBytes } from './respond.mjs';
+import { OwnOriginDispatcher } from './ownorigin.mjs';
 import { Lifetime, REQUEST_CONTEXT, Scope, requestContext, runAfterCallback } from './scope.mjs';
 
 const WINDOW_BYTES = 1024 * 1024; // body bytes sent and not yet acknowledged before the worker waits
@@ -20,6 +21,18 @@ process.on('uncaughtException', (error) => routedConsole.error('Uncaught excepti
 const registry = new Registry(workerData.root, workerData.env);
 for (const [file, cell] of workerData.cells) registry.cells.set(file, cell);
 registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
+
+// A fetch of the app's own origin goes to the host, which runs it through the app and hands back the answer.
+const ownFetches = new Map(); // fseq → { resolve, reject }
+let fetchSeq = 0;
+const ownOrigin = new OwnOriginDispatcher((request, body) => new Promise((resolve, reject) => {
+  const fseq = ++fetchSeq;
+  ownFetches.set(fseq, { resolve, reject });
+  const requestId = currentRequest.getStore()?.id ?? null;
+  const bytes = body && new Uint8Array(body); // a copy of our own, to transfer
+  post({ ev: 'fetch', fseq, requestId, request, body: bytes }, bytes ? [bytes.buffer] : undefined);
+}));
+ownOrigin.origin = workerData.origin ?? null;
 
 const calls = new Map(); // seq → { lifetime, reader, outstanding, wake }
 const cancelledEarly = new Set(); // calls cancelled while their handler still ran: their answer is dropped
@@ -36,9 +49,16 @@ const hasWork = (lifetime) => lifetime.promises.length > 0 || lifetime.callbacks
 
 const running = new Set(); // calls whose handler has not answered yet
 
+// Installed once the entry's realm exists: the edge engine's fetch module has made the network dispatcher
+// by then, so Node's own need not load in this thread (a worker started afresh gets a call before a load).
+function routeOwnOrigin() {
+  if (!ownOrigin.network) ownOrigin.install();
+}
+
 async function call(message) {
   running.add(message.seq);
   try {
+    await registry.exportsOf(message.file).then(routeOwnOrigin, () => {}); // a failure shows in the answer
     await answer(message);
   } finally {
     running.delete(message.seq);
@@ -122,10 +142,7 @@ async function answer(message) {
 
 // Bytes to send: a copy of our own, so transferring it cannot detach an array the handler still holds.
 function copyOf(value) {
-  if (!types.isUint8Array(value)) {
-    throw new TypeError(`Received non-Uint8Array chunk (${typeof value}): enqueue bytes, e.g. new TextEncoder().encode(text)`);
-  }
-  return new Uint8Array(value);
+  return new Uint8Array(chunkBytes(value));
 }
 
 async function pump(seq, state, read) {
@@ -162,6 +179,7 @@ const operations = {
   async load({ seq, file }) {
     try {
       const exports = await registry.exportsOf(file);
+      routeOwnOrigin();
       post({ ev: 'loaded', seq, exports: Object.keys(exports) });
     } catch (error) {
       post({ ev: 'loaded', seq, error: serialize(error) });
@@ -174,6 +192,15 @@ const operations = {
     Object.assign(registry.env, env);
     registry.edgeRealms.clear(); // a realm copies env when it is made: make them afresh
     discardSpareContext();
+  },
+  origin({ origin }) {
+    ownOrigin.origin = origin;
+  },
+  fetched({ fseq, answer, error }) {
+    const pending = ownFetches.get(fseq);
+    ownFetches.delete(fseq);
+    if (error) pending?.reject(Object.assign(new Error(error.message), { name: error.name }));
+    else pending?.resolve(answer);
   },
   ack({ seq, bytes }) {
     const state = calls.get(seq);

@@ -72,6 +72,23 @@ export class Isolates {
     for (const worker of this.workers.values()) worker.post({ op: 'env', env });
   }
 
+  // The app's origin: a fetch to it from a worker comes to the host's pipeline (ownorigin.mjs).
+  origin(origin) {
+    this.appOrigin = origin;
+    for (const worker of this.workers.values()) worker.post({ op: 'origin', origin });
+  }
+
+  // A worker's fetch of the app's own origin: answered by the host (`serveOwn`, set by the host), the body
+  // stream handed over to the worker.
+  async fetchOwn(worker, { fseq, requestId, request, body }) {
+    try {
+      const answer = await currentRequest.run({ id: requestId }, () => this.serveOwn(request, body && Buffer.from(body)));
+      worker.post({ op: 'fetched', fseq, answer }, answer.body ? [answer.body] : undefined);
+    } catch (error) {
+      worker.post({ op: 'fetched', fseq, error: { name: error.name, message: error.message } });
+    }
+  }
+
   // One call of an entry's handler: resolves { response, used } with a host Response.
   call(file, request, scope) {
     return this.workerFor(file).call(request, scope);
@@ -96,7 +113,7 @@ class EdgeWorker {
   start() {
     const { registry, memoryMb } = this.isolates;
     const worker = new Worker(WORKER_SCRIPT, {
-      workerData: { root: registry.root, env: registry.env, cells: [...registry.cells] },
+      workerData: { root: registry.root, env: registry.env, cells: [...registry.cells], origin: this.isolates.appOrigin },
       resourceLimits: { maxOldGenerationSizeMb: memoryMb },
     });
     worker.unref(); // the host ends when its stdin does, whatever its workers are doing
@@ -171,6 +188,7 @@ class EdgeWorker {
 
   receive(message) {
     if (message.ev === 'log') return send(message); // console output, already carrying its request id
+    if (message.ev === 'fetch') return this.isolates.fetchOwn(this, message);
     if (message.ev === 'cancelled') this.confirm(message.seq); // (a call may be cancelled twice: body and request)
     const call = this.calls.get(message.seq);
     if (!call) return;

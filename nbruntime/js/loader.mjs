@@ -10,7 +10,7 @@ import { createEdgeContext, EDGE_NODE_MODULES, edgeModuleExports } from './edge.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
+const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '.json', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
 const NODE_BUILTINS = new Set(builtinModules);
 
 // Modules the framework provides (next/server, ...): their source is evaluated inside each realm,
@@ -18,7 +18,11 @@ const NODE_BUILTINS = new Set(builtinModules);
 const VIRTUAL_MODULES = {
   'next/server': './next/server.mjs',
   'next/headers': './next/headers.mjs',
+  'next/navigation': './next/navigation.mjs',
+  'server-only': './next/server-only.mjs', // marks a module as server code: nothing to run on the server
   'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',
+  'next/dist/server/web/utils': './next/utils.mjs',
+  'next/dist/client/components/app-router-headers': './next/app-router-headers.mjs',
   'nbruntime/bundler': './bundler.mjs', // what the bundler binds for Node's module-scope names in edge code
 };
 const virtualSource = (name) => fs.readFileSync(fileURLToPath(new URL(VIRTUAL_MODULES[name], import.meta.url)), 'utf8');
@@ -105,8 +109,15 @@ class Realm {
   moduleFor(file) {
     let module = this.modules.get(file);
     if (!module) {
-      const { code } = this.registry.cells.get(file);
-      module = new vm.SourceTextModule(code, {
+      const { code, json } = this.registry.cells.get(file);
+      module = json === undefined ? this.sourceModule(file, code) : this.jsonModule(file, json);
+      this.modules.set(file, module);
+    }
+    return module;
+  }
+
+  sourceModule(file, code) {
+    return new vm.SourceTextModule(code, {
         identifier: file,
         context: this.context,
         initializeImportMeta: (meta) => {
@@ -114,9 +125,20 @@ class Realm {
         },
         importModuleDynamically: (specifier, referrer) => this.importDynamic(specifier, referrer),
       });
-      this.modules.set(file, module);
+  }
+
+  // A JSON file imported as a module, as Next's bundler allows: its value is the default export, parsed
+  // in this realm (an edge realm's objects are its own); a file that is not JSON fails the import.
+  jsonModule(file, text) {
+    let value;
+    try {
+      value = this.context ? vm.runInContext('JSON.parse', this.context)(text) : JSON.parse(text);
+    } catch (error) {
+      throw new BuildError(`Module parse failed: ${error.message}`, { file, name: 'SyntaxError' });
     }
-    return module;
+    return new vm.SyntheticModule(['default'], function () {
+      this.setExport('default', value);
+    }, { identifier: file, context: this.context });
   }
 
   async importDynamic(specifier, referrer) {
@@ -186,6 +208,10 @@ export class Registry {
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
   async deploy(file, source, runtime, entry) {
+    if (file.endsWith('.json')) { // a data file: a module only when imported (then parsed)
+      this.replace(file, { json: source, runtime: 'json', entry: false });
+      return { exports: [] };
+    }
     const code = compileSource(file, source);
     try {
       // Compile once up front: a syntax error must not replace a working deployment.

@@ -7,6 +7,7 @@ const RSC_VARY = 'rsc, next-router-state-tree, next-router-prefetch, next-router
 const PAGES = {
   // 15.5: the Pages Router error page (no final period in the 404 title).
   15: {
+    400: { title: '400: Bad Request', bytes: 2022 },
     404: { title: '404: This page could not be found', bytes: 2021 },
     500: { title: '500: Internal Server Error', bytes: 2140 },
   },

@@ -1,17 +1,20 @@
 // One request through the app as `next start` handles it: middleware matcher → middleware →
 // redirect / direct response / rewrite / next → route handler (or 404) → the response's final headers.
 // Returns an outcome { status, headers, body, error, trace, lifetime } for serve.mjs to stream.
+import { METHODS as PARSED_METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
+import { FLIGHT_HEADERS } from './next/app-router-headers.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
-import { RSC_VARY, addCompressionVary, appendAll, previewClearing, relativeTo } from './respond.mjs';
-import { Router, callHandler, isResponse } from './router.mjs';
+import {
+  RSC_VARY, addCompressionVary, appendAll, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
+} from './respond.mjs';
+import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope } from './scope.mjs';
 
+const METHODS = new Set(PARSED_METHODS);
 const DATA_ROUTE = /^\/_next\/data\/[^/]+\/(.+)\.json$/;
 
-// Flight (RSC) request headers: hidden from middleware, restored for the route.
-const FLIGHT_HEADERS = ['rsc', 'next-router-state-tree', 'next-router-prefetch', 'next-router-segment-prefetch', 'next-url'];
 
 // Timings and facts of one request, sent to Python as Response.trace.
 class Trace {
@@ -61,7 +64,9 @@ export class Pipeline {
     const lifetime = new Lifetime(started);
     const url = new URL(href);
     const headers = incomingHeaders(pairs, url);
-    const outcome = await this.resolve({ method, url, headers, body, signal, trace, lifetime });
+    // Node's HTTP parser knows a fixed set of methods and answers any other with a bare 400 (recorded).
+    const outcome = METHODS.has(method) ? await this.resolve({ method, url, headers, body, signal, trace, lifetime })
+      : { kind: 'bad-request', status: 400, headers: new Headers(), body: null };
     trace.data.outcome = outcome.kind;
     trace.data.status = outcome.status;
     return { ...outcome, trace, lifetime };
@@ -84,9 +89,11 @@ export class Pipeline {
     const data = DATA_ROUTE.exec(url.pathname);
     let carried = new Headers();
     if (this.middleware) {
+      // The matcher sees every header (has/missing on rsc, next-router-prefetch, ... decide, as in the docs'
+      // CSP example); the middleware itself does not see the flight headers (recorded: request-details).
+      const { matched, reason } = this.middleware.match(url, headers);
       const flight = FLIGHT_HEADERS.filter((name) => headers.has(name)).map((name) => [name, headers.get(name)]);
       for (const [name] of flight) headers.delete(name);
-      const { matched, reason } = this.middleware.match(url, headers);
       const runtime = this.registry.cells.get(this.middleware.file)?.runtime;
       const report = { file: this.middleware.file, kind: this.middleware.kind, runtime, matched, reason, decision: null };
       trace.data.middleware = report;
@@ -103,10 +110,12 @@ export class Pipeline {
         }
         const decision = decisionOf(response);
         report.decision = decision;
-        const written = scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]);
-        if (decision.kind === 'redirect') return this.redirect(response, decision, url, headers, written);
-        if (decision.kind === 'respond') return this.direct(response, headers, written);
-        carried = appendAll(forwardHeaders(response, headers), written);
+        // Cookies written with cookies() replace the response's own Set-Cookie lines, as Next's adapter does.
+        const written = scope.setCookies.getSetCookie();
+        if (written.length) response = withSetCookies(response, written);
+        if (decision.kind === 'redirect') return this.redirect(response, decision, url, headers);
+        if (decision.kind === 'respond') return this.direct(response, headers);
+        carried = forwardHeaders(response, headers);
         if (decision.kind === 'rewrite') {
           const destination = new URL(decision.to, url);
           const external = destination.origin !== url.origin;
@@ -140,8 +149,8 @@ export class Pipeline {
 
   // A 3xx with a location: Next sends it with the location as the body (and `refresh` for 308); a
   // location on the app's own origin is made relative (15 and 16 alike, recorded in cookies-redirect).
-  redirect(response, decision, url, requestHeaders, written) {
-    const headers = appendAll(forwardHeaders(response, requestHeaders), written);
+  redirect(response, decision, url, requestHeaders) {
+    const headers = forwardHeaders(response, requestHeaders);
     const location = relativeTo(decision.to, url);
     headers.set('location', location);
     if (decision.status === 308) headers.set('refresh', `0;url=${location}`);
@@ -149,8 +158,8 @@ export class Pipeline {
   }
 
   // Any other Response from middleware is sent as it is, minus the headers the router consumes.
-  direct(response, requestHeaders, written) {
-    const headers = appendAll(forwardHeaders(response, requestHeaders), written);
+  direct(response, requestHeaders) {
+    const headers = forwardHeaders(response, requestHeaders);
     return { kind: 'middleware-response', status: response.status, headers: addCompressionVary(headers), body: response.body };
   }
 
@@ -163,19 +172,37 @@ export class Pipeline {
 
   // The route for `target` (the rewritten URL, if middleware rewrote) answers; its handler sees `url`.
   async route(request, carried) {
-    const { method, url, target = url, headers, body, signal, trace, lifetime } = request;
-    const found = this.router.match(target.pathname);
+    const { url, target = url, headers } = request;
+    let found;
+    try {
+      found = this.router.match(target.pathname);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      // 15's 400 page (16: its bare 500), without the headers gathered so far (recorded: bad-requests).
+      const page = this.v16 ? plainServerError() : errorPage(400, this.next);
+      return { kind: 'bad-request', ...page, headers: addCompressionVary(page.headers) };
+    }
     if (!found) {
       // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
       const page = errorPage(404, this.next);
       const headers = this.v16 ? overlay(carried, page.headers) : appendAll(carried, page.headers);
       return { kind: 'not-found', status: 404, headers: addCompressionVary(headers), body: page.body };
     }
-    const { route, params } = found;
+    const location = this.v16 ? rscCacheBustingRedirect(url, headers) : null;
+    if (location) return { kind: 'rsc-redirect', status: 307, headers: appendAll(carried, [['location', location]]), body: null };
+    return this.handle(request, found, carried);
+  }
+
+  // The route's handler answers; its response gets the headers gathered so far, as Next sends them.
+  async handle(request, found, carried) {
+    const { method, url, headers, body, signal, trace, lifetime } = request;
+    const { route } = found;
+    const params = route.params.length ? found.params : null; // no dynamic segments: no params at all
     const edge = this.isEdge(route.file);
-    const report = { file: route.file, pattern: route.pattern, params, runtime: edge ? 'edge' : 'nodejs', handler: method };
+    const report = { file: route.file, pattern: route.pattern, params: found.params, runtime: edge ? 'edge' : 'nodejs', handler: method };
     trace.data.route = report;
     const scope = new Scope('route', headers, lifetime, this.next);
+    const cookie = headers.get('cookie'); // as it arrived: cookies() writes in the handler change `headers`
     let result;
     try {
       // An edge route runs in its own isolate (a worker with a heap limit): the call goes there as data.
@@ -199,13 +226,22 @@ export class Pipeline {
     // handler's own headers appended, as Next's sendResponse appends them; 16 also compresses routes.
     if (!edge) {
       carried.append('vary', RSC_VARY);
-      appendAll(carried, previewClearing(headers));
+      appendAll(carried, previewClearing(cookie, scope.previewModeId));
     }
-    appendAll(carried, response.headers);
-    appendAll(carried, scope.setCookies.getSetCookie().map((line) => ['set-cookie', line]));
+    const own = mergeWrittenCookies(new Headers(response.headers), scope.setCookies.getSetCookie());
+    own.delete('x-middleware-set-cookie'); // NextResponse keeps it for middleware; a route's is never sent
+    appendAll(carried, own);
     if (this.v16) addCompressionVary(carried);
     return { kind: 'route', status: response.status, headers: carried, body: response.body };
   }
+}
+
+// The middleware's response with its Set-Cookie lines replaced by `lines` (its headers may be immutable).
+function withSetCookies(response, lines) {
+  const copy = new Response(response.body, response);
+  copy.headers.delete('set-cookie');
+  for (const line of lines) copy.headers.append('set-cookie', line);
+  return copy;
 }
 
 // `extra`'s headers replace same-named ones in `base`, except set-cookie lines, which add up.
@@ -268,7 +304,7 @@ export function invokeRoute(registry, route, params, { method, url, headers, bod
   return scope.run(() => callHandler(registry, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
     return new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
-  }));
+  }, scope.next));
 }
 
 // Init for a Request built in a cell's realm: plain values only, since edge realms have their own classes.

@@ -7,6 +7,14 @@ export function isResponse(value) {
   return Object.prototype.toString.call(value) === '[object Response]';
 }
 
+// A route param whose %-escapes do not decode: Next answers 400 (tests/conformance/bad-requests).
+export class DecodeError extends Error {
+  constructor(value) {
+    super(`failed to decode param "${value}"`);
+    this.name = 'DecodeError';
+  }
+}
+
 export class Router {
   // Routes come from Python already ordered as Next.js ranks them (static, dynamic, catch-all).
   constructor(routes = []) {
@@ -22,25 +30,63 @@ export class Router {
   }
 }
 
-// Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm.
-// Returns the response and which handler answered (for the trace).
-export async function callHandler(registry, route, params, method, makeRequest) {
+// Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm; `params` is
+// null for a route without dynamic segments. Returns the response and which handler answered (for the trace).
+export async function callHandler(registry, route, params, method, makeRequest, next) {
   const exports = await registry.exportsOf(route.file);
   const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
   let [handler, used] = [exports[method], method];
   if (!handler && method === 'HEAD') [handler, used] = [exports.GET, 'GET (for HEAD)'];
+  // A method outside the ones a route handler can export is a bad request (recorded: PROPFIND, PURGE).
+  if (!HANDLER_METHODS.includes(method)) return { response: new Response(null, { status: 400 }), used: `${method} → 400` };
   if (!handler && method === 'OPTIONS') {
     const allow = new Set([...implemented, 'OPTIONS', ...(exports.GET ? ['HEAD'] : [])]);
     const headers = { allow: [...allow].sort().join(', ') };
     return { response: new Response(null, { status: 204, headers }), used: 'OPTIONS (automatic)' };
   }
   if (typeof handler !== 'function') return { response: new Response(null, { status: 405 }), used: `no ${method} export → 405` };
-  const response = await handler(await makeRequest(), { params: Promise.resolve(params) });
+  let response;
+  try {
+    response = await handler(await makeRequest(), { params: paramsArgument(params, next) });
+  } catch (error) {
+    const answer = navigationResponse(error);
+    if (!answer) throw error;
+    return { response: answer, used: `${used} (${error.digest.split(';')[0]})` };
+  }
   if (!isResponse(response)) {
     throw new TypeError(`No response is returned from route handler '${route.file}'. ` +
       'Ensure you return a `Response` or a `NextResponse` in all branches of your handler.');
   }
+  // NextResponse.next() and rewrite() belong to middleware: Next refuses them from a route (recorded).
+  if (response.headers.has('x-middleware-next')) {
+    throw new Error('NextResponse.next() was used in a app route handler, this is not supported. ' +
+      'See here for more info: https://nextjs.org/docs/messages/next-response-next-in-app-route-handler');
+  }
+  if (response.headers.has('x-middleware-rewrite')) {
+    throw new Error('NextResponse.rewrite() was used in a app route handler, this is not currently supported. ' +
+      'Please remove the invocation to continue.');
+  }
   return { response, used };
+}
+
+// `context.params` as Next passes it: undefined for a route without dynamic segments (null here); else a
+// promise, which in 15 also carries the values for synchronous access (deprecated; 16 removed it).
+function paramsArgument(params, next) {
+  if (params === null) return undefined;
+  const promise = Promise.resolve(params);
+  return String(next).startsWith('16') ? promise : Object.assign(promise, params);
+}
+
+// What Next answers for next/navigation's errors thrown by a route handler (recorded: route-apis).
+function navigationResponse(error) {
+  const digest = typeof error?.digest === 'string' ? error.digest.split(';') : [];
+  if (digest[0] === 'NEXT_REDIRECT') {
+    const [, , ...rest] = digest;
+    const status = Number(rest.at(-2));
+    return new Response(null, { status, headers: { location: rest.slice(0, -2).join(';') } });
+  }
+  if (digest[0] === 'NEXT_HTTP_ERROR_FALLBACK') return new Response(null, { status: Number(digest[1]) });
+  return null;
 }
 
 // Route params as Next.js passes them: strings, arrays for catch-alls, absent when optional and empty.
@@ -49,7 +95,15 @@ function paramsFrom(names, match) {
   names.forEach(([name, kind], index) => {
     const value = match[index + 1];
     if (value === undefined) return;
-    params[name] = kind === 'single' ? decodeURIComponent(value) : value.split('/').map(decodeURIComponent);
+    params[name] = kind === 'single' ? decode(value) : value.split('/').map(decode);
   });
   return params;
+}
+
+function decode(value) {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new DecodeError(value);
+  }
 }

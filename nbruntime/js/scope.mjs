@@ -2,10 +2,14 @@
 // the cookies it writes, and the work (`after`, `waitUntil`) that outlives the response.
 // Framework modules in every realm reach it the way Next's own do: globalThis[Symbol.for('@next/request-context')].
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 export const REQUEST_CONTEXT = Symbol.for('@next/request-context');
 const AFTER_LIMIT_MS = 30_000;
+// The draft-mode cookie's value (`__prerender_bypass`): Next makes one per build, 32 hex digits; here one per
+// app, from its project folder (the host's and every edge worker's working directory).
+const PREVIEW_MODE_ID = createHash('sha256').update(`nbruntime-preview:${process.cwd()}`).digest('hex').slice(0, 32);
 const requestScope = new AsyncLocalStorage();
 
 // Installed on every realm's global; `get()` is the scope of the request running now, if any.
@@ -50,6 +54,8 @@ export class Scope {
     this.next = next; // 15 still allows synchronous use of headers() / cookies(); 16 does not
     this.requestHeaders = requestHeaders; // a host Headers: what headers() and cookies() read
     this.setCookies = new Headers(); // Set-Cookie lines written with cookies().set/delete
+    this.cookieJar = null; // what cookies() returns in this phase, made on first use (next/headers)
+    this.previewModeId = PREVIEW_MODE_ID;
     this.lifetime = lifetime;
   }
 

@@ -1,10 +1,10 @@
 // Answers one simulated request: runs it through the pipeline, streams the response back chunk by
 // chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
 import { performance } from 'node:perf_hooks';
-import { types } from 'node:util';
 import { send } from './wire.mjs';
 import { currentRequest } from './context.mjs';
 import { Pipeline } from './pipeline.mjs';
+import { chunkBytes } from './respond.mjs';
 import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
 
 export function describeError(error) {
@@ -74,25 +74,55 @@ export class Server {
     if (span) trace.step('after', ...span);
   }
 
+  // A request from the app's own code to its own origin (ownorigin.mjs): the same pipeline, its body as a
+  // byte stream; its after()/waitUntil() work runs once that body is read, as for any request. A handler's
+  // error goes to the caller's console output (next start logs it).
+  async serveOwn(request, body, signal) {
+    const outcome = await this.pipeline.run(request, body, signal);
+    if (outcome.error) console.error(outcome.error);
+    let source = outcome.body ?? null;
+    if (request.method === 'HEAD' && source) {
+      if (typeof source.cancel === 'function') await source.cancel().catch(() => {});
+      source = null;
+    }
+    const settle = () => { outcome.lifetime.settle(runAfterCallback); };
+    if (source === null) {
+      settle();
+      return { status: outcome.status, headers: [...outcome.headers], body: null };
+    }
+    const chunks = (async function* () {
+      try {
+        yield* bytesOf(source);
+      } finally {
+        settle();
+      }
+    })();
+    return { status: outcome.status, headers: [...outcome.headers], body: ReadableStream.from(chunks) };
+  }
+
   async stream(id, { status, headers, body }, headOnly, state) {
     send({ id, ev: 'head', status, headers: [...headers] });
     if (body === null || body === undefined || headOnly) {
       if (headOnly && body && typeof body.cancel === 'function') await body.cancel().catch(() => {});
       return;
     }
-    if (typeof body === 'string') {
-      if (body) send({ id, ev: 'chunk' }, Buffer.from(body));
-      return;
+    for await (const bytes of bytesOf(body, state)) {
+      send({ id, ev: 'chunk' }, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
-    state.reader = body.getReader();
-    for (;;) {
-      const { done, value } = await state.reader.read();
-      if (done) return;
-      if (!types.isUint8Array(value)) {
-        throw new TypeError(`Received non-Uint8Array chunk (${typeof value}): enqueue bytes, e.g. new TextEncoder().encode(text)`);
-      }
-      send({ id, ev: 'chunk' }, Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-    }
+  }
+}
+
+// A response body (text or a stream) as byte chunks; the stream's reader goes in `state` (to cancel it).
+async function* bytesOf(body, state = {}) {
+  if (typeof body === 'string') {
+    if (body) yield Buffer.from(body);
+    return;
+  }
+  const reader = (state.reader = body.getReader());
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield chunkBytes(value);
   }
 }
 

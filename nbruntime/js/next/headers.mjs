@@ -1,6 +1,7 @@
 // `next/headers` as in Next.js 15: async `headers()` and `cookies()` of the request being handled.
 // Evaluated inside each realm; the request comes from the scope the pipeline opened for it.
-import { RequestCookies, ResponseCookies } from 'next/dist/server/web/spec-extension/cookies';
+import { FLIGHT_HEADERS } from 'next/dist/client/components/app-router-headers';
+import { RequestCookies, ResponseCookies, serializeCookie } from 'next/dist/server/web/spec-extension/cookies';
 
 function scope(name) {
   const current = globalThis[Symbol.for('@next/request-context')]?.get();
@@ -51,18 +52,25 @@ function asyncValue(current, value) {
 
 export function headers() {
   const current = scope('headers');
-  return asyncValue(current, new ReadonlyHeaders([...current.requestHeaders]));
+  const list = new Headers(current.requestHeaders);
+  for (const name of FLIGHT_HEADERS) list.delete(name); // as Next's request store hides them (route-shapes)
+  return asyncValue(current, new ReadonlyHeaders(list));
 }
 
-// Reads see the request's cookies and this request's own writes; writes become Set-Cookie lines
-// on the response (route handlers and middleware may write, as in Next).
+// Reads see the request's cookies and this request's own writes. Writes go to a jar that starts with the
+// request's cookies, as Next's does: the scope's Set-Cookie lines are the written cookies in that jar's
+// order (a rewritten request cookie keeps its place, a new one comes last), for the pipeline to merge.
 class RequestScopeCookies {
   #request;
-  #response;
+  #jar;
+  #written = new Set();
+  #lines;
 
   constructor(current) {
     this.#request = new RequestCookies(current.requestHeaders);
-    this.#response = new ResponseCookies(current.setCookies);
+    this.#jar = new ResponseCookies(new Headers());
+    for (const cookie of this.#request.getAll()) this.#jar.set(cookie);
+    this.#lines = current.setCookies;
   }
 
   get size() {
@@ -82,15 +90,25 @@ class RequestScopeCookies {
   }
 
   set(...args) {
-    this.#response.set(...args);
+    this.#jar.set(...args);
     const name = typeof args[0] === 'string' ? args[0] : args[0].name;
-    this.#request.set(name, this.#response.get(name).value);
-    return this;
+    this.#request.set(name, this.#jar.get(name).value);
+    return this.#wrote(name);
   }
 
   delete(...args) {
-    this.#response.delete(...args);
-    this.#request.delete(typeof args[0] === 'string' ? args[0] : args[0].name);
+    this.#jar.delete(...args);
+    const name = typeof args[0] === 'string' ? args[0] : args[0].name;
+    this.#request.delete(name);
+    return this.#wrote(name);
+  }
+
+  #wrote(name) {
+    this.#written.add(name);
+    this.#lines.delete('set-cookie');
+    for (const cookie of this.#jar.getAll()) {
+      if (this.#written.has(cookie.name)) this.#lines.append('set-cookie', serializeCookie(cookie));
+    }
     return this;
   }
 
@@ -101,10 +119,45 @@ class RequestScopeCookies {
 
 export function cookies() {
   const current = scope('cookies');
-  return asyncValue(current, new RequestScopeCookies(current));
+  return asyncValue(current, jarOf(current));
 }
 
+function jarOf(current) {
+  current.cookieJar ??= new RequestScopeCookies(current); // one jar per request phase, as in Next
+  return current.cookieJar;
+}
+
+// Draft mode is on when the request carries the app's `__prerender_bypass` cookie; enable() and disable()
+// write that cookie (Secure, HttpOnly, SameSite=none under next start) into the request's cookie jar.
+class DraftMode {
+  #current;
+  #enabled;
+
+  constructor(current) {
+    this.#current = current;
+    this.#enabled = new RequestCookies(current.requestHeaders).get(PRERENDER_BYPASS)?.value === current.previewModeId;
+  }
+
+  get isEnabled() {
+    return this.#enabled;
+  }
+
+  enable() {
+    jarOf(this.#current).set({ name: PRERENDER_BYPASS, value: this.#current.previewModeId, ...BYPASS_ATTRIBUTES });
+    this.#enabled = true;
+  }
+
+  disable() {
+    jarOf(this.#current).set({ name: PRERENDER_BYPASS, value: '', ...BYPASS_ATTRIBUTES, expires: new Date(0) });
+    this.#enabled = false;
+  }
+}
+
+const PRERENDER_BYPASS = '__prerender_bypass';
+const BYPASS_ATTRIBUTES = { httpOnly: true, sameSite: 'none', secure: true, path: '/' };
+
 export function draftMode() {
-  scope('draftMode');
-  return Promise.resolve({ isEnabled: false, enable() {}, disable() {} });
+  const current = scope('draftMode');
+  current.draftMode ??= new DraftMode(current);
+  return asyncValue(current, current.draftMode);
 }

@@ -1,21 +1,10 @@
 // `next/server` as Next.js 15.5 gives it to middleware and route handlers. Evaluated inside each
 // realm, so NextRequest / NextResponse extend that realm's Request / Response.
 import { RequestCookies, ResponseCookies, serializeCookie } from 'next/dist/server/web/spec-extension/cookies';
+import { validateURL } from 'next/dist/server/web/utils';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const scope = () => globalThis[Symbol.for('@next/request-context')]?.get();
-
-// Next refuses relative URLs wherever it builds one (request, redirect, rewrite).
-function absolute(url) {
-  try {
-    return String(new URL(String(url)));
-  } catch (error) {
-    throw new Error(
-      `URL is malformed "${String(url)}". Please use only absolute URLs - https://nextjs.org/docs/messages/middleware-relative-urls`,
-      { cause: error },
-    );
-  }
-}
 
 class PageSignatureError extends Error {
   constructor(name) {
@@ -31,13 +20,59 @@ class PageSignatureError extends Error {
   }
 }
 
-export class NextURL extends URL {
+// `request.nextUrl`: a URL whose string form follows the app's trailingSlash setting (false by default):
+// `url.pathname = '/de/'` keeps the slash in `pathname` but `href` says /de, as in Next (recorded in
+// tests/conformance/request-details). Not a URL subclass, as in Next; `new URL(path, nextUrl)` works.
+export class NextURL {
+  #url;
+  #trailingSlash;
+
+  constructor(input, base) {
+    this.href = String(base === undefined ? new URL(String(input)) : new URL(String(input), String(base)));
+  }
+
+  get href() {
+    const path = this.#url.pathname;
+    const pathname = this.#trailingSlash || path === '/' ? path : path.replace(/\/+$/, '') || '/';
+    return `${this.protocol}//${this.host}${pathname}${this.search}${this.hash}`;
+  }
+
+  set href(value) {
+    this.#url = new URL(value);
+    this.#trailingSlash = this.#url.pathname !== '/' && this.#url.pathname.endsWith('/');
+  }
+
+  get origin() { return this.#url.origin; }
+  get protocol() { return this.#url.protocol; }
+  set protocol(value) { this.#url.protocol = value; }
+  get username() { return this.#url.username; }
+  set username(value) { this.#url.username = value; }
+  get password() { return this.#url.password; }
+  set password(value) { this.#url.password = value; }
+  get host() { return this.#url.host; }
+  set host(value) { this.#url.host = value; }
+  get hostname() { return this.#url.hostname; }
+  set hostname(value) { this.#url.hostname = value; }
+  get port() { return this.#url.port; }
+  set port(value) { this.#url.port = value; }
+  get pathname() { return this.#url.pathname; }
+  set pathname(value) { this.#url.pathname = value; }
+  get search() { return this.#url.search; }
+  set search(value) { this.#url.search = value; }
+  get searchParams() { return this.#url.searchParams; }
+  get hash() { return this.#url.hash; }
+  set hash(value) { this.#url.hash = value; }
+
   get basePath() {
     return '';
   }
 
   get locale() {
     return '';
+  }
+
+  get defaultLocale() {
+    return undefined;
   }
 
   get buildId() {
@@ -47,6 +82,14 @@ export class NextURL extends URL {
   clone() {
     return new NextURL(this.href);
   }
+
+  toString() {
+    return this.href;
+  }
+
+  toJSON() {
+    return this.href;
+  }
 }
 
 export class NextRequest extends Request {
@@ -54,7 +97,7 @@ export class NextRequest extends Request {
   #nextUrl;
 
   constructor(input, init = {}) {
-    const url = typeof input === 'object' && input !== null && 'url' in input ? input.url : absolute(input);
+    const url = typeof input === 'object' && input !== null && 'url' in input ? input.url : validateURL(input);
     super(input, init);
     this.#nextUrl = new NextURL(url);
     this.#cookies = new RequestCookies(this.headers);
@@ -136,13 +179,13 @@ export class NextResponse extends Response {
     }
     const options = typeof init === 'object' ? init : {};
     const headers = new Headers(options?.headers);
-    headers.set('Location', absolute(url));
+    headers.set('Location', validateURL(url));
     return new NextResponse(null, { ...options, headers, status });
   }
 
   static rewrite(destination, init) {
     const headers = new Headers(init?.headers);
-    headers.set('x-middleware-rewrite', absolute(destination));
+    headers.set('x-middleware-rewrite', validateURL(destination));
     overrideRequestHeaders(init, headers);
     return new NextResponse(null, { ...init, headers });
   }

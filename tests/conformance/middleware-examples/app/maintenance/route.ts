@@ -1,0 +1,3 @@
+export function GET() {
+  return new Response('down for maintenance', { status: 503 })
+}

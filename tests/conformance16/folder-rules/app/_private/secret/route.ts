@@ -1,0 +1,4 @@
+// Private folder: never a route.
+export function GET() {
+  return new Response('private')
+}

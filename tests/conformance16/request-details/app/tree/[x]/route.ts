@@ -1,0 +1,3 @@
+export function GET(request: Request) {
+  return Response.json({ rsc: request.headers.get('rsc'), prefetch: request.headers.get('next-router-prefetch') })
+}

@@ -1,0 +1,5 @@
+import 'server-only'
+
+export function GET() {
+  return new Response('server only code runs')
+}
