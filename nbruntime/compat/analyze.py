@@ -284,21 +284,27 @@ def _local_imports(source: str, path: str) -> list[str]:
     return found
 
 
+def imported_files(path: str, sources: Mapping[str, str]) -> list[str]:
+    """The cell and every deployed cell it imports, directly or not, as a bundle would hold them."""
+    found, pending = [path], [path]
+    while pending:
+        current = pending.pop()
+        for base in _local_imports(sources[current], current):
+            target = next((base + end for end in _COMPLETIONS if base + end in sources), None)
+            if target is not None and target not in found:
+                found.append(target)
+                pending.append(target)
+    return found
+
+
 def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") -> list[Problem]:
     """``check`` of a cell and, on edge, of every deployed cell it imports: a bundle holds them all."""
     problems = check(sources[path], runtime, path)
     if runtime != "edge":
         return problems
     rejects = _dynamic_code_rejected(path, sources[path])
-    seen, pending = {path}, [path]
-    while pending:
-        current = pending.pop()
-        for base in _local_imports(sources[current], current):
-            target = next((base + end for end in _COMPLETIONS if base + end in sources), None)
-            if target is not None and target not in seen:
-                seen.add(target)
-                pending.append(target)
-                problems += _edge_check(sources[target], target, rejects(target))
+    for target in imported_files(path, sources)[1:]:
+        problems += _edge_check(sources[target], target, rejects(target))
     return problems
 
 

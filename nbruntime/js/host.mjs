@@ -6,6 +6,7 @@ import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 import { Isolates } from './isolate.mjs';
+import { StaticRoutes } from './isr.mjs';
 
 // The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
 delete process.env.NBRUNTIME_FD;
@@ -13,7 +14,8 @@ const registry = new Registry(process.cwd(), { ...process.env });
 // Each edge entry runs in a worker with this heap limit (MB), as on edge platforms: --edge-memory-mb=N.
 const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
 const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128) });
-const server = new Server(registry);
+const statics = new StaticRoutes(registry);
+const server = new Server(registry, statics);
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell.
 globalThis.console = routedConsole;
@@ -55,10 +57,29 @@ const operations = {
     isolates.env(env);
     return {};
   },
+  // The build's prerender of these routes (Python says which, and how each is configured).
+  async build({ jobs, next }) {
+    const results = await statics.build(jobs, next);
+    return { results: results.map(({ entries, ...result }) => ({ ...result, entries: entries?.map(asData) })) };
+  },
+  // The static routes and how each is served (after a build); prerendered copies kept by Python.
+  statics({ plans, entries }) {
+    statics.configure(plans);
+    statics.routes.install((entries ?? []).map(fromData));
+    return {};
+  },
+  clock({ offsetMs }) {
+    statics.clock.offsetMs = offsetMs;
+    return {};
+  },
   ping() {
     return { pid: process.pid };
   },
 };
+
+// A cache entry as JSON (its body in base64) and back.
+const asData = (entry) => ({ ...entry, body: Buffer.from(entry.body).toString('base64') });
+const fromData = (entry) => ({ ...entry, body: new Uint8Array(Buffer.from(entry.body, 'base64')) });
 
 async function reply(message) {
   try {

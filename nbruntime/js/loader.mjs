@@ -18,6 +18,7 @@ const NODE_BUILTINS = new Set(builtinModules);
 const VIRTUAL_MODULES = {
   'next/server': './next/server.mjs',
   'next/headers': './next/headers.mjs',
+  'next/cache': './next/cache.mjs',
   'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',
   'nbruntime/bundler': './bundler.mjs', // what the bundler binds for Node's module-scope names in edge code
 };

@@ -43,7 +43,7 @@ export class Lifetime {
   }
 }
 
-// One phase (middleware or route) of a request, as next/headers and next/server see it.
+// One phase (middleware or route) of a request, as next/headers, next/server and next/cache see it.
 export class Scope {
   constructor(phase, requestHeaders, lifetime, next = '15') {
     this.phase = phase;
@@ -51,6 +51,13 @@ export class Scope {
     this.requestHeaders = requestHeaders; // a host Headers: what headers() and cookies() read
     this.setCookies = new Headers(); // Set-Cookie lines written with cookies().set/delete
     this.lifetime = lifetime;
+    this.generation = null; // a static generation (generation.mjs) when the handler makes a cached copy
+    this.caches = null; // the server's caches (cache.mjs), for unstable_cache
+    this.revalidations = []; // revalidatePath / revalidateTag calls, applied once the handler is done
+  }
+
+  revalidate(what) {
+    this.revalidations.push(what);
   }
 
   waitUntil(promise) {

@@ -15,9 +15,9 @@ export function describeError(error) {
 }
 
 export class Server {
-  constructor(registry) {
+  constructor(registry, statics) {
     this.registry = registry;
-    this.pipeline = new Pipeline(registry);
+    this.pipeline = new Pipeline(registry, statics);
     this.inflight = new Map();
     // next/server and next/headers find the current request here, in the node realm and every edge realm.
     globalThis[REQUEST_CONTEXT] = requestContext;
@@ -80,8 +80,8 @@ export class Server {
       if (headOnly && body && typeof body.cancel === 'function') await body.cancel().catch(() => {});
       return;
     }
-    if (typeof body === 'string') {
-      if (body) send({ id, ev: 'chunk' }, Buffer.from(body));
+    if (typeof body === 'string' || body instanceof Uint8Array) { // a page, or a cached copy, sent whole
+      if (body.length) send({ id, ev: 'chunk' }, Buffer.from(body));
       return;
     }
     state.reader = body.getReader();

@@ -49,9 +49,16 @@ function asyncValue(current, value) {
   return promise;
 }
 
+// While a static copy is made, a force-static route reads empty request data; otherwise reading it
+// means the route is dynamic after all (or, with dynamic = 'error', fails the build).
+function requestData(current, name) {
+  current.generation?.used(name);
+  return current.generation ? new Headers() : current.requestHeaders;
+}
+
 export function headers() {
   const current = scope('headers');
-  return asyncValue(current, new ReadonlyHeaders([...current.requestHeaders]));
+  return asyncValue(current, new ReadonlyHeaders([...requestData(current, 'headers')]));
 }
 
 // Reads see the request's cookies and this request's own writes; writes become Set-Cookie lines
@@ -61,7 +68,7 @@ class RequestScopeCookies {
   #response;
 
   constructor(current) {
-    this.#request = new RequestCookies(current.requestHeaders);
+    this.#request = new RequestCookies(requestData(current, 'cookies'));
     this.#response = new ResponseCookies(current.setCookies);
   }
 
