@@ -29,6 +29,8 @@ from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
 
 RUNTIMES = ("edge", "nodejs")
+#: The analyzer's rules for an edge route that asks to be prerendered (next build prints them).
+EDGE_STATIC_WARNINGS = ("edge-static-generation", "edge-force-static")
 _FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?$")
 
 
@@ -260,7 +262,7 @@ class App:
         """The route table of the last build (each route is built when it is deployed)."""
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         edge = [d for d in self.deployments.values() if d.route and d.runtime == "edge"]
-        warnings = [p.message for d in edge for p in d.problems if p.name.startswith("edge-static")]
+        warnings = [p.message for d in edge for p in d.problems if p.name in EDGE_STATIC_WARNINGS]
         return Build(
             [self._builds[d.path] for d in self.deployments.values() if d.path in self._builds],
             list(dict.fromkeys(warnings)),

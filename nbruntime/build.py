@@ -10,6 +10,7 @@ serves the copies from its cache. Python plans the jobs and keeps the results; t
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,10 +61,10 @@ def job_for(deployment: Deployment) -> tuple[dict[str, Any] | None, str]:
     route = deployment.route
     if deployment.runtime == "edge":
         return None, "edge runtime: never prerendered"
-    if not config.static_generation:
-        return None, "dynamic by default (no force-static, revalidate or generateStaticParams)"
     if config.dynamic == "force-dynamic":
         return None, "dynamic = 'force-dynamic'"
+    if not config.static_generation:
+        return None, "dynamic by default (no force-static, revalidate or generateStaticParams)"
     if others := [m for m in NON_STATIC_METHODS if m in deployment.exports]:
         return None, f"exports {', '.join(others)}, which cannot be prerendered"
     if route.params and not config.generate_static_params:
@@ -92,13 +93,19 @@ def plan_of(build: RouteBuild, deployment: Deployment) -> dict[str, Any]:
     }
 
 
+_USED = re.compile(r"couldn't be rendered statically because it used (.+?)\. See more info")
+
+
 def result_of(result: dict[str, Any], job: dict[str, Any]) -> RouteBuild:
     kind = result.get("kind", "dynamic")
+    reason = result.get("reason", "")
+    if used := _USED.search(reason):
+        reason = f"its GET used {used.group(1)}"
     entries = result.get("entries") or []
     if kind == "static" and job["generateStaticParams"]:
         kind = "ssg"
     revalidate = entries[0]["revalidate"] if entries else None
-    return RouteBuild(job["file"], job["pattern"], kind, result.get("reason", ""), revalidate, entries)
+    return RouteBuild(job["file"], job["pattern"], kind, reason, revalidate, entries)
 
 
 def prerender_problem(file: str, pattern: str, error: dict[str, Any]) -> Problem:

@@ -3,16 +3,18 @@
 // static route's GET runs once per path as a static generation. One worker per build; it ends with it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { routedConsole, routeOutput } from './context.mjs';
-import { DataCache, Clock, Tags, entryOf, implicitTags } from './cache.mjs';
+import { Caches, Clock, DataCache, Tags, entryOf, implicitTags } from './cache.mjs';
 import { Generation, isDynamicUsage } from './generation.mjs';
 import { Registry } from './loader.mjs';
 import { generateRoute } from './pipeline.mjs';
 import { Lifetime, REQUEST_CONTEXT, requestContext } from './scope.mjs';
+import { cacheFetches } from './fetch-cache.mjs';
 
 const BUILD_ORIGIN = 'http://localhost:3000'; // the URL Next's build gives prerendered requests
 
 routeOutput((message) => parentPort.postMessage(message)); // console lines reach the host's log
 globalThis.console = routedConsole;
+cacheFetches(globalThis, requestContext.get);
 
 const { root, env, cells, jobs, now, next } = workerData;
 process.env.NEXT_PHASE = 'phase-production-build';
@@ -23,7 +25,7 @@ globalThis[REQUEST_CONTEXT] = requestContext;
 const clock = new Clock();
 clock.offsetMs = now - Date.now(); // the app's clock, as the host keeps it
 const tags = new Tags(clock);
-const caches = { data: new DataCache(clock, tags) };
+const caches = new Caches(new DataCache(clock, tags));
 
 // A route pattern with its params filled in, as Next names the prerendered path.
 function pathnameOf(pattern, params) {

@@ -54,52 +54,25 @@ export function implicitTags(route, pathname) {
   return tags;
 }
 
-// unstable_cache's store, which the build fills and the server reads on (recorded in cache-data-from-build):
-// a stale value is served while a fresh one is made, except that a Next 16 static generation waits for the
-// fresh one (it is about to be cached itself); a revalidated tag makes the next call compute afresh
-// (recorded in tests/conformance*/cache-on-demand).
+// unstable_cache's store, which the build fills and the server reads on (recorded in cache-data-from-build).
 export class DataCache {
   constructor(clock, tags) {
     Object.assign(this, { clock, tags });
     this.entries = new Map();
-    this.refreshing = new Map();
   }
 
-  async get(key, compute, { revalidate = false, tags = [], waitForFresh = false } = {}) {
+  // { json, fresh } of a key: nothing if it was never stored or a tag expired it; not fresh once older
+  // than `revalidate` seconds or marked stale by a tag.
+  peek(key, revalidate) {
     const entry = this.entries.get(key);
     const invalidated = entry && this.tags.invalidated(entry.tags, entry.at);
-    if (entry && invalidated !== 'expired') {
-      const age = (this.clock.now() - entry.at) / 1000;
-      if (invalidated !== 'stale' && (revalidate === false || age <= revalidate)) return JSON.parse(entry.json);
-      const fresh = this.refresh(key, compute, tags);
-      return waitForFresh ? fresh : JSON.parse(entry.json);
-    }
-    const value = await compute();
-    this.store(key, value, tags);
-    return value;
+    if (!entry || invalidated === 'expired') return {};
+    const age = (this.clock.now() - entry.at) / 1000;
+    return { json: entry.json, fresh: invalidated !== 'stale' && (revalidate === false || age <= revalidate) };
   }
 
-  // One recomputation of a key at a time; resolves the fresh value (the stale one if it fails).
-  refresh(key, compute, tags) {
-    if (!this.refreshing.has(key)) {
-      const stale = JSON.parse(this.entries.get(key).json);
-      const done = Promise.resolve().then(compute)
-        .then((value) => {
-          this.store(key, value, tags);
-          return value;
-        })
-        .catch((error) => {
-          console.error('unstable_cache: revalidating a cached value failed:', error);
-          return stale;
-        })
-        .finally(() => this.refreshing.delete(key));
-      this.refreshing.set(key, done);
-    }
-    return this.refreshing.get(key);
-  }
-
-  store(key, value, tags) {
-    this.entries.set(key, { json: JSON.stringify(value) ?? 'null', at: this.clock.now(), tags });
+  store(key, json, tags) {
+    this.entries.set(key, { json, at: this.clock.now(), tags });
   }
 
   export() {
@@ -108,6 +81,48 @@ export class DataCache {
 
   import(entries) {
     for (const [key, entry] of entries) this.entries.set(key, entry);
+  }
+}
+
+// One unstable_cache call against a store (the host's DataCache, or an edge isolate's view of it): a stale
+// value is served while a fresh one is made, except that a Next 16 static generation waits for the fresh
+// one (it is about to be cached itself); after a tag expired the value, it is made afresh (recorded in
+// tests/conformance*/cache-on-demand). Values are kept as JSON, as Next keeps them.
+const refreshing = new Map();
+
+export async function cachedCall(store, key, compute, { revalidate = false, tags = [], waitForFresh = false }) {
+  const { json, fresh } = await store.peek(key, revalidate);
+  if (json !== undefined && fresh) return JSON.parse(json);
+  if (json === undefined) {
+    const value = await compute();
+    await store.store(key, JSON.stringify(value) ?? 'null', tags);
+    return value;
+  }
+  if (!refreshing.has(key)) {
+    const done = Promise.resolve().then(compute)
+      .then(async (value) => {
+        await store.store(key, JSON.stringify(value) ?? 'null', tags);
+        return value;
+      })
+      .catch((error) => {
+        console.error('unstable_cache: revalidating a cached value failed:', error);
+        return JSON.parse(json);
+      })
+      .finally(() => refreshing.delete(key));
+    refreshing.set(key, done);
+  }
+  return waitForFresh ? refreshing.get(key) : JSON.parse(json);
+}
+
+// What next/cache reaches from a request's scope: the data cache of this server (from an edge isolate,
+// a view of the host's, so a revalidated tag reaches every runtime).
+export class Caches {
+  constructor(data) {
+    this.data = data;
+  }
+
+  call(key, compute, options) {
+    return cachedCall(this.data, key, compute, options);
   }
 }
 

@@ -7,18 +7,22 @@ import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 import { Isolates } from './isolate.mjs';
 import { StaticRoutes } from './isr.mjs';
+import { cacheFetches } from './fetch-cache.mjs';
+import { requestContext } from './scope.mjs';
 
 // The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
 delete process.env.NBRUNTIME_FD;
 const registry = new Registry(process.cwd(), { ...process.env });
 // Each edge entry runs in a worker with this heap limit (MB), as on edge platforms: --edge-memory-mb=N.
 const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
-const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128) });
 const statics = new StaticRoutes(registry);
+const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128), caches: statics.caches });
 const server = new Server(registry, statics);
 
-// Handlers in the node runtime use the host's globals: route their console output to the cell.
+// Handlers in the node runtime use the host's globals: route their console output to the cell, and their
+// fetches through Next's data cache.
 globalThis.console = routedConsole;
+cacheFetches(globalThis, requestContext.get);
 
 // Report why we are going away before we go, so the kernel can say which handler did it.
 for (const name of ['exit', 'abort']) {

@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { send } from './wire.mjs';
-import { Clock, DataCache, RouteCache, Tags, implicitTags, pathTag } from './cache.mjs';
+import { Caches, Clock, DataCache, RouteCache, Tags, implicitTags, pathTag } from './cache.mjs';
 import { Generation } from './generation.mjs';
 import { Lifetime } from './scope.mjs';
 
@@ -15,7 +15,7 @@ export class StaticRoutes {
     this.registry = registry;
     this.clock = new Clock();
     this.tags = new Tags(this.clock);
-    this.caches = { data: new DataCache(this.clock, this.tags) };
+    this.caches = new Caches(new DataCache(this.clock, this.tags));
     this.routes = new RouteCache(this.clock, this.tags);
     this.plans = new Map(); // route file → { file, pattern, dynamic, revalidate, dynamicParams, params, paths }
   }

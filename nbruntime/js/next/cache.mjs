@@ -50,7 +50,7 @@ export function unstable_cache(callback, keyParts, options = {}) {
     current.generation?.lower(options.revalidate);
     for (const tag of tags) current.generation?.tags.add(tag);
     const waitForFresh = Boolean(current.generation) && String(current.next).startsWith('16');
-    return current.caches.data.get(`${fixed}-${JSON.stringify(args)}`, () => callback(...args),
+    return current.caches.call(`${fixed}-${JSON.stringify(args)}`, () => callback(...args),
       { revalidate: options.revalidate ?? false, tags, waitForFresh });
   };
 }
