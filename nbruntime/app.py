@@ -10,11 +10,13 @@ import tempfile
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .compat import bundled, check_graph, explain
+from .build import Build, RouteBuild, job_for, plan_of, prerender_problem, result_of
+from .clock import Clock
+from .compat import bundled, check_graph, explain, imported_files
 from .cookies import CookieJar
 from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
@@ -30,6 +32,8 @@ from .segment import declared_runtime
 RUNTIMES = ("edge", "nodejs")
 #: Names people type for a runtime (the magic is ``%%node``), and the runtime each means.
 RUNTIME_ALIASES = {"node": "nodejs"}
+#: The analyzer's rules for an edge route that asks to be prerendered (next build prints them).
+EDGE_STATIC_WARNINGS = ("edge-static-generation", "edge-force-static")
 _FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?$")
 
 
@@ -111,6 +115,9 @@ class App:
         self._set_env: dict[str, str] = {}
         self._load_env()
         self.deployments: dict[str, Deployment] = {}
+        self._builds: dict[str, RouteBuild] = {}  # what the build made of each route (build.py)
+        #: The app's clock, which caches measure ages with: ``app.clock.advance(61)`` to pass a revalidate window.
+        self.clock = Clock(self)
         self.restarts = 0
         #: The latest requests with their responses (and traces), newest last.
         self.history: collections.deque[Exchanged] = collections.deque(maxlen=history)
@@ -162,15 +169,17 @@ class App:
                 raise BuildError(conflicts)
         with self._lock:
             host = self._ensure_host()
+            previous, builds = self.deployments.get(path), dict(self._builds)
             self._deploy_on(host, deployment)
-            if problem := self._export_problem(deployment):
-                previous = self.deployments.get(path)  # the host has the new cell: put the old one back
-                if previous:
-                    self._deploy_on(host, previous)
-                else:
-                    host.call("undeploy", file=path)
-                raise BuildError([problem])
-            self.deployments[path] = deployment
+            try:
+                if problem := self._export_problem(deployment):
+                    raise BuildError([problem])
+                self.deployments[path] = deployment
+                self._prerender(host, self._affected_routes(path))
+            except BuildError:  # the host has the new cell: put the old one back
+                self._builds = builds
+                self._restore(host, path, previous)
+                raise
             self._write_file(deployment)
             self._send_routes(host)
         return deployment
@@ -182,6 +191,15 @@ class App:
         if deployment.route is not None:
             return route_export_problem(deployment.route, deployment.exports, self.next)
         return None
+
+    def _restore(self, host: Host, path: str, previous: Deployment | None) -> None:
+        if previous:
+            self.deployments[path] = previous
+            self._deploy_on(host, previous)
+        else:
+            self.deployments.pop(path, None)
+            host.call("undeploy", file=path)
+        self._send_statics(host)
 
     def _deploy_asset(self, path: str, content: str) -> Deployment:
         """A data file the cells read (with ``fs``, or ``import`` for JSON): written to the project folder, never run.
@@ -216,10 +234,12 @@ class App:
         with self._lock:
             if self.deployments.pop(path, None) is None:
                 raise KeyError(path)
+            self._builds.pop(path, None)
             (self.project_dir / path).unlink(missing_ok=True)
             if self._host and self._host.alive:
                 self._host.call("undeploy", file=path)
                 self._send_routes(self._host)
+                self._send_statics(self._host)
             self._env_file_changed(path)
 
     def _deploy_on(self, host: Host, deployment: Deployment) -> None:
@@ -268,6 +288,67 @@ class App:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(deployment.source)
 
+    # -- the build ---------------------------------------------------------------------------
+
+    def build(self) -> Build:
+        """Runs the build's prerender of every route afresh (new module state, as a new ``next build``) and
+        returns the route table: ○ static, ● prerendered per param, ƒ dynamic, with revalidate times."""
+        with self._lock:
+            host = self._ensure_host()
+            self._prerender(host, [d for d in self.deployments.values() if d.route])
+            return self.route_table()
+
+    def route_table(self) -> Build:
+        """The route table of the last build (each route is built when it is deployed)."""
+        entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
+        edge = [d for d in self.deployments.values() if d.route and d.runtime == "edge"]
+        warnings = [p.message for d in edge for p in d.problems if p.name in EDGE_STATIC_WARNINGS]
+        return Build(
+            [self._builds[d.path] for d in self.deployments.values() if d.path in self._builds],
+            list(dict.fromkeys(warnings)),
+            entry and f"{entry.path} ({entry.runtime})",
+        )
+
+    def _affected_routes(self, path: str) -> list[Deployment]:
+        """The routes a change of ``path`` may rebuild: the route itself, and those importing it."""
+        sources = {d.path: d.source for d in self.deployments.values() if d.kind != "asset"}
+        return [d for d in self.deployments.values() if d.route and path in imported_files(d.path, sources)]
+
+    def _prerender(self, host: Host, routes: list[Deployment]) -> None:
+        """Builds these routes as ``next build`` does; raises BuildError where its prerender fails."""
+        jobs = {}
+        for deployment in routes:
+            job, reason = job_for(deployment)
+            if job:
+                jobs[deployment.path] = job
+            else:
+                self._builds[deployment.path] = RouteBuild(deployment.path, deployment.route.pattern, "dynamic", reason)
+        if jobs:
+            reply = host.call("build", timeout=self.timeout + 60, jobs=list(jobs.values()), next=self.next)
+            if not reply["ok"]:
+                raise HostError(f"the build did not finish: {reply['error']['message']}")
+            for result in reply["results"]:
+                job = jobs[result["file"]]
+                if "error" in result:
+                    raise BuildError([self._prerender_problem(job, result["error"])])
+                self._builds[result["file"]] = result_of(result, job)
+        self._send_statics(host)
+
+    def _prerender_problem(self, job: dict, error: dict) -> Problem:
+        problem = prerender_problem(job["file"], job["pattern"], error)
+        file, line, column = _first_user_frame(error.get("stack", ""), self.deployments, None)
+        if file:
+            problem = replace(problem, file=file, line=line, column=column,
+                              frame=code_frame(self.deployments[file].source, line, column))
+        return problem
+
+    def _send_statics(self, host: Host, entries: bool = False) -> None:
+        """How the host serves the prerendered routes; with ``entries``, their copies too (after a restart)."""
+        built = [b for b in self._builds.values() if b.kind != "dynamic" and b.file in self.deployments]
+        plans = [plan_of(b, self.deployments[b.file]) for b in built]
+        copies = [entry for b in built for entry in b.entries] if entries else None
+        host.call("statics", plans=plans, entries=copies)
+
     @property
     def routes(self) -> list[Route]:
         """The app's routes in the order Next.js tries them."""
@@ -288,6 +369,8 @@ class App:
                 except BuildError:
                     pass  # it deployed before; the request that reaches it will show the error
             self._send_routes(host)
+            self._send_statics(host, entries=True)  # the build's copies, as .next keeps them across restarts
+            self.clock.sync(host)
             self._host = host
             self.restarts += crashed
             return host
@@ -321,6 +404,7 @@ class App:
             for path in list(self.deployments):
                 (self.project_dir / path).unlink(missing_ok=True)
             self.deployments.clear()
+            self._builds.clear()
             if self._host:
                 self._host.close()
                 self._host = None

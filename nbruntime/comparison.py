@@ -13,14 +13,16 @@ from html import escape
 from typing import Any
 
 from .app import App, Deployment
+from .build import RouteBuild
 from .errors import BuildError, Problem
 from .http import Response
 from .routes import file_kind, route_for
 
-_WEIGHT = {"build": 0, "error": 1, "status": 2, "body": 3, "header": 4, "chunks": 5}
+_WEIGHT = {"build": 0, "isr": 1, "error": 2, "status": 3, "body": 4, "header": 5, "chunks": 6}
 #: Differences Next.js itself makes between the runtimes, and why.
 EXPLAINED = {
     "header vary": "Next.js adds the RSC `vary` values to Node.js route responses, not to edge ones",
+    "isr": "the Node.js runtime supports Incremental Static Regeneration; the Edge runtime does not",
 }
 RequestSpec = str | tuple[str, str] | dict[str, Any]
 #: Headers whose values differ between runs whatever the runtime (they would drown the real differences).
@@ -34,6 +36,7 @@ class Side:
     runtime: str
     build_error: BuildError | None = None
     deployment: Deployment | None = None
+    build: RouteBuild | None = None  # what the build made of the route: prerendered or dynamic
     responses: list[Response] = field(default_factory=list)
 
     @property
@@ -114,6 +117,7 @@ def _run_side(runtime: str, path: str, source: str, others: dict[str, tuple[str,
         except BuildError as error:
             side.build_error = error
             return side
+        side.build = next((r for r in app.route_table().routes if r.file == path), None)
         side.responses = [app.request(**request) for request in requests]
     return side
 
@@ -186,6 +190,8 @@ def compare(
     differences: list[Difference] = []
     if (edge.build_error is None) != (node.build_error is None):
         differences.append(Difference("deploy", "build", _build_verdict(edge), _build_verdict(node)))
+    if node.build and node.build.kind != "dynamic":
+        differences.append(Difference("deploy", "isr", "rendered for every request", _prerendered(node.build)))
     if edge.responses and node.responses:
         for label, a, b in zip(labels, edge.responses, node.responses, strict=True):
             differences += _differences(label, a, b)
@@ -200,6 +206,11 @@ def _build_verdict(side: Side) -> str:
     apis = ", ".join(dict.fromkeys(f"`{p.api or p.name}`" for p in problems))
     where = f"{problems[0].file}:{problems[0].line}" if problems[0].line else problems[0].file
     return f"fails at build: {apis} ({where})"
+
+
+def _prerendered(build: RouteBuild) -> str:
+    revalidate = "never revalidated" if build.revalidate is False else f"revalidated every {build.revalidate:g} s"
+    return f"prerendered at build ({build.symbol} {', '.join(build.paths)}), served from the cache, {revalidate}"
 
 
 def _default_url(path: str) -> str:

@@ -10,11 +10,13 @@ from .http import Response
 
 if TYPE_CHECKING:
     from .app import App, Deployment
+    from .build import Build
 
 MAX_BODY_CHARS = 20_000
 _BOX = "font-family:var(--jp-code-font-family,monospace);font-size:12px;"
 _ERROR = "color:var(--jp-error-color1,#c62828);"
 _DIM = "color:var(--jp-ui-font-color2,#777);"
+_WARNING = "color:var(--jp-warn-color1,#b26a00);"
 
 
 def bundle(html: str, text: str) -> dict[str, str]:
@@ -199,6 +201,9 @@ def _timeline_svg(response: Response, now_ms: float | None, width: int = 560, he
     if response.ttfb_ms is not None:
         parts.append(f'<rect x="4" y="{height - 14}" width="{x(response.ttfb_ms) - 4:.1f}" height="6" fill="#90caf9">'
                      f"<title>time to first byte {response.ttfb_ms:.1f} ms</title></rect>")
+    if response.trace and response.trace.cache:  # a prerendered route's copy: what the cache did
+        parts.append(f'<text class="nbruntime-cache" x="4" y="9" font-size="9" fill="#6a1b9a">'
+                     f"{escape(response.trace.cache_summary)}</text>")
     biggest = max([len(c.data) for c in response.chunks] + [1])
     for c in response.chunks:
         tall = 6 + 14 * (len(c.data) / biggest)
@@ -257,3 +262,25 @@ def routes_bundle(app: App) -> dict[str, str]:
     )
     head = "<tr><th>path</th><th>file</th><th>runtime</th><th>exports</th></tr>"
     return bundle(f'<table style="{_BOX}">{head}{html}</table>', text)
+
+
+def build_bundle(build: Build) -> dict[str, str]:
+    """The route table ``next build`` prints: ○ static, ● prerendered per param, ƒ dynamic."""
+    text = str(build)
+    warnings = "".join(f'<div style="{_WARNING}">⚠ {escape(w)}</div>' for w in build.warnings)
+    rows = "".join(
+        f"<tr><td>{escape(route.symbol)}</td><td>{escape(route.pattern)}"
+        + "".join(f"<br>&nbsp;&nbsp;├ {escape(path)}" for path in (route.paths if route.kind == "ssg" else []))
+        + f"</td><td>{escape(route.file)}</td><td>{escape(_seconds(route.revalidate))}</td>"
+        f'<td style="{_DIM}">{escape(route.reason)}</td></tr>'
+        for route in sorted(build.routes, key=lambda r: r.pattern)
+    )
+    head = "<tr><th></th><th>route</th><th>file</th><th>revalidate</th><th></th></tr>"
+    legend = "○ static · ● prerendered with generateStaticParams · ƒ dynamic (rendered for each request)"
+    return bundle(f'{warnings}<table style="{_BOX}">{head}{rows}</table><div style="{_DIM}">{legend}</div>', text)
+
+
+def _seconds(revalidate: float | bool | None) -> str:
+    if revalidate is False:
+        return "never"
+    return "" if revalidate is None else f"{revalidate:g} s"

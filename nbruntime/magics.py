@@ -16,7 +16,10 @@ from . import display as show
 from .app import get_app
 from .errors import BuildError, RequestError
 
-NBRUNTIME_USAGE = "%nbruntime status | routes | ui | export DIR | restart | reset | env [KEY=VALUE ...] | next 15|16"
+NBRUNTIME_USAGE = (
+    "%nbruntime status | routes | build | advance 61s | ui | export DIR | restart | reset | env [KEY=VALUE ...]"
+    " | next 15|16"
+)
 #: Repaints of a streaming response per second, at most (every chunk is still shown).
 REPAINTS_PER_SECOND = 30
 
@@ -115,7 +118,7 @@ class NbruntimeMagics(Magics):
 
     @line_magic
     def nbruntime(self, line: str) -> None:
-        """%nbruntime status | routes | ui | export DIR | restart | reset | env [KEY=VALUE ...] | next 15|16"""
+        """%nbruntime status | routes | build | advance 61s | ui | export DIR | restart | reset | env | next 15|16"""
         app = get_app()
         command, *arguments = shlex.split(line) or ["status"]
         if command == "status":
@@ -134,6 +137,10 @@ class NbruntimeMagics(Magics):
                   "then npm test replays this notebook's requests against the real server.")
         elif command == "routes":
             display(show.routes_bundle(app), raw=True)
+        elif command == "build":
+            display(app.build())
+        elif command == "advance" and len(arguments) == 1:
+            _advance(app, arguments[0])
         elif command == "restart":
             app.restart()
             display(show.status_bundle(app), raw=True)
@@ -162,6 +169,19 @@ def _env(app, assignments: list[str]) -> None:
     else:
         files = ", ".join(path.name for path in app.env_files) or "none"
         print(f"process.env: the kernel's environment + env files ({files}) + %nbruntime env")
+
+
+def _advance(app, amount: str) -> None:
+    """Moves the app's clock forward: ``61``, ``61s``, ``5m``, ``2h`` or ``1d``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (amount[:-1], amount[-1]) if amount[-1:] in units else (amount, "s")
+    try:
+        seconds = float(number) * units[unit]
+        app.clock.advance(seconds)
+    except ValueError:
+        print("usage: %nbruntime advance SECONDS (e.g. 61s, 5m, 2h): the clock only moves forward")
+        return
+    print(f"The app's clock is {app.clock.offset:g} s ahead: cached copies are that much older.")
 
 
 def _header(text: str) -> tuple[str, str]:

@@ -1,8 +1,13 @@
-"""What a cell declares about itself (``export const runtime``, ``config``), read with a real parser."""
+"""What a cell declares about itself (``export const runtime``, ``config``, segment config), read with a real parser.
+
+Next reads a route's segment config the same way, statically: the values must be literals.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Literal
 
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
@@ -65,3 +70,70 @@ def declared_runtime(source: str, path: str = "cell.ts") -> str | None:
     if runtime is None and config is not None and config.type == "object":
         runtime = _string(_property(config, "runtime"))
     return {"experimental-edge": "edge"}.get(runtime, runtime)
+
+
+Revalidate = int | float | Literal[False] | None
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    """A route's segment config (``export const dynamic = ...``); ``None`` where the file does not say."""
+
+    dynamic: str | None = None  # 'auto' | 'force-dynamic' | 'error' | 'force-static'
+    revalidate: Revalidate = None  # False, 0 or seconds
+    dynamic_params: bool | None = None
+    fetch_cache: str | None = None
+    runtime: str | None = None
+    generate_static_params: bool = False
+
+    @property
+    def static_generation(self) -> bool:
+        """Whether ``next build`` tries to prerender the GET handler (Next's isStaticGenEnabled)."""
+        revalidate = self.revalidate
+        return (
+            self.dynamic in ("force-static", "error")
+            or revalidate is False
+            or (revalidate is not None and revalidate > 0)
+            or self.generate_static_params
+        )
+
+
+def _literal(node: Node | None) -> object:
+    """The value of a literal (string, number, boolean); ``None`` for anything else."""
+    if node is None:
+        return None
+    if node.type == "string":
+        return node.text.decode()[1:-1]
+    if node.type == "number":
+        number = float(node.text.decode().replace("_", ""))
+        return int(number) if number.is_integer() else number
+    if node.type in ("true", "false"):
+        return node.type == "true"
+    if node.type == "identifier" and node.text == b"Infinity":
+        return float("inf")
+    return None
+
+
+def _declares_function(root: Node, name: str) -> bool:
+    for statement in root.children:
+        declaration = statement.child_by_field_name("declaration") if statement.type == "export_statement" else None
+        if declaration is not None and declaration.type == "function_declaration":
+            if declaration.child_by_field_name("name").text.decode() == name:
+                return True
+    return name in exported_consts(root)
+
+
+def segment_config(source: str, path: str = "cell.ts") -> SegmentConfig:
+    """The segment config a route file exports."""
+    root = parse(source, path)
+    consts = exported_consts(root)
+    revalidate = _literal(consts.get("revalidate"))
+    dynamic_params = _literal(consts.get("dynamicParams"))
+    return SegmentConfig(
+        dynamic=_string(consts.get("dynamic")),
+        revalidate=revalidate if isinstance(revalidate, (int, float)) else None,
+        dynamic_params=dynamic_params if isinstance(dynamic_params, bool) else None,
+        fetch_cache=_string(consts.get("fetchCache")),
+        runtime=declared_runtime(source, path),
+        generate_static_params=_declares_function(root, "generateStaticParams"),
+    )

@@ -220,3 +220,23 @@ def test_rule_node_runtime_in_edge():
                                  "edge", "middleware.ts")
     assert (problem.name, problem.severity, problem.phase) == ("node-runtime-in-edge", "warning", "build")
     assert "build warning" in str(problem) and "deploy it with %%node" in str(problem)
+
+
+def test_rule_edge_static_generation():
+    # next build prints it for edge routes (recorded: tests/conformance/cache-edge-and-rewrite, corpus 17, ...);
+    # flagged where the route asks to be prerendered, which the Edge runtime cannot do.
+    assert found("export const revalidate = 60\nexport function GET() {}") == [
+        ("edge-static-generation", "edge", 1, 27)]
+    assert found("export async function generateStaticParams() { return [] }") == [
+        ("edge-static-generation", "edge", 1, 1)]
+    assert found("export const revalidate = 0\nexport function GET() {}") == []  # asks for nothing static
+    assert found("export const revalidate = 60", runtime="nodejs") == []
+    assert check("export const revalidate = 60", "edge", "lib/x.ts") == []  # only route files are prerendered
+
+
+def test_rule_edge_force_static():
+    # The message next build 15.5 and 16.4 print (recorded: tests/conformance*/cache-edge-and-rewrite).
+    assert found("export const dynamic = 'force-static'\nexport function GET() {}") == [
+        ("edge-static-generation", "edge", 1, 24), ("edge-force-static", "/api/x", 1, 24)]
+    (_, problem) = check("export const dynamic = 'force-static'", "edge", EDGE_ROUTE)
+    assert problem.message.startswith("Page \"/api/x\" is using runtime = 'edge' which is currently incompatible")

@@ -1,7 +1,7 @@
 """What real Next.js servers answered, replayed through nbruntime by the corpus's own comparer and rules.
 
-Cases: ``tests/corpus/cases`` (Next 15.5) and ``cases16`` (Next 16, run with ``App(next="16")``), and our own
-recordings, made with the corpus's oracles: ``tests/conformance`` (15.5) and ``tests/conformance16`` (16.4).
+Cases: ``tests/corpus/cases`` and ``cases-cache`` (Next 15.5), ``cases16`` (Next 16, run with ``App(next="16")``),
+and our own recordings, made with the corpus's oracles: ``tests/conformance`` (15.5), ``tests/conformance16`` (16.4).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def _cases(folder: Path, next_version: str | None) -> list:
 @pytest.mark.parametrize(
     ("case", "next_version"),
     _cases(CORPUS / "cases", None)
+    + _cases(CORPUS / "cases-cache", None)
     + _cases(CORPUS / "cases16", "16")
     + _cases(OWN / "conformance", None)
     + _cases(OWN / "conformance16", "16"),

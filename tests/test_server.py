@@ -144,3 +144,13 @@ def test_the_file_is_read_from_the_magic_line_as_the_magic_reads_it():
     assert diagnostics("%%edge --ui app/api/x/route.ts\n")["path"] == "app/api/x/route.ts"
     assert diagnostics("%%node app/api/y/route.ts --ui\n")["path"] == "app/api/y/route.ts"
     assert diagnostics("%%edge\nimport fs from 'fs'")["path"] == "cell.ts"  # the path is not typed yet
+
+
+def test_revalidate_on_an_edge_route_is_flagged_in_next_builds_words(server):
+    # next build prints this warning for edge routes (recorded in tests/conformance/cache-edge-and-rewrite).
+    body = "export const revalidate = 60\nexport async function GET() { return new Response('x') }\n"
+    cell = "%%edge app/api/prices/route.ts\n" + body
+    (problem,) = server.check(cell)["problems"]
+    assert problem["message"] == "Using edge runtime on a page currently disables static generation for that page"
+    assert (problem["severity"], problem["phase"], cell[problem["from"]:problem["to"]]) == ("warning", "build", "60")
+    assert server.check("%%node app/api/prices/route.ts\n" + body)["problems"] == []

@@ -14,8 +14,8 @@ from functools import lru_cache
 from tree_sitter import Node
 
 from ..errors import Problem
-from ..routes import file_kind
-from ..segment import _property, declared_runtime, exported_consts, parse
+from ..routes import file_kind, route_for
+from ..segment import _property, declared_runtime, exported_consts, parse, segment_config
 from .rules import rules, table
 
 _UNWRAP = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"}
@@ -260,6 +260,20 @@ def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Pro
     if declared_runtime(source, path) == "nodejs":
         where = _runtime_position(source, path)
         problems.insert(0, rules()["node-runtime-in-edge"].problem("nodejs", path, source, *where))
+    return _static_generation_on_edge(source, path) + problems
+
+
+def _static_generation_on_edge(source: str, path: str) -> list[Problem]:
+    """Next's build warnings for an edge route that asks to be prerendered: the Edge runtime has no ISR."""
+    if file_kind(path) != "route" or not segment_config(source, path).static_generation:
+        return []
+    config = exported_consts(parse(source, path))
+    asks = config.get("revalidate") or config.get("dynamic") or config.get("generateStaticParams")
+    where = (asks.start_point.row + 1, asks.start_point.column + 1) if asks is not None else (1, 1)
+    problems = [rules()["edge-static-generation"].problem("edge", path, source, *where)]
+    if segment_config(source, path).dynamic == "force-static":
+        pattern = route_for(path).pattern
+        problems.append(rules()["edge-force-static"].problem(pattern, path, source, *where))
     return problems
 
 
@@ -284,21 +298,27 @@ def _local_imports(source: str, path: str) -> list[str]:
     return found
 
 
+def imported_files(path: str, sources: Mapping[str, str]) -> list[str]:
+    """The cell and every deployed cell it imports, directly or not, as a bundle would hold them."""
+    found, pending = [path], [path]
+    while pending:
+        current = pending.pop()
+        for base in _local_imports(sources[current], current):
+            target = next((base + end for end in _COMPLETIONS if base + end in sources), None)
+            if target is not None and target not in found:
+                found.append(target)
+                pending.append(target)
+    return found
+
+
 def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") -> list[Problem]:
     """``check`` of a cell and, on edge, of every deployed cell it imports: a bundle holds them all."""
     problems = check(sources[path], runtime, path)
     if runtime != "edge":
         return problems
     rejects = _dynamic_code_rejected(path, sources[path])
-    seen, pending = {path}, [path]
-    while pending:
-        current = pending.pop()
-        for base in _local_imports(sources[current], current):
-            target = next((base + end for end in _COMPLETIONS if base + end in sources), None)
-            if target is not None and target not in seen:
-                seen.add(target)
-                pending.append(target)
-                problems += _edge_check(sources[target], target, rejects(target))
+    for target in imported_files(path, sources)[1:]:
+        problems += _edge_check(sources[target], target, rejects(target))
     return problems
 
 

@@ -7,20 +7,26 @@ import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 import { Isolates } from './isolate.mjs';
 import { OwnOriginDispatcher } from './ownorigin.mjs';
+import { StaticRoutes } from './isr.mjs';
+import { cacheFetches } from './fetch-cache.mjs';
+import { requestContext } from './scope.mjs';
 
 // The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
 delete process.env.NBRUNTIME_FD;
 const registry = new Registry(process.cwd(), { ...process.env });
 // Each edge entry runs in a worker with this heap limit (MB), as on edge platforms: --edge-memory-mb=N.
 const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
-const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128) });
-const server = new Server(registry);
+const statics = new StaticRoutes(registry);
+const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128), caches: statics.caches });
+const server = new Server(registry, statics);
 // The app's code reaches the app itself over fetch without a port: through the pipeline, here or from a worker.
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
 isolates.serveOwn = (request, body) => server.serveOwn(request, body);
 
-// Handlers in the node runtime use the host's globals: route their console output to the cell.
+// Handlers in the node runtime use the host's globals: route their console output to the cell, and their
+// fetches through Next's data cache.
 globalThis.console = routedConsole;
+cacheFetches(globalThis, requestContext.get);
 
 // Report why we are going away before we go, so the kernel can say which handler did it.
 for (const name of ['exit', 'abort']) {
@@ -61,10 +67,29 @@ const operations = {
     isolates.env(env);
     return {};
   },
+  // The build's prerender of these routes (Python says which, and how each is configured).
+  async build({ jobs, next }) {
+    const results = await statics.build(jobs, next);
+    return { results: results.map(({ entries, ...result }) => ({ ...result, entries: entries?.map(asData) })) };
+  },
+  // The static routes and how each is served (after a build); prerendered copies kept by Python.
+  statics({ plans, entries }) {
+    statics.configure(plans);
+    statics.routes.install((entries ?? []).map(fromData));
+    return {};
+  },
+  clock({ offsetMs }) {
+    statics.clock.offsetMs = offsetMs;
+    return {};
+  },
   ping() {
     return { pid: process.pid };
   },
 };
+
+// A cache entry as JSON (its body in base64) and back.
+const asData = (entry) => ({ ...entry, body: Buffer.from(entry.body).toString('base64') });
+const fromData = (entry) => ({ ...entry, body: new Uint8Array(Buffer.from(entry.body, 'base64')) });
 
 async function reply(message) {
   try {

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Registry } from './loader.mjs';
+import { Caches } from './cache.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
 import { OwnOriginDispatcher } from './ownorigin.mjs';
@@ -33,6 +34,19 @@ const ownOrigin = new OwnOriginDispatcher((request, body) => new Promise((resolv
   post({ ev: 'fetch', fseq, requestId, request, body: bytes }, bytes ? [bytes.buffer] : undefined);
 }));
 ownOrigin.origin = workerData.origin ?? null;
+
+// next/cache's data cache is the host's: unstable_cache here reads and writes it through messages.
+const cacheReplies = new Map();
+let cacheSeq = 0;
+const askHost = (message) => new Promise((resolve) => {
+  const seq = ++cacheSeq;
+  cacheReplies.set(seq, resolve);
+  post({ ev: 'cache', seq, ...message });
+});
+const caches = new Caches({
+  peek: (key, revalidate) => askHost({ op: 'peek', key, revalidate }),
+  store: (key, json, tags) => askHost({ op: 'store', key, json, tags }),
+});
 
 const calls = new Map(); // seq → { lifetime, reader, outstanding, wake }
 const cancelledEarly = new Set(); // calls cancelled while their handler still ran: their answer is dropped
@@ -71,6 +85,7 @@ async function answer(message) {
   const headers = new Headers(message.headers);
   const lifetime = new Lifetime(performance.now());
   const scope = new Scope(phase, headers, lifetime, next);
+  scope.caches = caches;
   const request = { method, url: new URL(message.url), headers, body: message.body, signal: undefined };
   let response, used;
   try {
@@ -90,6 +105,7 @@ async function answer(message) {
   const head = {
     ev: 'response', seq, status: response.status, statusText: response.statusText, headers: [...response.headers],
     used, setCookies: scope.setCookies.getSetCookie(), requestHeaders: changed ? after : undefined,
+    revalidations: scope.revalidations,
     hasBody: response.body !== null, chunks: [], done: false, pending: false,
   };
   const state = { lifetime, reader: null, outstanding: 0, wake: null, cancelled: false };
@@ -219,6 +235,10 @@ const operations = {
     if (!hasWork(state.lifetime)) calls.delete(seq); // else kept for the settle the host still asks for
     state.wake?.();
     state.reader?.cancel().catch(() => {});
+  },
+  cacheReply({ seq, result }) {
+    cacheReplies.get(seq)?.(result);
+    cacheReplies.delete(seq);
   },
   async settle({ seq }) {
     const state = calls.get(seq);

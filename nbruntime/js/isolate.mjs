@@ -34,9 +34,10 @@ function revive({ name, message, stack, file, line, column }) {
 }
 
 export class Isolates {
-  constructor(registry, { memoryMb = 128 } = {}) {
+  constructor(registry, { memoryMb = 128, caches = null } = {}) {
     this.registry = registry;
     this.memoryMb = memoryMb;
+    this.caches = caches; // next/cache's server caches (cache.mjs), which isolates reach through messages
     this.workers = new Map(); // entry file → EdgeWorker
     registry.isolates = this;
     // V8 flags are process-wide: the host's --max-old-space-size (App(heap_mb=...)) would replace every worker's
@@ -189,6 +190,7 @@ class EdgeWorker {
   receive(message) {
     if (message.ev === 'log') return send(message); // console output, already carrying its request id
     if (message.ev === 'fetch') return this.isolates.fetchOwn(this, message);
+    if (message.ev === 'cache') return this.answerCache(message);
     if (message.ev === 'cancelled') this.confirm(message.seq); // (a call may be cancelled twice: body and request)
     const call = this.calls.get(message.seq);
     if (!call) return;
@@ -228,10 +230,18 @@ class EdgeWorker {
     }
   }
 
+  // unstable_cache in the isolate reads and writes the host's data cache.
+  answerCache({ seq, op, key, revalidate, json, tags }) {
+    const data = this.isolates.caches?.data;
+    const result = !data ? {} : op === 'peek' ? data.peek(key, revalidate) : data.store(key, json, tags);
+    this.post({ op: 'cacheReply', seq, result });
+  }
+
   // The handler's answer: the Scope gets what the worker's gathered, and a host Response is made.
   respond(seq, call, message) {
     const { scope } = call;
     for (const line of message.setCookies) scope.setCookies.append('set-cookie', line);
+    for (const revalidation of message.revalidations) scope.revalidate(revalidation);
     if (message.requestHeaders) { // cookies().set in middleware changes the request headers the route sees
       for (const name of new Set(scope.requestHeaders.keys())) scope.requestHeaders.delete(name);
       for (const [name, value] of message.requestHeaders) scope.requestHeaders.append(name, value);

@@ -20,6 +20,7 @@ const VIRTUAL_MODULES = {
   'next/headers': './next/headers.mjs',
   'next/navigation': './next/navigation.mjs',
   'server-only': './next/server-only.mjs', // marks a module as server code: nothing to run on the server
+  'next/cache': './next/cache.mjs',
   'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',
   'next/dist/server/web/utils': './next/utils.mjs',
   'next/dist/client/components/app-router-headers': './next/app-router-headers.mjs',

@@ -11,6 +11,7 @@ import {
 } from './respond.mjs';
 import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope } from './scope.mjs';
+import { cacheControl, entryOf } from './cache.mjs';
 
 const METHODS = new Set(PARSED_METHODS);
 const DATA_ROUTE = /^\/_next\/data\/[^/]+\/(.+)\.json$/;
@@ -40,8 +41,9 @@ class Trace {
 const round = (ms) => Math.round(ms * 1000) / 1000;
 
 export class Pipeline {
-  constructor(registry) {
+  constructor(registry, statics = null) {
     this.registry = registry;
+    this.statics = statics; // the app's statically generated routes and caches (isr.mjs), in the host
     this.router = new Router();
     this.middleware = null;
     this.next = '15';
@@ -101,8 +103,10 @@ export class Pipeline {
       if (matched) {
         let response;
         const scope = new Scope('middleware', headers, request.lifetime, this.next);
+        scope.caches = this.statics?.caches ?? null;
         try {
           response = await trace.time('middleware', () => this.callMiddleware({ ...request, url }, scope));
+          this.statics?.revalidate(scope.revalidations);
         } catch (error) {
           report.decision = { kind: 'error' };
           const page = this.v16 ? plainServerError() : errorPage(500, this.next);
@@ -195,14 +199,17 @@ export class Pipeline {
 
   // The route's handler answers; its response gets the headers gathered so far, as Next sends them.
   async handle(request, found, carried) {
-    const { method, url, headers, body, signal, trace, lifetime } = request;
+    const { method, url, target = url, headers, body, signal, trace, lifetime } = request;
     const { route } = found;
     const params = route.params.length ? found.params : null; // no dynamic segments: no params at all
     const edge = this.isEdge(route.file);
     const report = { file: route.file, pattern: route.pattern, params: found.params, runtime: edge ? 'edge' : 'nodejs', handler: method };
     trace.data.route = report;
+    const plan = edge ? null : this.statics?.plan(route.file);
+    if (plan) return trace.time('route', () => this.cached(plan, { ...request, target, route, params, report }, carried));
     const scope = new Scope('route', headers, lifetime, this.next);
     const cookie = headers.get('cookie'); // as it arrived: cookies() writes in the handler change `headers`
+    scope.caches = this.statics?.caches ?? null;
     let result;
     try {
       // An edge route runs in its own isolate (a worker with a heap limit): the call goes there as data.
@@ -222,6 +229,7 @@ export class Pipeline {
     }
     const { response, used } = result;
     report.handler = used;
+    this.statics?.revalidate(scope.revalidations);
     // Middleware headers first, then (node routes) the RSC vary and preview-cookie clearing, then the
     // handler's own headers appended, as Next's sendResponse appends them; 16 also compresses routes.
     if (!edge) {
@@ -233,6 +241,36 @@ export class Pipeline {
     appendAll(carried, own);
     if (this.v16) addCompressionVary(carried);
     return { kind: 'route', status: response.status, headers: carried, body: response.body };
+  }
+
+  // A statically generated route: the cached copy (made at build, or now), with the cache's headers, or
+  // Next's 405 / 404 for what a static route cannot answer (recorded in tests/conformance/cache-*).
+  async cached(plan, { method, url, target, route, params, report, trace }, carried) {
+    carried.append('vary', RSC_VARY);
+    const served = await this.statics.serve(plan, { method, pathname: target.pathname }, async (generation, lifetime) => {
+      const { response, body } = await generateRoute(this.registry, {
+        route, params, url, generation, caches: this.statics.caches, next: this.next, lifetime,
+      });
+      return entryOf(response, body, generation, { pathname: target.pathname, at: this.statics.clock.now(), expires: this.v16 });
+    });
+    if (served.kind === 'not-allowed') {
+      report.handler = `${method} (a static route answers GET and HEAD only)`;
+      carried.set('allow', 'GET, HEAD');
+      return { kind: 'route', status: 405, headers: carried, body: 'Method Not Allowed' };
+    }
+    if (served.kind === 'not-found') {
+      report.handler = `${method} (dynamicParams = false: a path not generated)`;
+      const page = errorPage(404, this.next);
+      return { kind: 'not-found', status: 404, headers: addCompressionVary(overlay(carried, page.headers)), body: page.body };
+    }
+    const { entry, state, age } = served;
+    report.handler = method === 'HEAD' ? 'GET (for HEAD)' : method;
+    trace.data.cache = { state, age: Math.round(age * 1000) / 1000, revalidate: entry.revalidate, built: entry.built };
+    appendAll(carried, entry.headers);
+    if (!carried.has('cache-control')) carried.set('cache-control', cacheControl(entry.revalidate, entry.expire));
+    carried.set('x-nextjs-cache', state);
+    if (this.v16) addCompressionVary(carried);
+    return { kind: 'route', status: entry.status, headers: carried, body: entry.body.byteLength ? entry.body : null };
   }
 }
 
@@ -298,13 +336,25 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
   return result;
 }
 
-// The route handler call inside the realm that holds its code; resolves { response, used }.
-export function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
+// The route handler call inside the realm that holds its code; resolves { response, used }. While a
+// static copy is made, the handler's request is the one the generation shows it (generation.mjs).
+export async function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
   const edge = registry.cells.get(route.file)?.runtime === 'edge';
+  scope.fetchCache = (await registry.exportsOf(route.file)).fetchCache; // how its fetches are cached
   return scope.run(() => callHandler(registry, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
-    return new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+    const request = new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+    return scope.generation ? scope.generation.request(request) : request;
   }, scope.next));
+}
+
+// The route's GET run as a static generation (at build, or when the server makes a cached copy), its
+// body read whole for the cache; resolves { response, body }.
+export async function generateRoute(registry, { route, params, url, generation, caches, next, lifetime }) {
+  const scope = new Scope('route', new Headers(), lifetime, next);
+  Object.assign(scope, { generation, caches });
+  const { response } = await invokeRoute(registry, route, params, { method: 'GET', url, headers: new Headers(), body: null }, scope);
+  return { response, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
 // Init for a Request built in a cell's realm: plain values only, since edge realms have their own classes.

@@ -47,7 +47,7 @@ export class Lifetime {
   }
 }
 
-// One phase (middleware or route) of a request, as next/headers and next/server see it.
+// One phase (middleware or route) of a request, as next/headers, next/server and next/cache see it.
 export class Scope {
   constructor(phase, requestHeaders, lifetime, next = '15') {
     this.phase = phase;
@@ -57,6 +57,13 @@ export class Scope {
     this.cookieJar = null; // what cookies() returns in this phase, made on first use (next/headers)
     this.previewModeId = PREVIEW_MODE_ID;
     this.lifetime = lifetime;
+    this.generation = null; // a static generation (generation.mjs) when the handler makes a cached copy
+    this.caches = null; // the server's caches (cache.mjs), for unstable_cache
+    this.revalidations = []; // revalidatePath / revalidateTag calls, applied once the handler is done
+  }
+
+  revalidate(what) {
+    this.revalidations.push(what);
   }
 
   waitUntil(promise) {

@@ -15,9 +15,9 @@ export function describeError(error) {
 }
 
 export class Server {
-  constructor(registry) {
+  constructor(registry, statics) {
     this.registry = registry;
-    this.pipeline = new Pipeline(registry);
+    this.pipeline = new Pipeline(registry, statics);
     this.inflight = new Map();
     // next/server and next/headers find the current request here, in the node realm and every edge realm.
     globalThis[REQUEST_CONTEXT] = requestContext;
@@ -112,10 +112,11 @@ export class Server {
   }
 }
 
-// A response body (text or a stream) as byte chunks; the stream's reader goes in `state` (to cancel it).
+// A response body (text, a cached copy's bytes, or a stream) as byte chunks; the stream's reader goes in
+// `state` (to cancel it).
 async function* bytesOf(body, state = {}) {
-  if (typeof body === 'string') {
-    if (body) yield Buffer.from(body);
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    if (body.length) yield Buffer.from(body);
     return;
   }
   const reader = (state.reader = body.getReader());

@@ -50,9 +50,16 @@ function asyncValue(current, value) {
   return promise;
 }
 
+// While a static copy is made, a force-static route reads empty request data; otherwise reading it
+// means the route is dynamic after all (or, with dynamic = 'error', fails the build).
+function requestData(current, name) {
+  current.generation?.used(name);
+  return current.generation ? new Headers() : current.requestHeaders;
+}
+
 export function headers() {
   const current = scope('headers');
-  const list = new Headers(current.requestHeaders);
+  const list = new Headers(requestData(current, 'headers'));
   for (const name of FLIGHT_HEADERS) list.delete(name); // as Next's request store hides them (route-shapes)
   return asyncValue(current, new ReadonlyHeaders(list));
 }
@@ -67,7 +74,7 @@ class RequestScopeCookies {
   #lines;
 
   constructor(current) {
-    this.#request = new RequestCookies(current.requestHeaders);
+    this.#request = new RequestCookies(requestData(current, 'cookies'));
     this.#jar = new ResponseCookies(new Headers());
     for (const cookie of this.#request.getAll()) this.#jar.set(cookie);
     this.#lines = current.setCookies;

@@ -228,7 +228,10 @@ export function after(task) {
   current.after(task);
 }
 
-export async function connection() {}
+// Waits for a request: while a static copy is made, that makes the route dynamic.
+export async function connection() {
+  scope()?.generation?.used('connection');
+}
 
 const BOTS = /bot|crawler|spider|crawling|slurp|facebookexternalhit|whatsapp|preview|google-pagerenderer|ia_archiver/i;
 const BROWSERS = [
