@@ -22,6 +22,7 @@ from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
 from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
+from .npm import project_folder
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
@@ -104,6 +105,9 @@ class App:
         self._own_dir = project_dir is None
         self.project_dir = Path(tempfile.mkdtemp(prefix="nbruntime-app-") if project_dir is None else project_dir)
         self.project_dir.mkdir(parents=True, exist_ok=True)
+        #: Where npm packages are installed and imported from: a given project_dir as it is (a real Next.js app
+        #: keeps its package.json and node_modules), else the notebook's project folder (see nbruntime.npm).
+        self.packages_dir = self.project_dir if project_dir is not None else project_folder(Path.cwd())
         self.deployments: dict[str, Deployment] = {}
         self.restarts = 0
         #: The latest requests with their responses (and traces), newest last.
@@ -240,7 +244,7 @@ class App:
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
-            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb)
+            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir)
             host.start()
             for deployment in self.deployments.values():
                 try:

@@ -96,7 +96,7 @@ class EdgeWorker {
   start() {
     const { registry, memoryMb } = this.isolates;
     const worker = new Worker(WORKER_SCRIPT, {
-      workerData: { root: registry.root, env: registry.env, cells: [...registry.cells] },
+      workerData: { root: registry.root, packagesRoot: registry.packagesRoot, env: registry.env, cells: [...registry.cells] },
       resourceLimits: { maxOldGenerationSizeMb: memoryMb },
     });
     worker.unref(); // the host ends when its stdin does, whatever its workers are doing
@@ -171,6 +171,7 @@ class EdgeWorker {
 
   receive(message) {
     if (message.ev === 'log') return send(message); // console output, already carrying its request id
+    if (message.ev === 'bundle') return this.bundle(message);
     if (message.ev === 'cancelled') this.confirm(message.seq); // (a call may be cancelled twice: body and request)
     const call = this.calls.get(message.seq);
     if (!call) return;
@@ -208,6 +209,14 @@ class EdgeWorker {
         call.resolve();
         break;
     }
+  }
+
+  // The worker's realm needs its packages bundled: the host bundles (one esbuild, one cache) and sends the code.
+  bundle({ seq, specifiers, runtime }) {
+    this.isolates.registry.packages.bundle(specifiers, runtime).then(
+      (facts) => this.post({ op: 'bundled', seq, facts }),
+      (error) => this.post({ op: 'bundled', seq, error: { message: String(error?.message ?? error) } }),
+    );
   }
 
   // The handler's answer: the Scope gets what the worker's gathered, and a host Response is made.
