@@ -23,6 +23,7 @@ from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
 from .npm import project_folder
+from .packages import not_installed, package_imports, verdicts
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
@@ -43,6 +44,7 @@ class Deployment:
     problems: list[Problem] = field(default_factory=list)
     route: Route | None = None
     matchers: list[Matcher] | None = None  # middleware/proxy only; None = runs for every path
+    packages: dict[str, str] = field(default_factory=dict)  # the npm packages its bundle holds: name → version
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .display import deployment_bundle
@@ -148,7 +150,9 @@ class App:
         runtime = runtime or default_runtime(kind, declared_runtime(source, path))
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
-        deployment = Deployment(path, source, runtime, kind, problems=[*notes, *check_graph(path, sources, runtime)])
+        imports = package_imports(path, sources)
+        problems = [*notes, *check_graph(path, sources, runtime), *not_installed(imports, sources, self.packages_dir, runtime)]
+        deployment = Deployment(path, source, runtime, kind, problems=problems)
         deployment.matchers = matchers
         if any(problem.severity == "error" for problem in deployment.problems):
             raise BuildError(deployment.problems)
@@ -160,6 +164,8 @@ class App:
                 raise BuildError(conflicts)
         with self._lock:
             host = self._ensure_host()
+            if imports:
+                self._bundle_packages(host, deployment, imports, sources)
             self._deploy_on(host, deployment)
             if kind in ENTRY_KINDS and (problem := export_problem(path, kind, deployment.exports)):
                 previous = self.deployments.get(path)  # the host has the new cell: put the old one back
@@ -172,6 +178,19 @@ class App:
             self._write_file(deployment)
             self._send_routes(host)
         return deployment
+
+    def _bundle_packages(self, host: Host, deployment: Deployment, imports: list, sources: dict[str, str]) -> None:
+        """Bundles the npm packages the cell's bundle imports (in the host) and adds next build's verdicts."""
+        specifiers = sorted({item.specifier for item in imports})
+        reply = host.call("packages", specifiers=specifiers, runtime=deployment.runtime)
+        if not reply["ok"]:
+            raise BuildError([Problem(deployment.path, reply["error"]["message"], name="BundleError")])
+        facts = reply["facts"]
+        middleware = deployment.kind in ("middleware", "proxy")
+        deployment.problems += verdicts(facts, imports, sources, deployment.runtime, middleware, self.packages_dir)
+        deployment.packages = dict(sorted(facts.get("packages", {}).items()))
+        if any(problem.severity == "error" for problem in deployment.problems):
+            raise BuildError(deployment.problems)
 
     def _deploy_asset(self, path: str, content: str) -> Deployment:
         """A data file the cells read (e.g. with ``fs``): written to the project folder, never run."""

@@ -25,16 +25,44 @@ def test_rule_node_module():
     source += (
         "const os = await import('os')\nimport { Buffer } from 'node:buffer'\nimport { EventEmitter } from 'events'\n"
     )
+    """An edge route importing a Node built-in fails next build (recorded: corpus case 21-edge-import-fs)."""
     assert found(source) == [
         ("node-module", "fs", 1, 1),
-        ("node-module", "node:crypto", 2, 1),
-        ("node-module", "node:path", 3, 1),
+        ("node-scheme", "node:crypto", 2, 1),
+        ("node-scheme", "node:path", 3, 1),
         ("node-module", "os", 4, 18),
     ]
-    crypto = check(source, path=EDGE_ROUTE)[1]
-    assert (crypto.severity, crypto.phase) == ("error", "build")
-    assert "crypto.subtle.digest" in crypto.hint and "next dev" in crypto.dev
+    fs = check(source, path=EDGE_ROUTE)[0]
+    assert (fs.severity, fs.phase) == ("error", "build")
+    assert "fetch()" in fs.hint and "next dev" in fs.dev
     assert found("import x from 'some-package'\nimport y from './local'") == []
+
+
+def test_rule_node_module_loaded():
+    """Recorded (tests/edge_cases/edge-middleware-imports-fs, -crypto): middleware importing a Node built-in
+    builds with a warning per import, and the module throws when used."""
+    source = "import fs from 'fs'\nimport { createHash } from 'crypto'\nimport { Buffer } from 'buffer'\n"
+    problems = check(source, path="middleware.ts")
+    assert [(p.name, p.api, p.line, p.severity, p.phase) for p in problems] == [
+        ("node-module-loaded", "fs", 1, "warning", "run"),
+        ("node-module-loaded", "crypto", 2, "warning", "run"),
+    ]
+    assert "crypto.subtle.digest" in problems[1].hint
+    # a lib file bundled into middleware gets the middleware's verdict, into an edge route the route's
+    lib = {"lib/x.ts": "import os from 'os'\nexport const n = 1"}
+    assert [p.name for p in check_graph("middleware.ts", {"middleware.ts": "import '@/lib/x'", **lib})] == [
+        "node-module-loaded"
+    ]
+    assert [p.name for p in check_graph(EDGE_ROUTE, {EDGE_ROUTE: "import '@/lib/x'", **lib})] == ["node-module"]
+
+
+def test_rule_node_scheme():
+    """Recorded (corpus packages/13-middleware-imports-node-fs, tests/edge_cases/edge-node-crypto-build): a node:
+    URI fails next build on edge, in middleware as in routes, with UnhandledSchemeError."""
+    assert [(p.name, p.severity) for p in check("import fs from 'node:fs'", path="middleware.ts")] == [
+        ("node-scheme", "error")
+    ]
+    assert check("import { Buffer } from 'node:buffer'", path="middleware.ts") == []
 
 
 def test_rule_require():

@@ -16,7 +16,7 @@ export class PackageLayer {
   }
 
   has(specifier) {
-    return specifier in this.facts.entries;
+    return specifier in this.facts.entries && !this.facts.missing.includes(specifier);
   }
 
   isChunk(module) {

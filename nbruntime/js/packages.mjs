@@ -99,10 +99,29 @@ function statementColumn(lineText, column) {
   return (at >= 0 ? at : column) + 1;
 }
 
+// How a file reads to the user: under the project's node_modules even where that is a link to elsewhere
+// (esbuild, like webpack, follows links to the real files).
+function shownPaths(root) {
+  const links = [];
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    try {
+      links.push([fs.realpathSync(path.join(dir, 'node_modules')), path.relative(root, path.join(dir, 'node_modules'))]);
+    } catch {}
+    if (dir === path.dirname(dir)) break;
+  }
+  return (file) => {
+    const absolute = path.resolve(root, file);
+    for (const [real, shown] of links) {
+      if (absolute.startsWith(real + path.sep)) return path.join(shown, absolute.slice(real.length + 1));
+    }
+    return file;
+  };
+}
+
 async function build(root, specifiers, runtime) {
   const resolution = RESOLUTION[runtime];
+  const shown = shownPaths(root);
   const facts = { runtime, entries: {}, cjs: {}, files: {}, missing: [], builtins: [], framework: [], errors: [], graph: {}, roots: {}, packages: {} };
-  const seenRoots = new Map(); // entry file → chunk name, when two specifiers name the same file
   const plugin = {
     name: 'nbruntime',
     setup(build) {
@@ -126,7 +145,7 @@ async function build(root, specifiers, runtime) {
         const specifier = args.path;
         const framework = isFramework(specifier);
         if (!framework && !isBuiltin(specifier)) return undefined;
-        const file = path.relative(root, args.importer);
+        const file = shown(path.relative(root, args.importer));
         (framework ? facts.framework : facts.builtins).push({ specifier, file, kind: args.kind });
         // a warning carries the import's place; it is read back below and not shown
         return { path: specifier, external: true, warnings: [{ text: 'nbruntime-external', detail: specifier }] };
@@ -161,10 +180,12 @@ async function build(root, specifiers, runtime) {
     });
   } catch (error) {
     facts.errors = (error.errors ?? [{ text: String(error.message ?? error) }]).map(describe);
+    for (const item of facts.errors) if (item.file) item.file = shown(item.file);
     return facts;
   }
   // The place of each external import, from the warnings the plugin left.
   const places = result.warnings.filter((w) => w.text === 'nbruntime-external' && w.location);
+  for (const warning of places) warning.location.file = shown(warning.location.file);
   for (const item of [...facts.builtins, ...facts.framework]) {
     const index = places.findIndex((w) => w.detail === item.specifier && w.location.file === item.file);
     if (index < 0) continue;
@@ -173,7 +194,7 @@ async function build(root, specifiers, runtime) {
   }
   const manifests = new Map();
   for (const [file, input] of Object.entries(result.metafile.inputs)) {
-    facts.graph[file] = input.imports.filter((i) => !i.external && !i.path.startsWith('<')).map((i) => i.path);
+    facts.graph[shown(file)] = input.imports.filter((i) => !i.external && !i.path.startsWith('<')).map((i) => shown(i.path));
     const owner = packageOf(path.join(root, file), manifests);
     if (owner) facts.packages[owner.name] = owner.version;
   }
@@ -185,9 +206,8 @@ async function build(root, specifiers, runtime) {
     const specifier = specifiers[index];
     const file = output.entryPoint;
     const chunk = path.relative(path.relative(root, outdir), name);
-    facts.entries[specifier] = seenRoots.get(file) ?? chunk;
-    seenRoots.set(file, facts.entries[specifier]);
-    facts.roots[specifier] = file;
+    facts.entries[specifier] = chunk;
+    facts.roots[specifier] = shown(file);
     facts.cjs[specifier] = result.metafile.inputs[file]?.format === 'cjs';
   }
   return facts;
