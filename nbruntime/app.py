@@ -22,9 +22,9 @@ from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
 from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
+from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .npm import project_folder
 from .packages import not_installed, package_imports, verdicts
-from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
 
@@ -151,7 +151,8 @@ class App:
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
         imports = package_imports(path, sources)
-        problems = [*notes, *check_graph(path, sources, runtime), *not_installed(imports, sources, self.packages_dir, runtime)]
+        problems = [*notes, *check_graph(path, sources, runtime)]
+        problems += not_installed(imports, sources, self.packages_dir, runtime)
         deployment = Deployment(path, source, runtime, kind, problems=problems)
         deployment.matchers = matchers
         if any(problem.severity == "error" for problem in deployment.problems):
