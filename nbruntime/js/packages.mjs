@@ -223,6 +223,7 @@ export class Packages {
   constructor(root) {
     this.root = root;
     this.memory = new Map(); // key → Promise of facts
+    this.builds = 0; // esbuild runs so far (the rest came from the caches)
   }
 
   bundle(specifiers, runtime) {
@@ -230,7 +231,7 @@ export class Packages {
     const stamp = installedStamp(this.root, sorted);
     const key = crypto.createHash('sha256').update(JSON.stringify([FORMAT, bundler().version, runtime, this.root, sorted, stamp])).digest('hex').slice(0, 24);
     if (!this.memory.has(key)) {
-      const pending = this.fromDisk(key) ?? build(this.root, sorted, runtime).then((facts) => this.toDisk(key, facts));
+      const pending = this.fromDisk(key) ?? (this.builds++, build(this.root, sorted, runtime).then((facts) => this.toDisk(key, facts)));
       this.memory.set(key, Promise.resolve(pending).then((facts) => ({ ...facts, key })));
     }
     return this.memory.get(key);
