@@ -2,10 +2,10 @@
 
 from .app import App, Deployment, get_app
 from .comparison import Comparison, compare
-from .compat import check
 from .errors import BuildError, HandlerError, HostError, NbruntimeError, Problem, RequestError
 from .http import Chunk, Headers, LogLine, Response
 from .npm import NpmError
+from .packages import check
 
 __all__ = [
     "App",

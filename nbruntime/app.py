@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .compat import bundled, check_graph, explain
+from . import npm
+from .compat import bundled, check_graph, erase_type_imports, explain
 from .cookies import CookieJar
 from .envfiles import project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
@@ -23,7 +24,6 @@ from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
-from . import npm
 from .npm import OutputLine, project_folder
 from .packages import not_installed, package_imports, verdicts
 from .routes import Route, file_kind, normalize_path, route_for, route_table
@@ -239,7 +239,7 @@ class App:
         reply = host.call(
             "deploy",
             file=deployment.path,
-            source=bundled(deployment.source, deployment.runtime, deployment.path),
+            source=bundled(erase_type_imports(deployment.source, deployment.path), deployment.runtime, deployment.path),
             runtime=deployment.runtime,
             entry=deployment.kind != "module",
         )

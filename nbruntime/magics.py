@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import shlex
-from html import escape
 import threading
 import time
+from html import escape
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class

@@ -11,18 +11,23 @@ inside the package and the chain of imports from the cell.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .compat.analyze import check as check_cell
 from .compat.analyze import graph, local_target, module_imports, node_module_rule, package_api_problems
 from .compat.rules import rules, table
 from .errors import Problem, code_frame
+from .host import node_executable
 
 _BUILTINS = frozenset(table()["node_builtins"])
 _UNRESOLVED = re.compile(r'Could not resolve "([^"]+)"')
+_BUNDLER = Path(__file__).parent / "js" / "packages.mjs"
 
 
 def is_package(specifier: str) -> bool:
@@ -177,3 +182,36 @@ class _Chains:
                             return paths[nxt]
                         pending.append(nxt)
         return ()
+
+
+def check(
+    source: str, runtime: str = "edge", path: str = "cell.ts", project: str | Path | None = None
+) -> list[Problem]:
+    """``nbruntime.compat.check``, and with ``project`` (the folder whose node_modules the cell imports from)
+    the verdicts on the cell's npm packages too: not installed, or what next build says of their code."""
+    problems = check_cell(source, runtime, path)
+    if project is None:
+        return problems
+    root, sources = Path(project), {path: source}
+    imports = package_imports(path, sources)
+    missing = not_installed(imports, sources, root, runtime)
+    if missing or not imports:
+        return problems + missing
+    facts = bundle_facts(root, tuple(sorted({item.specifier for item in imports})), runtime)
+    middleware = path.rsplit("/", 1)[-1].split(".")[0] in ("middleware", "proxy")
+    return problems + verdicts(facts, imports, sources, runtime, middleware, root)
+
+
+def bundle_facts(root: Path, specifiers: tuple[str, ...], runtime: str) -> dict:
+    """What bundling the packages finds, without a host: the bundler run once by Node (its caches shared)."""
+    stamp = [(p.stat().st_mtime_ns if p.exists() else 0) for p in (root / "node_modules" / ".package-lock.json",)]
+    return _bundle_facts(root.resolve(), specifiers, runtime, tuple(stamp))
+
+
+@lru_cache(maxsize=64)
+def _bundle_facts(root: Path, specifiers: tuple[str, ...], runtime: str, stamp: tuple[int, ...]) -> dict:
+    done = subprocess.run([node_executable(), str(_BUNDLER), str(root), runtime, *specifiers], capture_output=True,
+                          text=True, timeout=60)
+    if done.returncode != 0:
+        return {"errors": [{"text": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "bundler failed"}]}
+    return json.loads(done.stdout)

@@ -3,7 +3,7 @@
 import pytest
 
 import nbruntime
-from nbruntime.compat import bundled, check, check_graph, explain, rules
+from nbruntime.compat import bundled, check, check_graph, erase_type_imports, explain, rules
 
 EDGE_ROUTE = "app/api/x/route.ts"
 
@@ -63,6 +63,15 @@ def test_rule_node_scheme():
         ("node-scheme", "error")
     ]
     assert check("import { Buffer } from 'node:buffer'", path="middleware.ts") == []
+
+
+def test_rule_package_not_installed(tmp_path):
+    """With the project folder, the check sees package imports: one that is not installed gets the install line."""
+    source = "import { jwtVerify } from 'jose'\nimport type { X } from 'only-types'\nexport const v: X = jwtVerify\n"
+    assert nbruntime.check(source, "nodejs", "middleware.ts") == []  # no project folder: no package checks
+    (problem,) = nbruntime.check(source, "nodejs", "middleware.ts", project=tmp_path)
+    assert (problem.name, problem.api, problem.line, problem.severity) == ("ModuleNotFound", "jose", 1, "error")
+    assert problem.hint.startswith("%npm install jose")
 
 
 def test_rule_require():
@@ -225,7 +234,7 @@ def test_run_time_errors_get_the_same_hints():
 
 
 def test_check_is_public_api():
-    assert nbruntime.check is check
+    assert nbruntime.check("import fs from 'fs'", path=EDGE_ROUTE) == check("import fs from 'fs'", path=EDGE_ROUTE)
     with pytest.raises(ValueError, match="runtime"):
         check("", runtime="deno")
 
@@ -248,3 +257,13 @@ def test_rule_node_runtime_in_edge():
                                  "edge", "middleware.ts")
     assert (problem.name, problem.severity, problem.phase) == ("node-runtime-in-edge", "warning", "build")
     assert "build warning" in str(problem) and "deploy it with %%node" in str(problem)
+
+
+def test_imports_typescript_erases_are_erased_in_place():
+    """As TypeScript compiles for a bundle: names used only as types, or unused, go; lines and columns stay."""
+    source = ("import { type JWTPayload, JWTHeaderParameters, jwtVerify } from 'jose'\nimport Unused from 'gone'\n"
+              "import 'kept-for-its-side-effects'\nexport const f = (h: JWTHeaderParameters) => jwtVerify\n")
+    erased = erase_type_imports(source, "a.ts")
+    assert erased.splitlines()[0].split() == ["import", "{", "jwtVerify", "}", "from", "'jose'"]
+    assert erased.splitlines()[1].strip() == "" and "'kept-for-its-side-effects'" in erased
+    assert [len(line) for line in erased.splitlines()] == [len(line) for line in source.splitlines()]

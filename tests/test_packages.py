@@ -68,7 +68,8 @@ def project(tmp_path):
 def test_the_build_verdicts_name_the_file_inside_the_package_and_the_import_chain(project):
     """Recorded: corpus packages/08 (edge route: build fails at index.js:2:1), 07 (middleware: warning)."""
     project.deploy("lib/greet.ts", "export { greet, fileExists } from 'edge-fs-pkg'\n")
-    route = "export const runtime = 'edge'\nimport { greet } from '@/lib/greet'\nexport const GET = () => new Response(greet('x'))"
+    route = ("export const runtime = 'edge'\nimport { greet } from '@/lib/greet'\n"
+             "export const GET = () => new Response(greet('x'))")
     with pytest.raises(nbruntime.BuildError) as failed:
         project.deploy("app/api/greet/route.ts", route)
     (problem,) = failed.value.problems
@@ -99,7 +100,7 @@ def test_node_apis_in_package_code_warn_with_their_lines(project):
 
 def test_a_package_that_is_not_installed_fails_the_build_with_the_install_line(project):
     with pytest.raises(nbruntime.BuildError) as failed:
-        project.deploy("middleware.ts", "import { jwtVerify } from 'jose'\nexport function middleware() {}\n")
+        project.deploy("middleware.ts", "import { jwtVerify } from 'jose'\nexport const middleware = () => jwtVerify\n")
     (problem,) = failed.value.problems
     assert (problem.name, problem.file, problem.line, problem.api) == ("ModuleNotFound", "middleware.ts", 1, "jose")
     assert problem.hint.startswith("%npm install jose")

@@ -297,13 +297,67 @@ def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Pro
 _COMPLETIONS = ("", ".ts", ".tsx", ".js", ".mjs", ".jsx", "/index.ts", "/index.tsx", "/index.js", "/index.mjs")
 
 
+def _bindings(clause: Node) -> list[tuple[Node, str]]:
+    """The names an import clause binds: (the node to remove with it, the local name); ``type`` ones as ''."""
+    found = []
+    for child in clause.named_children:
+        if child.type == "identifier":
+            found.append((child, _text(child)))
+        elif child.type == "namespace_import":
+            found.append((child, _text(child.named_children[-1])))
+        elif child.type == "named_imports":
+            for specifier in (c for c in child.named_children if c.type == "import_specifier"):
+                local = specifier.child_by_field_name("alias") or specifier.child_by_field_name("name")
+                typed = any(c.type == "type" for c in specifier.children)
+                found.append((specifier, "" if typed else _text(local)))
+    return found
+
+
+def erase_type_imports(source: str, path: str) -> str:
+    """The cell as TypeScript compiles it for a bundle: imported names used only as types, or not at all, are
+    erased, and an import left with none is dropped (``import { JWTPayload } from 'jose'`` needs no such export,
+    and a package of types only needs nothing at run time). Erased text becomes spaces: lines stay put.
+    """
+    root = parse(source, path)
+    statements = [s for s in root.named_children if s.type == "import_statement"]
+    if not statements or root.has_error:
+        return source
+    values = {_text(n) for n in _walk(root, skip=_TYPE_ONLY | {"import_statement"})
+              if n.type in ("identifier", "shorthand_property_identifier")}
+    spans: list[tuple[int, int]] = []
+    for statement in statements:
+        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+        if clause is None or any(c.type == "type" for c in statement.children):
+            continue  # a side-effect import stays; `import type` the stripper removes
+        bindings = _bindings(clause)
+        unused = [node for node, name in bindings if name not in values]
+        if len(unused) == len(bindings):
+            spans.append((statement.start_byte, statement.end_byte))
+            continue
+        for node in unused:  # with the comma that separates it from the next name (or the one before)
+            after = node.next_sibling
+            before = node.prev_sibling
+            if after is not None and after.type == ",":
+                spans.append((node.start_byte, after.end_byte))
+            elif before is not None and before.type == ",":
+                spans.append((before.start_byte, node.end_byte))
+            else:
+                spans.append((node.start_byte, node.end_byte))
+    if not spans:
+        return source
+    data = bytearray(source.encode())
+    for start, end in spans:
+        data[start:end] = bytes(b if b == 10 else 32 for b in data[start:end])
+    return data.decode()
+
+
 def module_imports(source: str, path: str) -> list[tuple[str, int, int]]:
     """What a cell imports (static imports and exports-from, ``import('...')``), with each line and column.
 
-    Imports of types only (``import type``) are left out: TypeScript erases them.
+    Imports TypeScript erases (of types only, or unused) are left out, as they are left out of a bundle.
     """
     found = []
-    for node in _walk(parse(source, path), skip=_TYPE_ONLY):
+    for node in _walk(parse(erase_type_imports(source, path), path), skip=_TYPE_ONLY):
         specifier = None
         if node.type in ("import_statement", "export_statement"):
             if any(child.type == "type" for child in node.children):  # import type / export type

@@ -257,3 +257,12 @@ export class Packages {
     return facts;
   }
 }
+
+// From Python without a host (the editor's diagnostics): node packages.mjs ROOT RUNTIME SPECIFIER... prints the
+// facts of the bundle as JSON (not the code), through the same caches.
+if (process.argv[1] && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href) {
+  const [root, runtime, ...specifiers] = process.argv.slice(2);
+  const { files, ...facts } = await new Packages(path.resolve(root)).bundle(specifiers, runtime);
+  process.stdout.write(JSON.stringify(facts));
+  await esbuild?.stop?.();
+}
