@@ -144,3 +144,30 @@ def test_the_file_is_read_from_the_magic_line_as_the_magic_reads_it():
     assert diagnostics("%%edge --ui app/api/x/route.ts\n")["path"] == "app/api/x/route.ts"
     assert diagnostics("%%node app/api/y/route.ts --ui\n")["path"] == "app/api/y/route.ts"
     assert diagnostics("%%edge\nimport fs from 'fs'")["path"] == "cell.ts"  # the path is not typed yet
+
+
+def test_a_package_that_is_not_installed_is_reported_with_the_install_line(server):
+    """The server's root has no node_modules: the editor says what to run, where the deploy would fail."""
+    answer = server.check("%%edge middleware.ts\nimport { jwtVerify } from 'jose'\nexport const middleware = jwtVerify\n")
+    (problem,) = answer["problems"]
+    assert (problem["rule"], problem["api"], problem["severity"]) == ("ModuleNotFound", "jose", "error")
+    assert problem["hint"].startswith("%npm install jose")
+
+
+def test_a_node_module_inside_a_package_is_shown_on_the_import_of_that_package(tmp_path):
+    """Recorded (corpus packages/07 and 08): warning from middleware, build error from an edge route; the place
+    inside the package is in the text, the squiggle on the cell's import."""
+    package = tmp_path / "node_modules" / "edge-fs-pkg"
+    package.mkdir(parents=True)
+    source = Path(__file__).parent / "corpus" / "packages" / "local-packages" / "edge-fs-pkg"
+    for name in ("package.json", "index.js"):
+        (package / name).write_text((source / name).read_text())
+    body = "import { greet } from 'edge-fs-pkg'\nexport const middleware = () => new Response(greet('m'))\n"
+    (problem,) = diagnostics("%%edge middleware.ts\n" + body, tmp_path)["problems"]
+    assert (problem["rule"], problem["severity"], problem["line"]) == ("node-module-loaded", "warning", 2)
+    assert "node_modules/edge-fs-pkg/index.js:2:1" in problem["text"]
+    cell = "%%edge middleware.ts\n" + body
+    assert cell[problem["from"]:problem["to"]] == "'edge-fs-pkg'"
+    route = "%%edge app/api/g/route.ts\nexport const runtime = 'edge'\n" + body.replace("middleware", "GET")
+    (problem,) = diagnostics(route, tmp_path)["problems"]
+    assert (problem["rule"], problem["severity"]) == ("node-module", "error")
