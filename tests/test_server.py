@@ -148,7 +148,7 @@ def test_the_file_is_read_from_the_magic_line_as_the_magic_reads_it():
 
 def test_a_package_that_is_not_installed_is_reported_with_the_install_line(server):
     """The server's root has no node_modules: the editor says what to run, where the deploy would fail."""
-    answer = server.check("%%edge middleware.ts\nimport { jwtVerify } from 'jose'\nexport const middleware = jwtVerify\n")
+    answer = server.check("%%edge middleware.ts\nimport { jwtVerify } from 'jose'\nexport const middleware = jwtVerify")
     (problem,) = answer["problems"]
     assert (problem["rule"], problem["api"], problem["severity"]) == ("ModuleNotFound", "jose", "error")
     assert problem["hint"].startswith("%npm install jose")
