@@ -544,7 +544,8 @@ class Stream:
     def _after(self) -> None:
         trace = self.exchange.response.trace
         if trace is not None:  # the npm packages in the bundles of the middleware and route that ran
-            ran = [step.get("file") for step in (trace.middleware, trace.route) if step]
+            middleware = trace.middleware if trace.middleware and trace.middleware.get("matched") else None
+            ran = [step.get("file") for step in (middleware, trace.route) if step]
             bundles = {file: self.app.deployments[file].packages for file in ran if file in self.app.deployments}
             self.exchange.response.trace = dataclasses.replace(trace, packages={f: p for f, p in bundles.items() if p})
         self.app.history.append(Exchanged(self.request, self.exchange.response))

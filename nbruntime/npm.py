@@ -52,7 +52,7 @@ def npm_command() -> list[str]:
 def run(args: list[str], folder: Path, on_line: OutputLine | None = None) -> tuple[int, str]:
     """Runs ``npm ARGS`` in ``folder``, passing each line of its output on as it comes; (exit code, output)."""
     env = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false",
-           "npm_config_audit": "false", "npm_config_progress": "false", "NO_COLOR": "1"}
+           "npm_config_audit": "false", "npm_config_progress": "false", "npm_config_color": "false"}
     process = subprocess.Popen([*npm_command(), *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
     lines = []

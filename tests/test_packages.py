@@ -8,6 +8,7 @@ says how) and our own groups in ``tests/packages`` (recorded with ``scripts/reco
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -238,3 +239,31 @@ def test_compare_resolves_each_side_with_its_runtime_and_the_trace_names_the_pac
     assert resolution.node.endswith("jose/dist/node/esm/index.js")
     assert response.trace.packages == {"app/api/c/route.ts": {"jose": "5.10.0"}}
     assert "packages: app/api/c/route.ts: jose@5.10.0" in response._repr_mimebundle_()["text/plain"]
+
+
+_WARNING = re.compile(r"^(\S+)\n(?:A Node\.js API is used \((\S+) at line: (\d+)\)"
+                      r"|A Node\.js module is loaded \('([^']+)' at line (\d+)\))", re.M)
+
+
+def recorded_warnings(observed: dict) -> set[tuple[str, str, int]]:
+    """next build's warnings about Node.js APIs and modules, as (file, api, line), from the recorded build."""
+    found = set()
+    for file, api, line, module, module_line in _WARNING.findall(observed["build"].get("stderr_tail") or ""):
+        file = re.sub(r"^(\.\./)*\.\.<app>/|^\./", "", file)
+        found.add((file, api or module, int(line or module_line)))
+    return found
+
+
+@pytest.mark.parametrize(("group", "case"), CASES, ids=[f"{g}/{c}" for g, c in CASES])
+def test_the_build_warnings_are_the_ones_next_build_printed(group, case, tmp_path):
+    """Each warning next build printed about package (or cell) code is one of the deploy's problems, and no more."""
+    folder = GROUPS[group] / "cases" / case
+    observed = json.loads((folder / "observed.json").read_text())
+    if not observed["build"]["ok"]:
+        pytest.skip("the build failed: test_case_answers_as_next_did_with_its_packages checks that")
+    (tmp_path / "node_modules").symlink_to(modules(GROUPS[group]))
+    files = sorted(compare.case_files(folder), key=lambda item: not item[0].startswith("lib/"))  # imports first
+    with nbruntime.App(project_dir=tmp_path) as app:
+        problems = [p for path, source in files for p in app.deploy(path, source).problems]
+    kinds = ("node-module-loaded", "unsupported-api", "process-function", "process-value")
+    assert recorded_warnings(observed) == {(p.file, p.api, p.line) for p in problems if p.name in kinds}
