@@ -46,8 +46,11 @@ def with_packages(folder: Path, group: Path) -> Path:
     # file: dependencies are relative to the group's folder: make them absolute for the copy
     wanted = {name: f"file:{(group / spec[5:]).resolve()}" if spec.startswith("file:") else spec
               for name, spec in wanted.items()}
-    digest = hashlib.sha256(json.dumps([folder.name, wanted], sort_keys=True).encode()).hexdigest()[:12]
-    target = CACHE / f"{folder.name}-packages-{digest}"
+    digest = hashlib.sha256(json.dumps([folder.name, wanted], sort_keys=True).encode())
+    for spec in wanted.values():  # a local tarball may change under the same name
+        if spec.startswith("file:") and Path(spec[5:]).is_file():
+            digest.update(Path(spec[5:]).read_bytes())
+    target = CACHE / f"{folder.name}-packages-{digest.hexdigest()[:12]}"
     if not (target / "node_modules" / ".recorded-packages").exists():
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)

@@ -21,7 +21,7 @@ from nbruntime import npm
 
 TESTS = Path(__file__).parent
 CACHE = Path(os.environ.get("NBRUNTIME_NEXT_CACHE", Path.home() / ".cache" / "nbruntime-tests"))
-GROUPS = {"corpus": CORPUS / "packages", "main": TESTS / "packages" / "main", "jose5": TESTS / "packages" / "jose5"}
+GROUPS = {"corpus": CORPUS / "packages", **{name: TESTS / "packages" / name for name in ("main", "jose5", "local")}}
 LOCAL = CORPUS / "packages" / "local-packages"
 
 
