@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from peers import NODE_ENV, npm_install
+from peers import NODE_ENV, machine, npm_install, publish
 
 import nbruntime
 from nbruntime.export import DEV_PACKAGES, PACKAGES
@@ -112,18 +110,12 @@ def table(results: dict) -> str:
 def main() -> None:
     modules = npm_install(f"next-{PACKAGES['15']['next']}-jose-{JOSE}",
                           {**PACKAGES["15"], **DEV_PACKAGES, "jose": JOSE})
-    results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                 "load_average_at_start": os.getloadavg()}}
+    results: dict = {"machine": machine()}
     results["deploy"] = deploys(modules)
     builds = [next_build(modules) for _ in range(3)]
     results["next_build"] = {"median_s": round(statistics.median(builds), 2), "runs_s": [round(b, 2) for b in builds]}
     results["machine"]["load_average_at_end"] = os.getloadavg()
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "packages.json").write_text(json.dumps(results, indent=2) + "\n")
-    docs = HERE.parent / "docs" / "benchmarks.md"
-    marked = re.compile(r"(<!-- packages -->\n).*?(<!-- /packages -->)", re.S)
-    docs.write_text(marked.sub(lambda m: m.group(1) + table(results) + "\n" + m.group(2), docs.read_text()))
-    print(table(results))
+    publish("packages", results, table(results))
 
 
 if __name__ == "__main__":
