@@ -267,3 +267,19 @@ def test_the_build_warnings_are_the_ones_next_build_printed(group, case, tmp_pat
         problems = [p for path, source in files for p in app.deploy(path, source).problems]
     kinds = ("node-module-loaded", "unsupported-api", "process-function", "process-value")
     assert recorded_warnings(observed) == {(p.file, p.api, p.line) for p in problems if p.name in kinds}
+
+
+def test_node_cells_share_one_copy_of_each_package_as_the_bundle_grows(project):
+    """Node.js routes share a realm (as next start's server shares its modules): a route that brings a new
+    package re-links the others to the grown bundle, and a dynamic import() of a package works too."""
+    project.deploy("app/api/a/route.ts", "import { z } from 'zod'\nexport const GET = () => "
+                   "Response.json(z.string().safeParse(1).success)")
+    assert project.request("GET", "/api/a").json() is False
+    project.deploy("app/api/b/route.ts", "import { nanoid } from 'nanoid'\nimport { z } from 'zod'\n"
+                   "export const GET = () => Response.json([nanoid().length, z.string().parse('x')])")
+    assert project.request("GET", "/api/b").json() == [21, "x"]
+    assert project.request("GET", "/api/a").json() is False
+    project.deploy("app/api/c/route.ts", "export async function GET() {\n"
+                   "  const { customAlphabet } = await import('nanoid')\n"
+                   "  return new Response(customAlphabet('z', 3)())\n}\n", runtime="edge")
+    assert project.request("GET", "/api/c").text == "zzz"
