@@ -79,6 +79,8 @@ class Realm {
     this.importers = new Map();
     this.pending = new WeakMap();
     this.layer = null; // the npm packages its cells import, bundled (package-realm.mjs)
+    // The entry being linked: package chunks made meanwhile take its folder as __dirname on Node.js, as a module
+    // of next start's server takes the folder of the entry chunk that loaded it first.
     this.linkingEntry = null;
   }
 
@@ -196,7 +198,7 @@ class Realm {
       if (!this.modules.has(REQUIRE_MODULE)) this.modules.set(REQUIRE_MODULE, nodeRequire(this.registry.packagesRoot));
       return this.modules.get(REQUIRE_MODULE);
     }
-    return this.virtual(REQUIRE_MODULE, () => requireSource(this.runtime));
+    return this.virtual(REQUIRE_MODULE, requireSource);
   }
 
   // A Node built-in: Node's own module on Node.js; on edge the subset Next offers, or for the others the
@@ -207,7 +209,6 @@ class Realm {
     if (!NODE_BUILTINS.has(bare) || specifier.startsWith('.') || specifier.startsWith('@/')) throw notFound;
     const namespace = await import(`node:${bare}`);
     if (this.runtime === 'edge' && !EDGE_NODE_MODULES.has(bare)) {
-      this.virtual('nbruntime/unsupported', unsupportedSource);
       return this.virtual(`nbruntime/unsupported/${bare}`, () => unsupportedModuleSource(bare, Object.keys(namespace)));
     }
     const exports = this.runtime === 'edge' ? edgeModuleExports(bare, namespace) : namespace;

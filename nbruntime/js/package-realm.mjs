@@ -73,10 +73,9 @@ export class PackageLayer {
   }
 }
 
-// The module-scope `require` of package chunks: Node's own on Node.js; on edge the built-ins Next offers,
-// and the throwing stand-in for the others (only middleware gets that far: next build fails an edge route).
-export function requireSource(runtime) {
-  if (runtime !== 'edge') return null;
+// The module-scope `require` of package chunks on edge: the built-ins Next offers, and the throwing stand-in
+// for the others (only middleware gets that far: next build fails an edge route). Node.js: nodeRequire.
+export function requireSource() {
   const allowed = Object.keys(table.edge_node_modules);
   return [
     ...allowed.map((name, index) => `import * as m${index} from 'node:${name}';`),

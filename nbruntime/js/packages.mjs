@@ -139,9 +139,8 @@ async function build(root, specifiers, runtime) {
       build.onResolve({ filter: /^nbruntime-inject:buffer$/ }, (args) => ({ path: args.path, namespace: 'nbruntime-inject' }));
       build.onLoad({ filter: /.*/, namespace: 'nbruntime-inject' }, () => ({ contents: "export { Buffer } from 'node:buffer'", loader: 'js' }));
       build.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind === 'entry-point' || args.namespace === 'nbruntime-inject') {
-          return args.namespace === 'nbruntime-inject' ? { path: args.path, external: true } : undefined;
-        }
+        if (args.namespace === 'nbruntime-inject') return { path: args.path, external: true }; // ours, not the package's
+        if (args.kind === 'entry-point') return undefined;
         const specifier = args.path;
         const framework = isFramework(specifier);
         if (!framework && !isBuiltin(specifier)) return undefined;
@@ -194,6 +193,7 @@ async function build(root, specifiers, runtime) {
   }
   const manifests = new Map();
   for (const [file, input] of Object.entries(result.metafile.inputs)) {
+    if (file.startsWith('nbruntime-')) continue; // the bundler's own modules (Buffer, a package not installed)
     facts.graph[shown(file)] = input.imports.filter((i) => !i.external && !i.path.startsWith('<')).map((i) => shown(i.path));
     const owner = packageOf(path.join(root, file), manifests);
     if (owner) facts.packages[owner.name] = owner.version;
