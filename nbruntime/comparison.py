@@ -18,12 +18,15 @@ from .errors import BuildError, Problem
 from .http import Response
 from .routes import file_kind, route_for
 
-_WEIGHT = {"build": 0, "isr": 1, "error": 2, "status": 3, "body": 4, "header": 5, "chunks": 6}
+_WEIGHT = {"build": 0, "isr": 1, "error": 2, "status": 3, "body": 4, "header": 5, "chunks": 6, "resolution": 7}
 #: Differences Next.js itself makes between the runtimes, and why.
 EXPLAINED = {
     "header vary": "Next.js adds the RSC `vary` values to Node.js route responses, not to edge ones",
     "isr": "the Node.js runtime supports Incremental Static Regeneration; the Edge runtime does not",
 }
+#: Why a package resolves to another file on each runtime.
+RESOLUTION_NOTE = ("edge code resolves package exports with the conditions edge-light, browser, import, module, ...; "
+                   "Node.js code with node, import, module, ...")
 RequestSpec = str | tuple[str, str] | dict[str, Any]
 #: Headers whose values differ between runs whatever the runtime (they would drown the real differences).
 VOLATILE_HEADERS = {"date", "x-nextjs-date", "etag"}
@@ -86,6 +89,7 @@ class Comparison:
         first = min(self.differences, key=lambda d: _WEIGHT.get(d.what.split()[0], len(_WEIGHT)))
         more = len(self.differences) - 1
         why = f" ({EXPLAINED[first.what]})" if first.what in EXPLAINED else ""
+        why = f" ({RESOLUTION_NOTE})" if first.what.startswith("resolution") else why
         return (f"differs: {first.request} {first.what}: edge {_short(first.edge)}; node {_short(first.node)}{why}"
                 + (f" (+{more} more)" if more else ""))
 
@@ -107,9 +111,9 @@ def _label(request: dict[str, Any]) -> str:
 
 
 def _run_side(runtime: str, path: str, source: str, others: dict[str, tuple[str, str]],
-              requests: list[dict[str, Any]], next_version: str) -> Side:
+              requests: list[dict[str, Any]], next_version: str, packages_dir: Any) -> Side:
     side = Side(runtime)
-    with App(next=next_version) as app:
+    with App(next=next_version, packages_dir=packages_dir) as app:
         for other_path, (other_source, other_runtime) in others.items():
             app.deploy(other_path, other_source, runtime=other_runtime or None)  # a data file has no runtime
         try:
@@ -184,14 +188,20 @@ def compare(
     specs: Sequence[dict[str, Any]] = [_parse_request(r) for r in requests]
     if not specs:
         specs = [{"method": "GET", "url": _default_url(path)}]
-    edge = _run_side("edge", path, source, others, list(specs), next_version)
-    node = _run_side("nodejs", path, source, others, list(specs), next_version)
+    packages_dir = app.packages_dir if app else None  # both sides import the app's packages
+    edge = _run_side("edge", path, source, others, list(specs), next_version, packages_dir)
+    node = _run_side("nodejs", path, source, others, list(specs), next_version, packages_dir)
     labels = [_label(r) for r in specs]
     differences: list[Difference] = []
     if (edge.build_error is None) != (node.build_error is None):
         differences.append(Difference("deploy", "build", _build_verdict(edge), _build_verdict(node)))
     if node.build and node.build.kind != "dynamic":
         differences.append(Difference("deploy", "isr", "rendered for every request", _prerendered(node.build)))
+    if edge.deployment and node.deployment:  # each runtime resolves a package with its own conditions
+        for specifier in sorted(set(edge.deployment.resolved) & set(node.deployment.resolved)):
+            edge_file, node_file = edge.deployment.resolved[specifier], node.deployment.resolved[specifier]
+            if edge_file != node_file:
+                differences.append(Difference("deploy", f"resolution {specifier}", edge_file, node_file))
     if edge.responses and node.responses:
         for label, a, b in zip(labels, edge.responses, node.responses, strict=True):
             differences += _differences(label, a, b)

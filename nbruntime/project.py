@@ -21,7 +21,7 @@ def major(next_version: str) -> str:
 
 
 def ensure_package_json(folder: Path, next_version: str) -> None:
-    """Gives a project folder without a ``package.json`` one, as ``create-next-app`` would; an app's own is kept."""
+    """Gives the app's own folder a ``package.json``, as ``create-next-app`` would; one already there is kept."""
     target = folder / "package.json"
     if target.exists():
         return

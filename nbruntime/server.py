@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from pathlib import Path
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -18,9 +19,10 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from .compat import check
 from .errors import Problem
 from .magics import NbruntimeMagics
+from .npm import project_folder
+from .packages import check
 from .routes import normalize_path
 from .segment import parse
 
@@ -62,11 +64,23 @@ def _span(lines: list[str], problem: Problem) -> tuple[int, int, int]:
     return index, start, max(end, start + 1) if start < len(text) else start
 
 
-def diagnostics(cell: str) -> dict[str, Any]:
+def _import_span(lines: list[str], problem: Problem) -> tuple[int, int, int]:
+    """Where a problem inside an npm package shows in the cell: on the import of that package."""
+    package = problem.file.rsplit("node_modules/", 1)[-1].split("/")
+    name = "/".join(package[:2] if package[0].startswith("@") else package[:1])
+    quoted = re.compile(rf"""(['"]){re.escape(name)}(/[^'"]*)?\1""")
+    for index, text in enumerate(lines):
+        if found := quoted.search(text):
+            return index, found.start(), found.end()
+    return 0, 0, len(lines[0]) if lines else 0
+
+
+def diagnostics(cell: str, project: Path | None = None) -> dict[str, Any]:
     """What the editor shows for a cell: each problem with its place as offsets into the cell text.
 
     ``runtime`` is None for a cell that no magic deploys; ``incomplete`` is true while the code does not
-    parse yet, so the editor keeps what it shows rather than flicker while the user types.
+    parse yet, so the editor keeps what it shows rather than flicker while the user types. With ``project``
+    (the notebook's project folder) the cell's npm packages are checked too, as a deploy checks them.
     """
     first, _, body = cell.partition("\n")
     magic = _MAGIC.match(first.rstrip())
@@ -79,8 +93,8 @@ def diagnostics(cell: str) -> dict[str, Any]:
     for line in lines[:-1]:
         starts.append(starts[-1] + _utf16(line) + 1)
     found = []
-    for problem in check(body, runtime=runtime, path=path):
-        index, start, end = _span(lines, problem)
+    for problem in check(body, runtime=runtime, path=path, project=project):
+        index, start, end = _span(lines, problem) if problem.file == path else _import_span(lines, problem)
         line = lines[index] if index < len(lines) else ""
         offset = starts[index] if index < len(starts) else starts[-1]
         found.append({
@@ -101,7 +115,10 @@ def diagnostics(cell: str) -> dict[str, Any]:
 
 
 class CheckHandler(APIHandler):
-    """``POST {"source": cell text}`` → ``diagnostics(source)`` as JSON."""
+    """``POST {"source": cell text, "notebook": its path (optional)}`` → ``diagnostics(source)`` as JSON.
+
+    Packages are looked for from the notebook's project folder (from the server's root without a path).
+    """
 
     @web.authenticated
     def post(self) -> None:
@@ -109,7 +126,12 @@ class CheckHandler(APIHandler):
         source = body.get("source") if isinstance(body, dict) else None
         if not isinstance(source, str):
             raise web.HTTPError(400, 'expected a JSON body {"source": "<the cell text>"}')
-        self.finish(json.dumps(diagnostics(source)))
+        root = Path(self.settings.get("server_root_dir") or ".").expanduser().resolve()
+        notebook = (root / str(body.get("notebook") or "")).resolve()
+        folder = notebook.parent if notebook.suffix else notebook
+        if not folder.is_relative_to(root):
+            raise web.HTTPError(400, "the notebook path is outside the server's root")
+        self.finish(json.dumps(diagnostics(source, project_folder(folder))))
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

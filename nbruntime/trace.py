@@ -36,6 +36,8 @@ class Trace:
     cache: dict[str, Any] | None = None  # a prerendered route's copy: state (HIT/STALE/MISS), age, revalidate, built
     steps: list[Step] = field(default_factory=list)
     next: str = "15"
+    #: the npm packages bundled into the entries that ran: file → {package: version}
+    packages: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_message(cls, data: dict) -> Trace:

@@ -1,15 +1,20 @@
 """Records conformance cases with a real Next.js: ``next build`` + ``next start``, via the corpus's oracles.
 
-usage: python scripts/record.py CASE_DIR [CASE_DIR ...] [--next 16]
+usage: python scripts/record.py CASE_DIR [CASE_DIR ...] [--next 16] [--packages GROUP_DIR]
 
 The oracle (``tests/corpus/oracle`` for 15.5, ``oracle16`` for 16) is copied once into a cache folder and
 its pinned packages installed there with npm (the corpus was recorded on the ``node`` found on PATH,
 Node 20); each case's ``observed.json`` is then written beside its ``requests.json``. Needs the npm registry.
+
+``--packages GROUP_DIR`` names a folder whose ``package.json`` lists the npm packages the cases import (as in
+``tests/packages/*`` and ``tests/corpus/packages``): they are installed beside Next.js in a copy of the oracle of
+their own, so the cases build against them from the app's ``node_modules``, as in a real project.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -35,13 +40,41 @@ def oracle(name: str) -> Path:
     return folder
 
 
+def with_packages(folder: Path, group: Path) -> Path:
+    """A copy of an oracle with the packages of ``group/package.json`` installed beside its Next.js."""
+    wanted = json.loads((group / "package.json").read_text()).get("dependencies", {})
+    # file: dependencies are relative to the group's folder: make them absolute for the copy
+    wanted = {name: f"file:{(group / spec[5:]).resolve()}" if spec.startswith("file:") else spec
+              for name, spec in wanted.items()}
+    digest = hashlib.sha256(json.dumps([folder.name, wanted], sort_keys=True).encode())
+    for spec in wanted.values():  # a local tarball may change under the same name
+        if spec.startswith("file:") and Path(spec[5:]).is_file():
+            digest.update(Path(spec[5:]).read_bytes())
+    target = CACHE / f"{folder.name}-packages-{digest.hexdigest()[:12]}"
+    if not (target / "node_modules" / ".recorded-packages").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for name in ("package.json", "package-lock.json", "run_case.py"):
+            shutil.copy2(folder / name, target / name)
+        manifest = json.loads((target / "package.json").read_text())
+        manifest["dependencies"] = {**manifest.get("dependencies", {}), **wanted}
+        (target / "package.json").write_text(json.dumps(manifest, indent=2))
+        subprocess.run([shutil.which("npm") or "npm", "install", "--no-audit", "--no-fund"], cwd=target, check=True)
+        (target / "node_modules" / ".recorded-packages").write_text(json.dumps(wanted))
+    return target
+
+
 def main(argv: list[str]) -> int:
     name = "oracle16" if "--next" in argv and argv[argv.index("--next") + 1].startswith("16") else "oracle"
-    cases = [a for i, a in enumerate(argv) if not a.startswith("--") and (i == 0 or argv[i - 1] != "--next")]
+    options = {"--next", "--packages"}
+    cases = [a for i, a in enumerate(argv) if not a.startswith("--") and (i == 0 or argv[i - 1] not in options)]
     if not cases:
         print(__doc__.strip())
         return 2
-    run_case = oracle(name) / "run_case.py"
+    folder = oracle(name)
+    if "--packages" in argv:
+        folder = with_packages(folder, Path(argv[argv.index("--packages") + 1]).resolve())
+    run_case = folder / "run_case.py"
     return subprocess.run([sys.executable, str(run_case), *map(str, map(Path.resolve, map(Path, cases)))]).returncode
 
 

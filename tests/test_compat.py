@@ -3,7 +3,7 @@
 import pytest
 
 import nbruntime
-from nbruntime.compat import bundled, check, check_graph, explain, rules
+from nbruntime.compat import bundled, check, check_graph, erase_type_imports, explain, rules
 
 EDGE_ROUTE = "app/api/x/route.ts"
 
@@ -25,16 +25,53 @@ def test_rule_node_module():
     source += (
         "const os = await import('os')\nimport { Buffer } from 'node:buffer'\nimport { EventEmitter } from 'events'\n"
     )
+    """An edge route importing a Node built-in fails next build (recorded: corpus case 21-edge-import-fs)."""
     assert found(source) == [
         ("node-module", "fs", 1, 1),
-        ("node-module", "node:crypto", 2, 1),
-        ("node-module", "node:path", 3, 1),
+        ("node-scheme", "node:crypto", 2, 1),
+        ("node-scheme", "node:path", 3, 1),
         ("node-module", "os", 4, 18),
     ]
-    crypto = check(source, path=EDGE_ROUTE)[1]
-    assert (crypto.severity, crypto.phase) == ("error", "build")
-    assert "crypto.subtle.digest" in crypto.hint and "next dev" in crypto.dev
+    fs = check(source, path=EDGE_ROUTE)[0]
+    assert (fs.severity, fs.phase) == ("error", "build")
+    assert "fetch()" in fs.hint and "next dev" in fs.dev
     assert found("import x from 'some-package'\nimport y from './local'") == []
+
+
+def test_rule_node_module_loaded():
+    """Recorded (tests/edge_cases/edge-middleware-imports-fs, -crypto): middleware importing a Node built-in
+    builds with a warning per import, and the module throws when used."""
+    source = "import fs from 'fs'\nimport { createHash } from 'crypto'\nimport { Buffer } from 'buffer'\n"
+    problems = check(source, path="middleware.ts")
+    assert [(p.name, p.api, p.line, p.severity, p.phase) for p in problems] == [
+        ("node-module-loaded", "fs", 1, "warning", "run"),
+        ("node-module-loaded", "crypto", 2, "warning", "run"),
+    ]
+    assert "crypto.subtle.digest" in problems[1].hint
+    # a lib file bundled into middleware gets the middleware's verdict, into an edge route the route's
+    lib = {"lib/x.ts": "import os from 'os'\nexport const n = 1"}
+    assert [p.name for p in check_graph("middleware.ts", {"middleware.ts": "import '@/lib/x'", **lib})] == [
+        "node-module-loaded"
+    ]
+    assert [p.name for p in check_graph(EDGE_ROUTE, {EDGE_ROUTE: "import '@/lib/x'", **lib})] == ["node-module"]
+
+
+def test_rule_node_scheme():
+    """Recorded (corpus packages/13-middleware-imports-node-fs, tests/edge_cases/edge-node-crypto-build): a node:
+    URI fails next build on edge, in middleware as in routes, with UnhandledSchemeError."""
+    assert [(p.name, p.severity) for p in check("import fs from 'node:fs'", path="middleware.ts")] == [
+        ("node-scheme", "error")
+    ]
+    assert check("import { Buffer } from 'node:buffer'", path="middleware.ts") == []
+
+
+def test_rule_package_not_installed(tmp_path):
+    """With the project folder, the check sees package imports: one that is not installed gets the install line."""
+    source = "import { jwtVerify } from 'jose'\nimport type { X } from 'only-types'\nexport const v: X = jwtVerify\n"
+    assert nbruntime.check(source, "nodejs", "middleware.ts") == []  # no project folder: no package checks
+    (problem,) = nbruntime.check(source, "nodejs", "middleware.ts", project=tmp_path)
+    assert (problem.name, problem.api, problem.line, problem.severity) == ("ModuleNotFound", "jose", 1, "error")
+    assert problem.hint.startswith("%npm install jose")
 
 
 def test_rule_require():
@@ -197,7 +234,7 @@ def test_run_time_errors_get_the_same_hints():
 
 
 def test_check_is_public_api():
-    assert nbruntime.check is check
+    assert nbruntime.check("import fs from 'fs'", path=EDGE_ROUTE) == check("import fs from 'fs'", path=EDGE_ROUTE)
     with pytest.raises(ValueError, match="runtime"):
         check("", runtime="deno")
 
@@ -240,3 +277,13 @@ def test_rule_edge_force_static():
         ("edge-static-generation", "edge", 1, 24), ("edge-force-static", "/api/x", 1, 24)]
     (_, problem) = check("export const dynamic = 'force-static'", "edge", EDGE_ROUTE)
     assert problem.message.startswith("Page \"/api/x\" is using runtime = 'edge' which is currently incompatible")
+
+
+def test_imports_typescript_erases_are_erased_in_place():
+    """As TypeScript compiles for a bundle: names used only as types, or unused, go; lines and columns stay."""
+    source = ("import { type JWTPayload, JWTHeaderParameters, jwtVerify } from 'jose'\nimport Unused from 'gone'\n"
+              "import 'kept-for-its-side-effects'\nexport const f = (h: JWTHeaderParameters) => jwtVerify\n")
+    erased = erase_type_imports(source, "a.ts")
+    assert erased.splitlines()[0].split() == ["import", "{", "jwtVerify", "}", "from", "'jose'"]
+    assert erased.splitlines()[1].strip() == "" and "'kept-for-its-side-effects'" in erased
+    assert [len(line) for line in erased.splitlines()] == [len(line) for line in source.splitlines()]

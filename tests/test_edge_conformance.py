@@ -87,6 +87,8 @@ OWN = Path(__file__).parent / "edge_cases"
         "edge-middleware-allow-dynamic",
         "edge-node-crypto-build",
         "edge-bundler-globals",
+        "edge-middleware-imports-fs",
+        "edge-middleware-imports-crypto",
     ],
 )
 def test_own_recorded_case_matches(case):

@@ -169,3 +169,15 @@ def test_static_isr_notebook_shows_the_cache_the_clock_and_the_edge():
     assert "/products/lamp     MISS" in output_with(texts, "/products/kettle   HIT")
     assert "MISS {'eur': 9.99, 'calls': 2" in output_with(texts, "{'revalidated': '/api/prices'}")
     assert "[1, 1, 1]\n[2, 2, 2]" in output_with(texts, "[1, 1, 1]")
+
+
+def test_npm_notebook_verifies_jwts_and_shows_where_fs_breaks():
+    texts = texts_of("06-npm-packages.ipynb")
+    assert "installed jose@6.2.19, read-config@1.0.0" in output_with(texts, "installed jose")
+    assert '{"welcome":"ada"}' in output_with(texts, '{"welcome"')
+    assert "packages: middleware.ts: jose@6.2.19" in output_with(texts, '{"welcome"')
+    assert "A Node.js module is loaded ('fs')" in output_with(texts, "bundled read-config")
+    assert "500 GET http://localhost:3000/config" in output_with(texts, "/config ·")
+    assert "Module not found: Can't resolve 'fs'" in output_with(texts, "Not deployed")
+    assert '{"theme":"dark"}' in output_with(texts, "200 GET http://localhost:3000/api/config")
+    assert "edge fails at build" in output_with(texts, "edge vs nodejs")

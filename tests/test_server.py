@@ -154,3 +154,30 @@ def test_revalidate_on_an_edge_route_is_flagged_in_next_builds_words(server):
     assert problem["message"] == "Using edge runtime on a page currently disables static generation for that page"
     assert (problem["severity"], problem["phase"], cell[problem["from"]:problem["to"]]) == ("warning", "build", "60")
     assert server.check("%%node app/api/prices/route.ts\n" + body)["problems"] == []
+
+
+def test_a_package_that_is_not_installed_is_reported_with_the_install_line(server):
+    """The server's root has no node_modules: the editor says what to run, where the deploy would fail."""
+    answer = server.check("%%edge middleware.ts\nimport { jwtVerify } from 'jose'\nexport const middleware = jwtVerify")
+    (problem,) = answer["problems"]
+    assert (problem["rule"], problem["api"], problem["severity"]) == ("ModuleNotFound", "jose", "error")
+    assert problem["hint"].startswith("%npm install jose")
+
+
+def test_a_node_module_inside_a_package_is_shown_on_the_import_of_that_package(tmp_path):
+    """Recorded (corpus packages/07 and 08): warning from middleware, build error from an edge route; the place
+    inside the package is in the text, the squiggle on the cell's import."""
+    package = tmp_path / "node_modules" / "edge-fs-pkg"
+    package.mkdir(parents=True)
+    source = Path(__file__).parent / "corpus" / "packages" / "local-packages" / "edge-fs-pkg"
+    for name in ("package.json", "index.js"):
+        (package / name).write_text((source / name).read_text())
+    body = "import { greet } from 'edge-fs-pkg'\nexport const middleware = () => new Response(greet('m'))\n"
+    (problem,) = diagnostics("%%edge middleware.ts\n" + body, tmp_path)["problems"]
+    assert (problem["rule"], problem["severity"], problem["line"]) == ("node-module-loaded", "warning", 2)
+    assert "node_modules/edge-fs-pkg/index.js:2:1" in problem["text"]
+    cell = "%%edge middleware.ts\n" + body
+    assert cell[problem["from"]:problem["to"]] == "'edge-fs-pkg'"
+    route = "%%edge app/api/g/route.ts\nexport const runtime = 'edge'\n" + body.replace("middleware", "GET")
+    (problem,) = diagnostics(route, tmp_path)["problems"]
+    assert (problem["rule"], problem["severity"]) == ("node-module", "error")

@@ -4,7 +4,7 @@ Everything here reads one table, ``rules.json``; the Node host's edge realm read
 errors it throws at run time, so a problem found before running and one hit while running say the same.
 """
 
-from .analyze import bundled, check, check_graph, imported_files
+from .analyze import bundled, check, check_graph, erase_type_imports, graph
 from .rules import Rule, explain, rules, table
 
-__all__ = ["Rule", "bundled", "check", "check_graph", "explain", "imported_files", "rules", "table"]
+__all__ = ["Rule", "bundled", "check", "check_graph", "erase_type_imports", "explain", "graph", "rules", "table"]

@@ -126,9 +126,10 @@ def _lazy_declaration_names(statement: Node) -> list[str]:
 class _Finder:
     """Walks one cell and collects the problems of the edge rules."""
 
-    def __init__(self, source: str, path: str, root: Node, rejects_dynamic_code: bool):
+    def __init__(self, source: str, path: str, root: Node, rejects_dynamic_code: bool, middleware: bool = False):
         self.source, self.path, self.root = source, path, root
         self.rejects_dynamic_code = rejects_dynamic_code
+        self.middleware = middleware  # bundled into middleware: a Node module loads, and throws when used
         self.own = declared_names(root)
         self.live = _live_statements(root)
         self.facts = table()
@@ -160,12 +161,9 @@ class _Finder:
             self.identifier(node)
 
     def module(self, specifier: str | None, node: Node) -> None:
-        if specifier is None:
+        if specifier is None or not node_module_rule(specifier, self.middleware):
             return
-        bare = specifier.removeprefix("node:")
-        from_node = specifier.startswith("node:") or bare.split("/")[0] in self.facts["node_builtins"]
-        if from_node and bare.split("/")[0] not in self.facts["edge_node_modules"]:
-            self.add("node-module", specifier, node)
+        self.add(node_module_rule(specifier, self.middleware), specifier, node)
 
     def call(self, node: Node, live: bool) -> None:
         callee = node.child_by_field_name("function") or node.child_by_field_name("constructor")
@@ -217,6 +215,20 @@ class _Finder:
             self.add("unsupported-api", name, node)
 
 
+def node_module_rule(specifier: str, middleware: bool) -> str | None:
+    """next build's verdict on edge code importing a Node built-in, as recorded from Next 15.5: a ``node:`` URI
+    fails the build (UnhandledSchemeError); a bare one fails an edge route (Module not found) but only warns in
+    middleware, where it becomes a module that throws when used; buffer, events, ... are Next's own (None)."""
+    bare = specifier.removeprefix("node:").split("/")[0]
+    if bare in table()["edge_node_modules"]:
+        return None
+    if specifier.startswith("node:"):
+        return "node-scheme"
+    if bare not in table()["node_builtins"]:
+        return None
+    return "node-module-loaded" if middleware else "node-module"
+
+
 def _glob(pattern: str) -> re.Pattern:
     """A picomatch-style glob (``**``, ``*``, ``?``) as a regex over '/'-rooted paths."""
     parts = re.split(r"(\*\*/|\*\*|\*|\?)", pattern if pattern.startswith("/") else "/" + pattern)
@@ -236,11 +248,29 @@ def _dynamic_code_rejected(entry: str, entry_source: str) -> Callable[[str], boo
     return lambda file: not any(glob.fullmatch("/" + file) for glob in globs)
 
 
-def _edge_check(source: str, path: str, rejects_dynamic_code: bool) -> list[Problem]:
+def _edge_check(source: str, path: str, rejects_dynamic_code: bool, middleware: bool) -> list[Problem]:
     root = parse(source, path)
     if root.has_error:  # the build reports the syntax error itself, with a better message
         return []
-    return _Finder(source, path, root, rejects_dynamic_code).run()
+    return _Finder(source, path, root, rejects_dynamic_code, middleware).run()
+
+
+def _is_middleware(path: str) -> bool:
+    return file_kind(path) in ("middleware", "proxy")
+
+
+#: The rules next build applies to package code on edge (its parser hooks on process.* and the stubbed globals).
+PACKAGE_RULES = frozenset({"unsupported-api", "process-function", "process-value"})
+
+
+def package_api_problems(source: str, path: str) -> list[Problem]:
+    """The Node.js APIs an npm package's file uses on edge, as next build warns about them."""
+    names = ("process", *table()["stubbed_globals"])
+    if not any(name in source for name in names):
+        return []
+    root = parse(source, path)
+    found = _Finder(source, path, root, rejects_dynamic_code=False).run()
+    return [problem for problem in found if problem.name in PACKAGE_RULES]
 
 
 def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Problem]:
@@ -256,7 +286,7 @@ def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Pro
                 )
             ]
         return []
-    problems = _edge_check(source, path, _dynamic_code_rejected(path, source)(path))
+    problems = _edge_check(source, path, _dynamic_code_rejected(path, source)(path), _is_middleware(path))
     if declared_runtime(source, path) == "nodejs":
         where = _runtime_position(source, path)
         problems.insert(0, rules()["node-runtime-in-edge"].problem("nodejs", path, source, *where))
@@ -281,34 +311,106 @@ def _static_generation_on_edge(source: str, path: str) -> list[Problem]:
 _COMPLETIONS = ("", ".ts", ".tsx", ".js", ".mjs", ".jsx", "/index.ts", "/index.tsx", "/index.js", "/index.mjs")
 
 
-def _local_imports(source: str, path: str) -> list[str]:
-    """The files a cell imports by path ('./x', '../x', '@/x'), as written, uncompleted."""
+def _bindings(clause: Node) -> list[tuple[Node, str]]:
+    """The names an import clause binds: (the node to remove with it, the local name); ``type`` ones as ''."""
     found = []
-    for node in _walk(parse(source, path)):
+    for child in clause.named_children:
+        if child.type == "identifier":
+            found.append((child, _text(child)))
+        elif child.type == "namespace_import":
+            found.append((child, _text(child.named_children[-1])))
+        elif child.type == "named_imports":
+            for specifier in (c for c in child.named_children if c.type == "import_specifier"):
+                local = specifier.child_by_field_name("alias") or specifier.child_by_field_name("name")
+                typed = any(c.type == "type" for c in specifier.children)
+                found.append((specifier, "" if typed else _text(local)))
+    return found
+
+
+def erase_type_imports(source: str, path: str) -> str:
+    """The cell as TypeScript compiles it for a bundle: imported names used only as types, or not at all, are
+    erased, and an import left with none is dropped (``import { JWTPayload } from 'jose'`` needs no such export,
+    and a package of types only needs nothing at run time). Erased text becomes spaces: lines stay put.
+    """
+    root = parse(source, path)
+    statements = [s for s in root.named_children if s.type == "import_statement"]
+    if not statements or root.has_error:
+        return source
+    values = {_text(n) for n in _walk(root, skip=_TYPE_ONLY | {"import_statement"})
+              if n.type in ("identifier", "shorthand_property_identifier")}
+    spans: list[tuple[int, int]] = []
+    for statement in statements:
+        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+        if clause is None or any(c.type == "type" for c in statement.children):
+            continue  # a side-effect import stays; `import type` the stripper removes
+        bindings = _bindings(clause)
+        unused = [node for node, name in bindings if name not in values]
+        if len(unused) == len(bindings):
+            spans.append((statement.start_byte, statement.end_byte))
+            continue
+        for node in unused:  # with the comma that separates it from the next name (or the one before)
+            after = node.next_sibling
+            before = node.prev_sibling
+            if after is not None and after.type == ",":
+                spans.append((node.start_byte, after.end_byte))
+            elif before is not None and before.type == ",":
+                spans.append((before.start_byte, node.end_byte))
+            else:
+                spans.append((node.start_byte, node.end_byte))
+    if not spans:
+        return source
+    data = bytearray(source.encode())
+    for start, end in spans:
+        data[start:end] = bytes(b if b == 10 else 32 for b in data[start:end])
+    return data.decode()
+
+
+def module_imports(source: str, path: str) -> list[tuple[str, int, int]]:
+    """What a cell imports (static imports and exports-from, ``import('...')``), with each line and column.
+
+    Imports TypeScript erases (of types only, or unused) are left out, as they are left out of a bundle.
+    """
+    found = []
+    for node in _walk(parse(erase_type_imports(source, path), path), skip=_TYPE_ONLY):
         specifier = None
         if node.type in ("import_statement", "export_statement"):
+            if any(child.type == "type" for child in node.children):  # import type / export type
+                continue
             specifier = _string_value(node.child_by_field_name("source"))
         elif node.type == "call_expression" and node.child_by_field_name("function").type == "import":
             arguments = node.child_by_field_name("arguments")
             specifier = _string_value(arguments.named_children[0]) if arguments.named_child_count else None
-        if specifier and specifier.startswith("@/"):
-            found.append(specifier[2:])
-        elif specifier and specifier.startswith("."):
-            found.append(posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier)))
+        if specifier:
+            found.append((specifier, node.start_point.row + 1, node.start_point.column + 1))
     return found
 
 
-def imported_files(path: str, sources: Mapping[str, str]) -> list[str]:
-    """The cell and every deployed cell it imports, directly or not, as a bundle would hold them."""
-    found, pending = [path], [path]
+def local_target(specifier: str, path: str) -> str | None:
+    """The app path an import names by path ('./x', '../x', '@/x'), uncompleted; None for a package."""
+    if specifier.startswith("@/"):
+        return specifier[2:]
+    if specifier.startswith("."):
+        return posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
+    return None
+
+
+def completed(base: str, sources: Mapping[str, str]) -> str | None:
+    """The deployed file a local import resolves to, completed as a bundler completes it."""
+    return next((base + end for end in _COMPLETIONS if base + end in sources), None)
+
+
+def graph(path: str, sources: Mapping[str, str]) -> list[str]:
+    """The cell and every deployed cell it imports, directly or not: what one bundle holds."""
+    seen, pending = [path], [path]
     while pending:
         current = pending.pop()
-        for base in _local_imports(sources[current], current):
-            target = next((base + end for end in _COMPLETIONS if base + end in sources), None)
-            if target is not None and target not in found:
-                found.append(target)
+        for specifier, _, _ in module_imports(sources[current], current):
+            base = local_target(specifier, current)
+            target = completed(base, sources) if base is not None else None
+            if target is not None and target not in seen:
+                seen.append(target)
                 pending.append(target)
-    return found
+    return seen
 
 
 def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") -> list[Problem]:
@@ -317,8 +419,8 @@ def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") ->
     if runtime != "edge":
         return problems
     rejects = _dynamic_code_rejected(path, sources[path])
-    for target in imported_files(path, sources)[1:]:
-        problems += _edge_check(sources[target], target, rejects(target))
+    for target in graph(path, sources)[1:]:
+        problems += _edge_check(sources[target], target, rejects(target), _is_middleware(path))
     return problems
 
 

@@ -25,6 +25,7 @@ class Rule:
     hints: dict[str, str]
     dev: str
     link: str
+    thrown: str = ""  # what the module or API throws when used, if that differs from the message
 
     def hint_for(self, api: str) -> str:
         return self.hints.get(api) or self.hints.get(api.removeprefix("node:"), self.hint)
@@ -55,7 +56,10 @@ def table() -> dict:
 
 @cache
 def rules() -> dict[str, Rule]:
-    return {key: Rule(id=key, **value) for key, value in table()["rules"].items()}
+    """Every rule; a rule whose ``hints`` is a rule's id shares that rule's hints."""
+    raw = table()["rules"]
+    return {key: Rule(id=key, **{**value, "hints": raw[value["hints"]]["hints"] if isinstance(value["hints"], str)
+                                else value["hints"]}) for key, value in raw.items()}
 
 
 def explain(message: str) -> list[str]:

@@ -6,6 +6,7 @@ import { routedConsole, routeOutput } from './context.mjs';
 import { Caches, Clock, DataCache, Tags, entryOf, implicitTags } from './cache.mjs';
 import { Generation, isDynamicUsage } from './generation.mjs';
 import { Registry } from './loader.mjs';
+import { Packages } from './packages.mjs';
 import { generateRoute } from './pipeline.mjs';
 import { Lifetime, REQUEST_CONTEXT, requestContext } from './scope.mjs';
 import { cacheFetches } from './fetch-cache.mjs';
@@ -16,9 +17,10 @@ routeOutput((message) => parentPort.postMessage(message)); // console lines reac
 globalThis.console = routedConsole;
 cacheFetches(globalThis, requestContext.get);
 
-const { root, env, cells, jobs, now, next } = workerData;
+const { root, packagesRoot, env, cells, jobs, now, next } = workerData;
 process.env.NEXT_PHASE = 'phase-production-build';
-const registry = new Registry(root, { ...env, NEXT_PHASE: 'phase-production-build' });
+const registry = new Registry(root, { ...env, NEXT_PHASE: 'phase-production-build' }, {}, packagesRoot);
+registry.packages = new Packages(packagesRoot); // the routes' npm packages, bundled as in the host
 for (const [file, cell] of cells) registry.cells.set(file, cell);
 registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
 globalThis[REQUEST_CONTEXT] = requestContext;

@@ -10,10 +10,14 @@ import { OwnOriginDispatcher } from './ownorigin.mjs';
 import { StaticRoutes } from './isr.mjs';
 import { cacheFetches } from './fetch-cache.mjs';
 import { requestContext } from './scope.mjs';
+import { Packages } from './packages.mjs';
 
 // The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
 delete process.env.NBRUNTIME_FD;
-const registry = new Registry(process.cwd(), { ...process.env });
+const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+// npm packages are looked for from --packages-root (the notebook's project folder), else the app's folder.
+const registry = new Registry(process.cwd(), { ...process.env }, {}, option('packages-root') ?? process.cwd());
+registry.packages = new Packages(registry.packagesRoot);
 // Each edge entry runs in a worker with this heap limit (MB), as on edge platforms: --edge-memory-mb=N.
 const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
 const statics = new StaticRoutes(registry);
@@ -84,6 +88,11 @@ const operations = {
   },
   ping() {
     return { pid: process.pid };
+  },
+  // What bundling these packages for a runtime finds (for next build's verdicts, made in Python): the files.
+  async packages({ specifiers, runtime }) {
+    const { files, ...facts } = await registry.packages.bundle(specifiers, runtime);
+    return { facts, builds: registry.packages.builds };
   },
 };
 

@@ -19,9 +19,21 @@ globalThis.console = routedConsole;
 process.on('unhandledRejection', (reason) => routedConsole.error('Unhandled promise rejection:', reason));
 process.on('uncaughtException', (error) => routedConsole.error('Uncaught exception:', error));
 
-const registry = new Registry(workerData.root, workerData.env);
+const registry = new Registry(workerData.root, workerData.env, {}, workerData.packagesRoot);
 for (const [file, cell] of workerData.cells) registry.cells.set(file, cell);
 registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
+// Packages are bundled by the host (isolate.mjs) and their code sent here, to run in this entry's realm.
+const bundles = new Map(); // seq → { resolve, reject }
+let bundleSeq = 0;
+registry.packages = {
+  bundle(specifiers, runtime) {
+    return new Promise((resolve, reject) => {
+      const seq = ++bundleSeq;
+      bundles.set(seq, { resolve, reject });
+      post({ ev: 'bundle', seq, specifiers, runtime });
+    });
+  },
+};
 
 // A fetch of the app's own origin goes to the host, which runs it through the app and hands back the answer.
 const ownFetches = new Map(); // fseq → { resolve, reject }
@@ -200,6 +212,12 @@ const operations = {
     } catch (error) {
       post({ ev: 'loaded', seq, error: serialize(error) });
     }
+  },
+  bundled({ seq, facts, error }) {
+    const pending = bundles.get(seq);
+    bundles.delete(seq);
+    if (error) pending?.reject(new Error(error.message));
+    else pending?.resolve(facts);
   },
   replace({ file, cell }) {
     registry.replace(file, cell ?? undefined);

@@ -114,7 +114,7 @@ class EdgeWorker {
   start() {
     const { registry, memoryMb } = this.isolates;
     const worker = new Worker(WORKER_SCRIPT, {
-      workerData: { root: registry.root, env: registry.env, cells: [...registry.cells], origin: this.isolates.appOrigin },
+      workerData: { root: registry.root, packagesRoot: registry.packagesRoot, env: registry.env, cells: [...registry.cells], origin: this.isolates.appOrigin },
       resourceLimits: { maxOldGenerationSizeMb: memoryMb },
     });
     worker.unref(); // the host ends when its stdin does, whatever its workers are doing
@@ -191,6 +191,7 @@ class EdgeWorker {
     if (message.ev === 'log') return send(message); // console output, already carrying its request id
     if (message.ev === 'fetch') return this.isolates.fetchOwn(this, message);
     if (message.ev === 'cache') return this.answerCache(message);
+    if (message.ev === 'bundle') return this.bundle(message);
     if (message.ev === 'cancelled') this.confirm(message.seq); // (a call may be cancelled twice: body and request)
     const call = this.calls.get(message.seq);
     if (!call) return;
@@ -235,6 +236,14 @@ class EdgeWorker {
     const data = this.isolates.caches?.data;
     const result = !data ? {} : op === 'peek' ? data.peek(key, revalidate) : data.store(key, json, tags);
     this.post({ op: 'cacheReply', seq, result });
+  }
+
+  // The worker's realm needs its packages bundled: the host bundles (one esbuild, one cache) and sends the code.
+  bundle({ seq, specifiers, runtime }) {
+    this.isolates.registry.packages.bundle(specifiers, runtime).then(
+      (facts) => this.post({ op: 'bundled', seq, facts }),
+      (error) => this.post({ op: 'bundled', seq, error: { message: String(error?.message ?? error) } }),
+    );
   }
 
   // The handler's answer: the Scope gets what the worker's gathered, and a host Response is made.

@@ -35,7 +35,7 @@ export class StaticRoutes {
   build(jobs, next) {
     const { registry } = this;
     const worker = new Worker(BUILD_WORKER, {
-      workerData: { root: registry.root, env: registry.env, cells: [...registry.cells], jobs, now: this.clock.now(), next },
+      workerData: { root: registry.root, packagesRoot: registry.packagesRoot, env: registry.env, cells: [...registry.cells], jobs, now: this.clock.now(), next },
     });
     return new Promise((resolve, reject) => {
       worker.on('message', (message) => {

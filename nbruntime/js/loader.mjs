@@ -4,11 +4,13 @@
 import vm from 'node:vm';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { builtinModules, createRequire, stripTypeScriptTypes } from 'node:module';
+import { builtinModules, stripTypeScriptTypes } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createEdgeContext, EDGE_NODE_MODULES, edgeModuleExports } from './edge.mjs';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { REQUIRE_MODULE, isBuiltin } from './packages.mjs';
+import { PackageLayer, nodeRequire, requireSource, unsupportedModuleSource, unsupportedSource } from './package-realm.mjs';
 
 const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '.json', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
 const NODE_BUILTINS = new Set(builtinModules);
@@ -81,6 +83,10 @@ class Realm {
     this.modules = new Map();
     this.importers = new Map();
     this.pending = new WeakMap();
+    this.layer = null; // the npm packages its cells import, bundled (package-realm.mjs)
+    // The entry being linked: package chunks made meanwhile take its folder as __dirname on Node.js, as a module
+    // of next start's server takes the folder of the entry chunk that loaded it first.
+    this.linkingEntry = null;
   }
 
   get runtime() {
@@ -89,7 +95,34 @@ class Realm {
 
   // The evaluated module for a deployed file, linking its imports on first use.
   load(file) {
-    return this.ready(this.moduleFor(file));
+    const module = this.moduleFor(file);
+    if (module.status === 'unlinked' && this.registry.cells.get(file)?.entry) this.linkingEntry = file;
+    return this.ready(module);
+  }
+
+  // The packages the cells reachable from `file` import (bare specifiers that are neither cells, built-ins
+  // nor the framework's modules).
+  packagesOf(file, seen = new Set()) {
+    const found = new Set();
+    if (seen.has(file)) return found;
+    seen.add(file);
+    for (const { specifier } of this.moduleFor(file).moduleRequests ?? []) { // a JSON module imports nothing
+      const cell = this.registry.findCell(specifier, file);
+      if (cell) for (const name of this.packagesOf(cell, seen)) found.add(name);
+      else if (isPackage(specifier)) found.add(specifier);
+    }
+    return found;
+  }
+
+  // Bundles what the cells import with what was bundled before, as one build; modules linked to an older
+  // bundle are linked afresh (so every cell sees one copy of each package).
+  async preparePackages(wanted) {
+    const known = this.layer?.specifiers ?? new Set();
+    if ([...wanted].every((specifier) => known.has(specifier))) return;
+    const specifiers = new Set([...known, ...wanted]);
+    const facts = await this.registry.packages.bundle([...specifiers], this.runtime);
+    if (this.layer) for (const file of this.layer.importers) this.forget(file);
+    this.layer = new PackageLayer(this, specifiers, facts);
   }
 
   // Links and evaluates a module once, however many requests ask for it at the same moment.
@@ -97,6 +130,10 @@ class Realm {
     let pending = this.pending.get(module);
     if (!pending) {
       pending = (async () => {
+        if (module.status === 'unlinked' && this.registry.cells.has(module.identifier)) {
+          const wanted = this.packagesOf(module.identifier);
+          if (wanted.size) await this.preparePackages(wanted);
+        }
         if (module.status === 'unlinked') await module.link((specifier, referrer) => this.resolve(specifier, referrer));
         if (module.status === 'linked') await module.evaluate();
         if (module.status === 'errored') throw module.error;
@@ -148,37 +185,54 @@ class Realm {
 
   async resolve(specifier, referrer) {
     const from = referrer.identifier;
-    const cell = this.registry.findCell(specifier, from);
+    const fromPackage = this.layer?.isChunk(referrer);
+    if (fromPackage && specifier.startsWith('.')) return this.layer.sibling(specifier, referrer);
+    if (specifier === REQUIRE_MODULE && fromPackage) return this.requireModule();
+    const cell = fromPackage ? null : this.registry.findCell(specifier, from);
     if (cell) {
       if (!this.importers.has(cell)) this.importers.set(cell, new Set());
       this.importers.get(cell).add(from);
       return this.moduleFor(cell);
     }
     if (specifier in VIRTUAL_MODULES) return this.virtual(specifier);
+    if (specifier === 'nbruntime/unsupported') return this.virtual(specifier, unsupportedSource);
+    if (isPackage(specifier)) {
+      await this.preparePackages(new Set([specifier]));
+      if (!this.layer.has(specifier)) throw new BuildError(`Module not found: Can't resolve '${specifier}'`, { file: from });
+      if (!fromPackage) this.layer.importers.add(from);
+      return this.layer.entry(specifier);
+    }
     const key = `builtin:${specifier}`;
     if (!this.modules.has(key)) this.modules.set(key, await this.external(specifier, from));
     return this.modules.get(key);
   }
 
-  virtual(name) {
+  virtual(name, source = () => virtualSource(name)) {
     const key = `virtual:${name}`;
     if (!this.modules.has(key)) {
-      this.modules.set(key, new vm.SourceTextModule(virtualSource(name), { identifier: name, context: this.context }));
+      this.modules.set(key, new vm.SourceTextModule(source(), { identifier: name, context: this.context }));
     }
     return this.modules.get(key);
   }
 
-  // A module that is not a cell: a Node built-in or an installed package.
+  // require() for package code: Node's own, or on edge the built-ins Next offers there (package-realm.mjs).
+  requireModule() {
+    if (this.runtime !== 'edge') {
+      if (!this.modules.has(REQUIRE_MODULE)) this.modules.set(REQUIRE_MODULE, nodeRequire(this.registry.packagesRoot));
+      return this.modules.get(REQUIRE_MODULE);
+    }
+    return this.virtual(REQUIRE_MODULE, requireSource);
+  }
+
+  // A Node built-in: Node's own module on Node.js; on edge the subset Next offers, or for the others the
+  // stand-in that throws when used (what middleware gets; an edge route importing one fails at build).
   async external(specifier, from) {
     const bare = specifier.replace(/^node:/, '');
     const notFound = new BuildError(`Module not found: Can't resolve '${specifier}'`, { file: from });
-    const edgeAllowed = EDGE_NODE_MODULES.has(bare);
-    if ((this.runtime === 'edge' && !edgeAllowed) || specifier.startsWith('.') || specifier.startsWith('@/')) throw notFound;
-    let namespace;
-    try {
-      namespace = NODE_BUILTINS.has(bare) ? await import(`node:${bare}`) : await import(this.registry.resolvePackage(specifier));
-    } catch {
-      throw notFound;
+    if (!NODE_BUILTINS.has(bare) || specifier.startsWith('.') || specifier.startsWith('@/')) throw notFound;
+    const namespace = await import(`node:${bare}`);
+    if (this.runtime === 'edge' && !EDGE_NODE_MODULES.has(bare)) {
+      return this.virtual(`nbruntime/unsupported/${bare}`, () => unsupportedModuleSource(bare, Object.keys(namespace)));
     }
     const exports = this.runtime === 'edge' ? edgeModuleExports(bare, namespace) : namespace;
     const names = Object.keys(exports);
@@ -196,14 +250,15 @@ class Realm {
 }
 
 export class Registry {
-  constructor(root, env, realmGlobals = {}) {
+  constructor(root, env, realmGlobals = {}, packagesRoot = root) {
     this.root = root;
+    this.packagesRoot = packagesRoot; // where node_modules are looked for (the notebook's project folder)
+    this.packages = null; // bundles npm packages: set by the host (packages.mjs) and in edge isolates
     this.env = env;
     this.realmGlobals = realmGlobals;
     this.cells = new Map();
     this.nodeRealm = new Realm(this, undefined);
     this.edgeRealms = new Map();
-    this.require = createRequire(path.join(root, 'package.json'));
     this.isolates = null; // set in the host (isolate.mjs): edge entries then run in workers of their own
   }
 
@@ -278,8 +333,10 @@ export class Registry {
     }
     return null;
   }
+}
 
-  resolvePackage(specifier) {
-    return pathToFileURL(this.require.resolve(specifier)).href;
-  }
+// A bare import of an npm package (not a cell, a Node built-in, a framework module or an nbruntime one).
+function isPackage(specifier) {
+  return !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('@/') && !isBuiltin(specifier)
+    && !(specifier in VIRTUAL_MODULES) && specifier !== 'next' && !specifier.startsWith('next/') && !specifier.startsWith('nbruntime/');
 }

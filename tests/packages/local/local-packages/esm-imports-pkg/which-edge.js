@@ -1,0 +1,1 @@
+export const which = 'edge-light';
