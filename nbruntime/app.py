@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from .errors import BuildError, HandlerError, HostError, Problem, code_frame
 from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
 from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
+from .local_server import LocalServer
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .routes import Route, file_kind, normalize_path, route_for, route_table
@@ -70,6 +71,26 @@ class Exchanged:
         return getattr(self.response, "trace", None)
 
 
+class History(collections.deque):
+    """``App.history``: the latest exchanges, newest last, whoever sent them (Python, a magic, a widget, the
+    port of :meth:`App.serve`). ``listen(method)`` is told of each new one, as long as its object lives.
+    """
+
+    def __init__(self, iterable: Iterable[Exchanged] = (), maxlen: int | None = None):
+        super().__init__(iterable, maxlen)
+        self._listeners: list[weakref.WeakMethod] = []
+
+    def listen(self, method: Callable[[Exchanged], None]) -> None:
+        self._listeners.append(weakref.WeakMethod(method))
+
+    def append(self, entry: Exchanged) -> None:
+        super().append(entry)
+        self._listeners = [ref for ref in self._listeners if ref() is not None]
+        for ref in self._listeners:
+            if (method := ref()) is not None:
+                method(entry)
+
+
 class App:
     """A Next.js app in a notebook: deploy cells at paths, then send it requests.
 
@@ -107,7 +128,7 @@ class App:
         self.deployments: dict[str, Deployment] = {}
         self.restarts = 0
         #: The latest requests with their responses (and traces), newest last.
-        self.history: collections.deque[Exchanged] = collections.deque(maxlen=history)
+        self.history = History(maxlen=history)
         #: With ``cookies=True``, a browser-like jar: Set-Cookie from responses goes back on later requests.
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
@@ -303,8 +324,29 @@ class App:
                     refused.append(error)
             return refused
 
+    def serve(self, port: int | None = None) -> LocalServer:
+        """Answers HTTP on ``127.0.0.1:port`` through this app, for curl, a browser, ``fetch`` or a load tool.
+
+        ``port=None`` takes 3000 (``next start``'s) or the next free one, ``0`` any free one. Serving again on
+        the same port returns the running server; ``server.stop()``, ``close()`` or the kernel's end stop it.
+        """
+        with self._lock:
+            running = self.server
+            if running and port in (None, running.port):
+                return running
+            if running:
+                running.stop()
+            self._owned.server = LocalServer(self, port)
+            return self._owned.server
+
+    @property
+    def server(self) -> LocalServer | None:
+        """The running :meth:`serve` server, if any (``.url`` says where)."""
+        server = self._owned.server
+        return server if server and server.running else None
+
     def close(self) -> None:
-        """Stops the host and removes the project folder if the app created it."""
+        """Stops the host (and the server, if serving) and removes the project folder if the app created it."""
         with self._lock:
             self._release()
 
@@ -633,8 +675,12 @@ class _Owned:
     def __init__(self, folder: Path | None):
         self.folder = folder
         self.host: Host | None = None
+        self.server: LocalServer | None = None
 
     def release(self) -> None:
+        if self.server:
+            self.server.stop()
+            self.server = None
         if self.host:
             self.host.close()
             self.host = None

@@ -29,6 +29,6 @@ def run_cell(ipython):
         with capture_output() as captured:
             result = ipython.run_cell(cell)
         assert result.error_in_exec is None, result.error_in_exec
-        return captured.stdout + "".join(o.data.get("text/plain", "") for o in captured.outputs)
+        return captured.stdout + "\n".join(o.data.get("text/plain", "") for o in captured.outputs)
 
     return run

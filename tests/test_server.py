@@ -144,3 +144,16 @@ def test_the_file_is_read_from_the_magic_line_as_the_magic_reads_it():
     assert diagnostics("%%edge --ui app/api/x/route.ts\n")["path"] == "app/api/x/route.ts"
     assert diagnostics("%%node app/api/y/route.ts --ui\n")["path"] == "app/api/y/route.ts"
     assert diagnostics("%%edge\nimport fs from 'fs'")["path"] == "cell.ts"  # the path is not typed yet
+
+
+def test_a_compare_cell_gets_the_problems_of_both_runtimes(server):
+    cell = "%%compare app/api/files/route.ts -r 'GET /api/files'\n" + BODY
+    answer = server.check(cell)
+    expected = [*nbruntime.check(BODY, runtime="edge", path="app/api/files/route.ts"),
+                *nbruntime.check(BODY, runtime="nodejs", path="app/api/files/route.ts")]
+    assert answer["runtime"] == "edge+nodejs" and answer["path"] == "app/api/files/route.ts"
+    assert [(p["text"], p["runtime"]) for p in answer["problems"]] == [(str(p), p.runtime) for p in expected]
+    assert {p["runtime"] for p in answer["problems"]} == {"edge"}  # Node.js has fs and process.cwd
+    declared = server.check("%%compare app/api/x/route.ts\nexport const runtime = 'edge'\nexport const GET = () => "
+                            "new Response('x')\n")
+    assert [p["runtime"] for p in declared["problems"]] == ["nodejs"]  # edge declared, deployed to node too
