@@ -155,3 +155,29 @@ def running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_tour_follows_the_redirect_with_location():
+    texts = texts_of("01-tour.ipynb")
+    followed = next(t for t in texts if "307 GET http://localhost:3000/me" in t and "200 GET" in t)
+    statuses = [line.split(" · ")[0] for line in followed.splitlines() if line.startswith(("307 GET", "200 GET"))
+                and "receiving" not in line]
+    assert statuses[-2:] == ["307 GET http://localhost:3000/me", "200 GET http://localhost:3000/users/ada"]
+
+
+def test_request_panel_notebook_lists_every_request_replays_and_exports():
+    notebook = executed("06-request-panel.ipynb")
+    texts = texts_of("06-request-panel.ipynb")
+    labels = output_with(texts, "['4. GET /api/products?max=30 → 200")
+    assert "'1. GET /shop → 308" in labels and "'2. GET /api/products → 200" in labels
+    assert "('http://localhost:3000/api/products/7', 404)" in texts  # the replay
+    # 3000, or the next free port when another app has it
+    assert re.search(r"^curl -i -X GET http://127\.0\.0\.1:30\d\d/api/products/7$", "\n".join(texts), re.M)
+    assert "test_requests.py: 5 tests" in output_with(texts, "test_requests.py")
+    assert "'replay.test.mjs'" in output_with(texts, "replay.test.mjs")
+    panel = next(c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("from nbruntime.widgets"))
+    widget, snapshot = panel.outputs
+    assert "application/vnd.jupyter.widget-view+json" in widget.data
+    # the snapshot was redrawn as the app answered, up to the last request of the notebook
+    assert "Request panel: 5 requests answered" in snapshot.data["text/plain"]
+    assert 'class="nbruntime-snapshot"' in snapshot.data["text/html"]
