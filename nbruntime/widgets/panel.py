@@ -146,6 +146,7 @@ class RequestPanel(Snapshot, w.VBox):
         if entry := self._selected():
             self.view.value = show.response_bundle(entry.response)["text/html"]
             self._show_snippet()
+            self.refresh_snapshot()
 
     def _show_snippet(self) -> None:
         if entry := self._selected():
