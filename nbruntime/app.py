@@ -376,18 +376,21 @@ class App:
         timeout: float | None = None,
         session: bool | None = None,
         keep_body: bool = True,
+        *,
+        origin: str | None = None,
     ) -> Stream:
         """A request whose body you read chunk by chunk as it is produced (``with`` or ``async with``).
 
         ``session=True`` sends and keeps cookies in ``App.cookies`` (made on first use), as a browser would;
         ``session=None`` does so only if the app was made with ``cookies=True``. ``keep_body=False`` passes
         each chunk on without keeping it in ``response.chunks`` (``body_size`` and ``chunk_count`` still
-        count them), so a long or huge stream costs the kernel no memory.
+        count them), so a long or huge stream costs the kernel no memory. ``origin`` replaces the app's for
+        this request's URL (:meth:`serve` gives the ``Host`` its client asked for).
         """
         jar = self._jar(session)
         if jar is not None:
             headers = jar.headers_for(url.split("?", 1)[0], headers)
-        request = Request.build(method, url, self.origin, headers, body, json)
+        request = Request.build(method, url, origin or self.origin, headers, body, json)
         return Stream(self, request, self.timeout if timeout is None else timeout, jar, keep_body)
 
     def _jar(self, session: bool | None) -> CookieJar | None:

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from .errors import RequestError
-from .http import METHODS, Chunk, Request
+from .http import METHODS, Chunk
 
 if TYPE_CHECKING:
     from .app import App
@@ -127,14 +127,12 @@ class _Handler(BaseHTTPRequestHandler):
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP]
         try:
             body = self._read_body()
-            request = Request.build(self.command, self.path, origin, headers, body or None)
+            stream = app.stream(self.command, self.path, headers, body or None, session=False, origin=origin)
         except (RequestError, ValueError) as error:
             self._plain(HTTPStatus.BAD_REQUEST, f"{error}\n")
             return
-        from .app import Stream
-
         try:
-            with Stream(app, request, app.timeout) as stream:
+            with stream:
                 self._send(stream)
         except OSError:  # the client hung up mid-response: leaving the block cancelled the request
             self.close_connection = True
