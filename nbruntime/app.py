@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from .errors import BuildError, HandlerError, HostError, Problem, code_frame
 from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
 from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
+from .local_server import LocalServer
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .npm import OutputLine, project_folder
@@ -83,6 +84,26 @@ class Exchanged:
         return getattr(self.response, "trace", None)
 
 
+class History(collections.deque):
+    """``App.history``: the latest exchanges, newest last, whoever sent them (Python, a magic, a widget, the
+    port of :meth:`App.serve`). ``listen(method)`` is told of each new one, as long as its object lives.
+    """
+
+    def __init__(self, iterable: Iterable[Exchanged] = (), maxlen: int | None = None):
+        super().__init__(iterable, maxlen)
+        self._listeners: list[weakref.WeakMethod] = []
+
+    def listen(self, method: Callable[[Exchanged], None]) -> None:
+        self._listeners.append(weakref.WeakMethod(method))
+
+    def append(self, entry: Exchanged) -> None:
+        super().append(entry)
+        self._listeners = [ref for ref in self._listeners if ref() is not None]
+        for ref in self._listeners:
+            if (method := ref()) is not None:
+                method(entry)
+
+
 class App:
     """A Next.js app in a notebook: deploy cells at paths, then send it requests.
 
@@ -132,7 +153,7 @@ class App:
         self.clock = Clock(self)
         self.restarts = 0
         #: The latest requests with their responses (and traces), newest last.
-        self.history: collections.deque[Exchanged] = collections.deque(maxlen=history)
+        self.history = History(maxlen=history)
         #: With ``cookies=True``, a browser-like jar: Set-Cookie from responses goes back on later requests.
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
@@ -483,8 +504,29 @@ class App:
                     refused.append(error)
             return refused
 
+    def serve(self, port: int | None = None) -> LocalServer:
+        """Answers HTTP on ``127.0.0.1:port`` through this app, for curl, a browser, ``fetch`` or a load tool.
+
+        ``port=None`` takes 3000 (``next start``'s) or the next free one, ``0`` any free one. Serving again on
+        the same port returns the running server; ``server.stop()``, ``close()`` or the kernel's end stop it.
+        """
+        with self._lock:
+            running = self.server
+            if running and port in (None, running.port):
+                return running
+            if running:
+                running.stop()
+            self._owned.server = LocalServer(self, port)
+            return self._owned.server
+
+    @property
+    def server(self) -> LocalServer | None:
+        """The running :meth:`serve` server, if any (``.url`` says where)."""
+        server = self._owned.server
+        return server if server and server.running else None
+
     def close(self) -> None:
-        """Stops the host and removes the project folder if the app created it."""
+        """Stops the host (and the server, if serving) and removes the project folder if the app created it."""
         with self._lock:
             self._release()
 
@@ -514,18 +556,21 @@ class App:
         timeout: float | None = None,
         session: bool | None = None,
         keep_body: bool = True,
+        *,
+        origin: str | None = None,
     ) -> Stream:
         """A request whose body you read chunk by chunk as it is produced (``with`` or ``async with``).
 
         ``session=True`` sends and keeps cookies in ``App.cookies`` (made on first use), as a browser would;
         ``session=None`` does so only if the app was made with ``cookies=True``. ``keep_body=False`` passes
         each chunk on without keeping it in ``response.chunks`` (``body_size`` and ``chunk_count`` still
-        count them), so a long or huge stream costs the kernel no memory.
+        count them), so a long or huge stream costs the kernel no memory. ``origin`` replaces the app's for
+        this request's URL (:meth:`serve` gives the ``Host`` its client asked for).
         """
         jar = self._jar(session)
         if jar is not None:
             headers = jar.headers_for(url.split("?", 1)[0], headers)
-        request = Request.build(method, url, self.origin, headers, body, json)
+        request = Request.build(method, url, origin or self.origin, headers, body, json)
         return Stream(self, request, self.timeout if timeout is None else timeout, jar, keep_body)
 
     def _jar(self, session: bool | None) -> CookieJar | None:
@@ -819,8 +864,12 @@ class _Owned:
     def __init__(self, folder: Path | None):
         self.folder = folder
         self.host: Host | None = None
+        self.server: LocalServer | None = None
 
     def release(self) -> None:
+        if self.server:
+            self.server.stop()
+            self.server = None
         if self.host:
             self.host.close()
             self.host = None

@@ -14,6 +14,7 @@ from typing import Any
 
 from .app import App, Deployment
 from .build import RouteBuild
+from .display import problems_html, table
 from .errors import BuildError, Problem
 from .http import Response
 from .routes import file_kind, route_for
@@ -242,18 +243,14 @@ def comparison_bundle(comparison: Comparison) -> dict[str, str]:
         text += [f"  {side.runtime} problem: {p}" for p in side.problems]
     text += [f"  note: {note}" for note in comparison.notes]
 
-    colour = "#2e7d32" if comparison.identical else "#c62828"
-    cell = "<td style='text-align:left;padding:2px 8px;vertical-align:top'>{}</td>"
-    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in
-                   ("request", "edge", "nodejs", "edge time", "node time"))
-    body = "".join("<tr>" + "".join(cell.format(escape(str(v))) for v in row) + "</tr>" for row in rows)
-    diffs = "".join("<tr>" + "".join(cell.format(escape(v)) for v in (d.request, d.what, d.edge, d.node)) + "</tr>"
-                    for d in comparison.differences)
-    problems = "".join(f"<li>{escape(side.runtime)}: {escape(str(p))}</li>" for side in sides for p in side.problems)
-    notes = "".join(f"<li>{escape(n)}</li>" for n in comparison.notes)
-    html = (f"<div class='nbruntime-compare'><b style='color:{colour}'>{escape(comparison.summary)}</b>"
-            f"<table>{head}{body}</table>"
-            + (f"<table><tr><th>request</th><th>what</th><th>edge</th><th>nodejs</th></tr>{diffs}</table>"
-               if diffs else "")
-            + (f"<ul>{problems}</ul>" if problems else "") + (f"<ul>{notes}</ul>" if notes else "") + "</div>")
+    colour = "#2e7d32" if comparison.identical else "var(--jp-error-color1,#c62828)"
+    icon = "✔" if comparison.identical else "≠"
+    diffs = [(d.request, d.what, d.edge, d.node) for d in comparison.differences]
+    problems = [p for side in sides for p in side.problems]
+    html = (f"<div class='nbruntime-compare'><div style='color:{colour};font-weight:bold;margin:2px 0'>"
+            f"{icon} {escape(comparison.summary)}</div>"
+            + table(rows, "nbruntime-compare-answers", ("request", "edge", "nodejs", "edge time", "node time"))
+            + (table(diffs, "nbruntime-compare-differences", ("request", "what", "edge", "nodejs")) if diffs else "")
+            + (problems_html(problems, "Problems found before running") if problems else "")
+            + "".join(f"<div style='margin:3px 0'>ⓘ {escape(n)}</div>" for n in comparison.notes) + "</div>")
     return {"text/html": html, "text/plain": "\n".join(text)}

@@ -63,6 +63,12 @@ class BuildError(NbruntimeError):
         self.problems = problems
         super().__init__("\n".join(f"{p}\n{p.frame}" if p.frame else str(p) for p in problems))
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for it in a cell: the deploy's report, not a stack of nbruntime's own frames."""
+        from .display import build_title, problems_text
+
+        return problems_text(self.problems, f"BuildError: {build_title(self)}", ansi=True).splitlines()
+
 
 class RequestError(NbruntimeError, ValueError):
     """A request that cannot be sent as given; ``field`` names the part that is wrong."""

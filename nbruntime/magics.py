@@ -7,6 +7,7 @@ import shlex
 import threading
 import time
 from html import escape
+from urllib.parse import urljoin, urlsplit
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -19,12 +20,14 @@ from .errors import BuildError, RequestError
 from .npm import NpmError
 
 NPM_USAGE = "%npm install PKG[@VERSION] ... | uninstall PKG ... | ls"
-NBRUNTIME_USAGE = (
-    "%nbruntime status | routes | build | advance 61s | ui | export DIR | restart | reset | env [KEY=VALUE ...]"
-    " | next 15|16"
-)
+NBRUNTIME_USAGE = ("%nbruntime status | routes | build | advance 61s | ui | serve [--port N] | serve stop | export DIR"
+                   " | restart | reset | env [KEY=VALUE ...] | next 15|16")
 #: Repaints of a streaming response per second, at most (every chunk is still shown).
 REPAINTS_PER_SECOND = 30
+#: Redirects ``%request -L`` follows in a row, at most (the fetch standard's limit).
+MAX_REDIRECTS = 20
+#: Redirects after which the next request is a GET without a body, as curl -L and browsers do it.
+TO_GET = {301: ("POST",), 302: ("POST",), 303: ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 
 
 def _parse(magic, line: str):
@@ -40,6 +43,8 @@ def _deploy(args, cell: str, runtime: str) -> None:
     try:
         deployment = get_app().deploy(args.path, cell, runtime=runtime)
     except BuildError as error:
+        if not args.keep_going:
+            raise  # the cell fails (Run All stops here) and shows the report: BuildError._render_traceback_
         display(show.build_error_bundle(error), raw=True)
         return
     display(show.deployment_bundle(deployment), raw=True)
@@ -58,6 +63,7 @@ class NbruntimeMagics(Magics):
     @magic_arguments()
     @argument("path", help="the file's path in the app, e.g. app/api/hello/route.ts or middleware.ts")
     @argument("--ui", action="store_true", help="show the request builder for it")
+    @argument("--keep-going", action="store_true", help="if the deploy fails, show why without failing the cell")
     @cell_magic
     def edge(self, line: str, cell: str) -> None:
         """Deploy this cell to the Edge runtime at PATH."""
@@ -66,6 +72,7 @@ class NbruntimeMagics(Magics):
     @magic_arguments()
     @argument("path", help="the file's path in the app, e.g. app/api/hello/route.ts or proxy.ts")
     @argument("--ui", action="store_true", help="show the request builder for it")
+    @argument("--keep-going", action="store_true", help="if the deploy fails, show why without failing the cell")
     @cell_magic
     def node(self, line: str, cell: str) -> None:
         """Deploy this cell to the Node.js runtime at PATH."""
@@ -83,12 +90,14 @@ class NbruntimeMagics(Magics):
         display(compare(args.path, cell, args.request, app=get_app()))
 
     @magic_arguments()
-    @argument("method", help="GET, POST, ...")
-    @argument("url", help="a path such as /api/hello?x=1")
+    @argument("target", nargs="+", metavar="[METHOD] URL",
+              help="a path such as /api/hello?x=1, after its method (without one: GET, or POST with -d/--json)")
+    @argument("-X", "--method", help="the method, as curl's -X")
     @argument("-H", "--header", action="append", default=[], help="'Name: value' (repeatable)")
     @argument("-d", "--data", help="the request body")
     @argument("--json", help="a JSON body (sets content-type: application/json)")
     @argument("-b", "--cookie", action="append", default=[], help="'name=value; other=value' (repeatable)")
+    @argument("-L", "--location", action="store_true", help="follow redirects, showing each hop (as curl -L)")
     @argument("--session", action="store_true", help="keep cookies across requests, like a browser (App.cookies)")
     @argument("--timeout", type=float, help="seconds to wait for the first byte")
     @line_magic
@@ -96,28 +105,30 @@ class NbruntimeMagics(Magics):
         """Send a request through the app, curl style, and watch the response stream in."""
         args = _parse(self.request, line)
         try:
+            method, url = _method_and_url(args)
             headers = [_header(h) for h in args.header]
             if args.cookie:
                 headers.append(("cookie", "; ".join(args.cookie)))
+            body: str | None = args.data
             json_body = None
             if args.json is not None:
                 try:
                     json_body = json.loads(args.json)
                 except ValueError as error:
                     raise RequestError("json", f"not valid JSON: {error}") from None
-            stream = get_app().stream(
-                args.method,
-                args.url,
-                headers=headers,
-                body=args.data,
-                json=json_body,
-                timeout=args.timeout,
-                session=args.session or None,
-            )
+            for _ in range(MAX_REDIRECTS + 1):
+                stream = get_app().stream(method, url, headers=headers, body=body, json=json_body,
+                                          timeout=args.timeout, session=args.session or None)
+                response = _watch(stream)
+                hop = _redirect(response, method) if args.location else None
+                if hop is None:
+                    return
+                if hop[0] != method:
+                    body = json_body = None
+                method, url = hop
+            print(f"Stopped: more than {MAX_REDIRECTS} redirects in a row (-L follows {MAX_REDIRECTS}, as fetch does)")
         except RequestError as error:
             display(show.bundle(f"<pre>{error}</pre>", str(error)), raw=True)
-            return
-        _watch(stream)
 
     @line_magic
     def npm(self, line: str) -> None:
@@ -158,6 +169,8 @@ class NbruntimeMagics(Magics):
             written = export(app, words[1])
             print(f"Wrote {len(written)} files to {words[1]}: npm install && npm run build && npm start, "
                   "then npm test replays this notebook's requests against the real server.")
+        elif command == "serve":
+            _serve(app, arguments)
         elif command == "routes":
             display(show.routes_bundle(app), raw=True)
         elif command == "build":
@@ -207,6 +220,54 @@ def _advance(app, amount: str) -> None:
     print(f"The app's clock is {app.clock.offset:g} s ahead: cached copies are that much older.")
 
 
+def _serve(app, arguments: list[str]) -> None:
+    """``serve [--port N]`` starts answering on 127.0.0.1 (or says where it already does); ``serve stop`` ends it."""
+    if arguments == ["stop"]:
+        if app.server:
+            app.server.stop()
+            print("Stopped serving.")
+        else:
+            print("Not serving.")
+        return
+    words = " ".join(arguments).replace("=", " ").split()
+    if words and (len(words) != 2 or words[0] != "--port" or not words[1].isdigit()):
+        print("usage: %nbruntime serve [--port N] | serve stop")
+        return
+    try:
+        server = app.serve(int(words[1]) if words else None)
+    except OSError as error:
+        print(f"Not serving: {error.strerror or error}")
+        return
+    display(show.serving_bundle(server), raw=True)
+
+
+def _method_and_url(args) -> tuple[str, str]:
+    """``%request /x`` is a GET, as curl's; ``-d`` or ``--json`` make it a POST; ``-X`` or a first word name it."""
+    if len(args.target) > 2:
+        raise UsageError(f"%request takes [METHOD] URL, not {len(args.target)} words: quote a URL with spaces")
+    if len(args.target) == 2:
+        if args.method:
+            raise UsageError("give the method once: as -X METHOD or as the first word")
+        return args.target[0], args.target[1]
+    default = "POST" if args.data is not None or args.json is not None else "GET"
+    return args.method or default, args.target[0]
+
+
+def _redirect(response, method: str) -> tuple[str, str] | None:
+    """The next hop of a redirect on the app's own origin, as curl -L takes it: (method, path), or None."""
+    location = response.headers.get("location")
+    if response.status not in (301, 302, 303, 307, 308) or not location:
+        return None
+    target = urlsplit(urljoin(response.url, location))
+    here = urlsplit(response.url)
+    if (target.scheme, target.netloc) != (here.scheme, here.netloc):
+        print(f"Not followed: {location} is another origin than the app's ({here.scheme}://{here.netloc})")
+        return None
+    if method in TO_GET.get(response.status, ()):
+        method = "GET"
+    return method, target.path + (f"?{target.query}" if target.query else "")
+
+
 def _header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     if not sep:
@@ -214,7 +275,7 @@ def _header(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def _watch(stream) -> None:
+def _watch(stream):
     """Shows a response as it arrives, repainting at most REPAINTS_PER_SECOND times a second."""
     handle = None
     last = 0.0
@@ -226,6 +287,7 @@ def _watch(stream) -> None:
                 handle.update(show.response_bundle(stream.response, live=True), raw=True)
                 last = now
     handle.update(show.response_bundle(stream.response), raw=True)
+    return stream.response
 
 
 def load_ipython_extension(ipython) -> None:

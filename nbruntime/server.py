@@ -1,4 +1,4 @@
-"""Jupyter server extension: the editor's live diagnostics for ``%%edge`` / ``%%node`` cells.
+"""Jupyter server extension: the editor's live diagnostics for ``%%edge`` / ``%%node`` / ``%%compare`` cells.
 
 The JupyterLab extension (``labextension/``) posts a cell's text to ``POST {base_url}/nbruntime/check`` and
 draws what comes back. The answer is made by ``nbruntime.compat.check``, the analyzer the deploy runs, so a
@@ -26,8 +26,9 @@ from .packages import check
 from .routes import normalize_path
 from .segment import parse
 
-#: The cell magics that deploy a cell, and the runtime each deploys to (as ``App.deploy`` names it).
-MAGICS = {"edge": "edge", "node": "nodejs"}
+#: The cell magics that deploy a cell, and the runtimes each deploys to (as ``App.deploy`` names them):
+#: ``%%compare`` runs the cell under both, so it gets the problems of both.
+MAGICS = {"edge": ("edge",), "node": ("nodejs",), "compare": ("edge", "nodejs")}
 _MAGIC = re.compile(r"^%%(\w+)(?:\s+(.*))?$")
 _WORD = re.compile(r"[\w$.]+")
 
@@ -78,14 +79,14 @@ def _import_span(lines: list[str], problem: Problem) -> tuple[int, int, int]:
 def diagnostics(cell: str, project: Path | None = None) -> dict[str, Any]:
     """What the editor shows for a cell: each problem with its place as offsets into the cell text.
 
-    ``runtime`` is None for a cell that no magic deploys; ``incomplete`` is true while the code does not
-    parse yet, so the editor keeps what it shows rather than flicker while the user types. With ``project``
-    (the notebook's project folder) the cell's npm packages are checked too, as a deploy checks them.
+    ``runtime`` is None for a cell that no magic deploys (``edge+nodejs`` for a comparison); ``incomplete``
+    is true while the code does not parse yet, so the editor keeps what it shows rather than flicker. With
+    ``project`` (the notebook's project folder) the cell's npm packages are checked too, as a deploy checks them.
     """
     first, _, body = cell.partition("\n")
     magic = _MAGIC.match(first.rstrip())
-    runtime = MAGICS.get(magic.group(1)) if magic else None
-    if runtime is None:
+    runtimes = MAGICS.get(magic.group(1)) if magic else None
+    if runtimes is None:
         return {"runtime": None, "path": None, "incomplete": False, "problems": []}
     path = _cell_path(magic.group(1), magic.group(2) or "")
     lines = body.split("\n")
@@ -93,7 +94,7 @@ def diagnostics(cell: str, project: Path | None = None) -> dict[str, Any]:
     for line in lines[:-1]:
         starts.append(starts[-1] + _utf16(line) + 1)
     found = []
-    for problem in check(body, runtime=runtime, path=path, project=project):
+    for problem in (p for runtime in runtimes for p in check(body, runtime=runtime, path=path, project=project)):
         index, start, end = _span(lines, problem) if problem.file == path else _import_span(lines, problem)
         line = lines[index] if index < len(lines) else ""
         offset = starts[index] if index < len(starts) else starts[-1]
@@ -104,6 +105,7 @@ def diagnostics(cell: str, project: Path | None = None) -> dict[str, Any]:
             "column": problem.column,
             "api": problem.api,
             "rule": problem.name,
+            "runtime": problem.runtime,
             "severity": problem.severity,
             "phase": problem.phase,
             "message": problem.message,
@@ -111,7 +113,7 @@ def diagnostics(cell: str, project: Path | None = None) -> dict[str, Any]:
             "dev": problem.dev,
             "text": str(problem),
         })
-    return {"runtime": runtime, "path": path, "incomplete": parse(body, path).has_error, "problems": found}
+    return {"runtime": "+".join(runtimes), "path": path, "incomplete": parse(body, path).has_error, "problems": found}
 
 
 class CheckHandler(APIHandler):

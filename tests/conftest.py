@@ -1,6 +1,12 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import nbruntime
+
+ROOT = Path(__file__).parents[1]
 
 
 @pytest.fixture
@@ -29,6 +35,16 @@ def run_cell(ipython):
         with capture_output() as captured:
             result = ipython.run_cell(cell)
         assert result.error_in_exec is None, result.error_in_exec
-        return captured.stdout + "".join(o.data.get("text/plain", "") for o in captured.outputs)
+        return captured.stdout + "\n".join(o.data.get("text/plain", "") for o in captured.outputs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory) -> Path:
+    """nbruntime's wheel, built once from this checkout as ``pip`` builds it."""
+    folder = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(ROOT)],
+                   check=True, timeout=600)
+    (wheel,) = folder.glob("nbruntime-*.whl")
+    return wheel

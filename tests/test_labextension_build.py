@@ -43,10 +43,8 @@ def test_the_committed_build_was_made_from_the_current_sources():
     assert (BUILT / built["jupyterlab"]["_build"]["load"]).is_file()
 
 
-def test_the_wheel_carries_the_extension_and_enables_the_server_endpoint(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-                   check=True, timeout=600)
-    (wheel,) = tmp_path.glob("nbruntime-*.whl")
+def test_the_wheel_carries_the_extension_and_enables_the_server_endpoint(built_wheel):
+    wheel = built_wheel
     names = set(zipfile.ZipFile(wheel).namelist())
     data = next(n.split("/data/")[0] for n in names if "/data/" in n) + "/data/"
     labextension = data + "share/jupyter/labextensions/nbruntime/"

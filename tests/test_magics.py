@@ -1,7 +1,10 @@
 """The magics in a real IPython shell: deploy cells, send curl-style requests, manage the app."""
 
+import re
+
 import pytest
 from examples import TICKS
+from IPython.utils.capture import capture_output
 
 import nbruntime
 from nbruntime import app as app_module
@@ -35,10 +38,36 @@ export async function POST(request: Request) {
     assert '{"body":{"n":2},"x":"1","cookie":"session=alice"}' in out
 
 
-def test_syntax_error_is_shown_with_its_line_and_nothing_is_deployed(ip, run_cell):
-    out = run_cell("%%edge app/api/bad/route.ts\nexport function GET() {\n  return new Response('x'\n}")
-    assert "Not deployed" in out and "app/api/bad/route.ts:3:1: SyntaxError" in out
+def run_failing(ip, cell: str) -> tuple[BaseException, str]:
+    """Runs a cell that must fail; returns its exception and everything the cell showed (ANSI colours removed)."""
+    with capture_output() as captured:
+        result = ip.run_cell(cell)
+    assert result.error_in_exec is not None, "the cell did not fail"
+    shown = captured.stdout + captured.stderr + "".join(o.data.get("text/plain", "") for o in captured.outputs)
+    return result.error_in_exec, re.sub(r"\x1b\[[0-9;]*m", "", shown)
+
+
+def test_a_failed_deploy_fails_the_cell_with_the_report_and_nothing_is_deployed(ip):
+    error, shown = run_failing(ip, "%%edge app/api/bad/route.ts\nexport function GET() {\n  return new Response('x'\n}")
+    assert isinstance(error, nbruntime.BuildError)
+    assert shown.startswith("BuildError: Not deployed: 1 problem (1 error)\n✖ app/api/bad/route.ts:3:1  SyntaxError:")
+    assert "> 3 | }" in shown  # the code frame, under the problem's first line
+    assert "Traceback" not in shown and "magics.py" not in shown  # the report, not nbruntime's own frames
     assert "app/api/bad/route.ts" not in nbruntime.get_app().deployments
+
+
+def test_a_cell_after_a_failed_deploy_does_not_run_in_run_all(ip):
+    # Run All sends the cells one by one and stops at the first that fails: the failure is what it sees
+    error, _ = run_failing(ip, "%%edge app/api/fs/route.ts\nimport fs from 'fs'\nexport const GET = () => "
+                               "new Response(fs.readFileSync('x'))")
+    assert [p.api for p in error.problems] == ["fs"]
+
+
+def test_keep_going_shows_the_report_without_failing_the_cell(ip, run_cell):
+    out = run_cell("%%edge app/api/fs/route.ts --keep-going\nimport fs from 'fs'\n"
+                   "export const GET = () => new Response(process.cwd())")
+    assert out.startswith("Not deployed: 2 problems (1 error, 1 warning)\n✖ app/api/fs/route.ts:1:1  Module not found")
+    assert "\n⚠ app/api/fs/route.ts:2:" in out and "    use instead: " in out
 
 
 def test_handler_error_and_bad_input_are_shown_in_the_cell(ip, run_cell):
@@ -83,3 +112,89 @@ def test_every_thread_gets_the_same_shared_app(monkeypatch):
     assert len({id(app) for app in seen}) == 1
     nbruntime.get_app().close()
     app_module._shared_app = None
+
+
+REDIRECTS = """import { NextResponse, type NextRequest } from 'next/server'
+export function middleware(request: NextRequest) {
+  const { pathname } = request.nextUrl
+  if (pathname === '/old') return NextResponse.redirect(new URL('/middle', request.url))
+  if (pathname === '/middle') return NextResponse.redirect(new URL('/api/echo', request.url), 308)
+  if (pathname === '/form') return NextResponse.redirect(new URL('/api/echo', request.url), 303)
+  if (pathname === '/away') return NextResponse.redirect('https://example.com/elsewhere')
+  if (pathname === '/loop') return NextResponse.redirect(new URL('/loop', request.url))
+}
+export const config = { matcher: ['/old', '/middle', '/form', '/away', '/loop'] }
+"""
+ECHO = """export async function GET(request: Request) { return Response.json({ method: 'GET' }) }
+export async function POST(request: Request) { return Response.json({ method: 'POST', body: await request.text() }) }
+export async function PUT(request: Request) { return Response.json({ method: 'PUT', body: await request.text() }) }
+"""
+
+
+@pytest.fixture(scope="module")
+def redirects(ip, run_cell):
+    run_cell("%%node app/api/echo/route.ts\n" + ECHO)
+    run_cell("%%edge middleware.ts\n" + REDIRECTS)
+
+
+def statuses(out: str) -> list[str]:
+    """The status line of every response a cell showed, in order, as it ended (not while it arrived)."""
+    return [line for line in out.splitlines() if re.match(r"^\d{3} [A-Z]+ http", line) and "receiving" not in line]
+
+
+def test_request_without_a_method_is_a_get_or_with_a_body_a_post_as_in_curl(redirects, run_cell):
+    assert statuses(run_cell("%request /api/echo"))[0].startswith("200 GET http://localhost:3000/api/echo")
+    out = run_cell("%request /api/echo -d 'hi'")
+    assert statuses(out)[0].startswith("200 POST") and '{"method":"POST","body":"hi"}' in out
+    assert '"method":"PUT"' in run_cell("%request -X PUT /api/echo -d 'x'")
+    assert '"method":"PUT"' in run_cell("%request PUT /api/echo -d 'x'")
+
+
+def test_a_method_given_twice_or_too_many_words_is_a_usage_error(ip, redirects):
+    from IPython.core.error import UsageError
+
+    for line in ("-X PUT POST /api/echo", "GET /api/echo extra"):
+        with pytest.raises(UsageError):
+            ip.run_line_magic("request", line)
+
+
+def test_location_follows_each_hop_and_shows_it(redirects, run_cell):
+    out = run_cell("%request /old -L")
+    assert [s.split(" · ")[0] for s in statuses(out)] == [
+        "307 GET http://localhost:3000/old", "308 GET http://localhost:3000/middle",
+        "200 GET http://localhost:3000/api/echo"]
+    assert "→ middleware matched → redirect 307 → /middle" in out  # each hop's own path through the app
+    assert "→ middleware matched → redirect 308 → /api/echo" in out
+    assert len(statuses(run_cell("%request /old"))) == 1  # without -L, as in curl: one response
+
+
+def test_location_turns_a_post_into_a_get_after_303_and_keeps_it_after_307_308(redirects, run_cell):
+    out = run_cell("%request POST /form -d 'a=1' -L")
+    assert [s.split(" ")[:2] for s in statuses(out)] == [["303", "POST"], ["200", "GET"]]
+    out = run_cell("%request POST /middle -d 'a=1' -L")
+    assert [s.split(" ")[:2] for s in statuses(out)] == [["308", "POST"], ["200", "POST"]]
+    assert '{"method":"POST","body":"a=1"}' in out
+
+
+def test_location_stays_on_the_apps_origin_and_stops_a_loop(redirects, run_cell):
+    out = run_cell("%request /away -L")
+    assert len(statuses(out)) == 1 and "Not followed: https://example.com/elsewhere is another origin" in out
+    out = run_cell("%request /loop -L")
+    assert len(statuses(out)) == 21 and "Stopped: more than 20 redirects in a row" in out
+
+
+def test_serve_answers_on_a_real_port_until_stopped(redirects, run_cell):
+    import urllib.request
+
+    out = run_cell("%nbruntime serve --port 0")
+    url = re.search(r"Serving the app at (http://127\.0\.0\.1:\d+)", out).group(1)
+    assert nbruntime.get_app().server.url == url
+    with urllib.request.urlopen(url + "/api/echo") as answer:
+        assert answer.status == 200 and b'"method":"GET"' in answer.read()
+    assert f"serving: {url}" in run_cell("%nbruntime status")
+    assert f"Serving the app at {url}" in run_cell("%nbruntime serve")  # again: the same server
+    assert "usage: %nbruntime serve" in run_cell("%nbruntime serve --port x")
+    assert "Stopped serving." in run_cell("%nbruntime serve stop")
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url + "/api/echo", timeout=5)
+    assert "Not serving." in run_cell("%nbruntime serve stop")

@@ -181,3 +181,16 @@ def test_a_node_module_inside_a_package_is_shown_on_the_import_of_that_package(t
     route = "%%edge app/api/g/route.ts\nexport const runtime = 'edge'\n" + body.replace("middleware", "GET")
     (problem,) = diagnostics(route, tmp_path)["problems"]
     assert (problem["rule"], problem["severity"]) == ("node-module", "error")
+
+
+def test_a_compare_cell_gets_the_problems_of_both_runtimes(server):
+    cell = "%%compare app/api/files/route.ts -r 'GET /api/files'\n" + BODY
+    answer = server.check(cell)
+    expected = [*nbruntime.check(BODY, runtime="edge", path="app/api/files/route.ts"),
+                *nbruntime.check(BODY, runtime="nodejs", path="app/api/files/route.ts")]
+    assert answer["runtime"] == "edge+nodejs" and answer["path"] == "app/api/files/route.ts"
+    assert [(p["text"], p["runtime"]) for p in answer["problems"]] == [(str(p), p.runtime) for p in expected]
+    assert {p["runtime"] for p in answer["problems"]} == {"edge"}  # Node.js has fs and process.cwd
+    declared = server.check("%%compare app/api/x/route.ts\nexport const runtime = 'edge'\nexport const GET = () => "
+                            "new Response('x')\n")
+    assert [p["runtime"] for p in declared["problems"]] == ["nodejs"]  # edge declared, deployed to node too

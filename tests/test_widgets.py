@@ -1,8 +1,14 @@
 """The request panel from Python: sending without blocking, stopping, bad input, history and copy-as."""
 
+import shlex
+import subprocess
+import sys
 import time
+import urllib.request
 
 import pytest
+from IPython.display import display as show_in_cell
+from IPython.utils.capture import capture_output
 
 from nbruntime import display
 from nbruntime.widgets import RequestPanel
@@ -86,19 +92,79 @@ def test_history_replays_edits_and_copies_as_a_working_test(panel, app):
     assert (panel.builder.path.value, panel.builder.cookies.value) == ("/api/echo", "session=alice")
 
     panel.copy_as.value = "curl"
-    assert panel.snippet.value.startswith("curl -i -X POST http://localhost:3000/api/echo -H 'cookie: session=alice'")
+    note, curl = panel.snippet.value.split("\n")
+    assert note == "# nothing listens on http://localhost:3000 yet: %nbruntime serve (or app.serve()) answers there"
+    assert curl.startswith("curl -i -X POST http://localhost:3000/api/echo -H 'cookie: session=alice'")
     panel.copy_as.value = "test"
     namespace: dict = {}
     exec(panel.snippet.value, namespace)  # the generated test passes against the same app
     next(f for name, f in namespace.items() if name.startswith("test_"))(app)
 
 
-def test_without_a_widget_frontend_the_panel_still_shows_html_and_text(panel):
+def test_copy_as_curl_targets_the_served_port_and_the_command_works(panel, app):
+    server = app.serve(port=0)
+    panel.builder.path.value, panel.builder.method.value = "/api/echo", "POST"
+    panel.builder.body_kind.value, panel.builder.body.value = "text", "hello"
     panel.send().join(10)
-    bundle = panel._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "200 GET http://localhost:3000/api/events" in bundle["text/plain"]
-    assert "nbruntime-events" in bundle["text/html"]
+    panel.copy_as.value = "curl"
+    command = panel.snippet.value
+    assert command.startswith(f"curl -i -X POST {server.url}/api/echo")
+    answer = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=30).stdout
+    assert answer.startswith("HTTP/1.1 200 OK") and answer.endswith("\n\nhello")
+    panel.copy_as.value = "fetch()"
+    assert panel.snippet.value.startswith(f'await fetch("{server.url}/api/echo"')
+
+
+def test_the_history_lists_every_request_the_app_answered_from_anywhere(panel, app):
+    app.request("GET", "/api/events")  # from Python
+    server = app.serve(port=0)
+    urllib.request.urlopen(server.url + "/api/echo", data=b"x").read()  # from another HTTP client
+    deadline = time.monotonic() + 5
+    while len(app.history) < 2 and time.monotonic() < deadline:  # its body had a length: read before it is kept
+        time.sleep(0.01)
+    labels = [label for label, _ in panel.history.options]
+    assert labels[0].startswith("2. POST /api/echo → 200") and labels[1].startswith("1. GET /api/events → 200")
+    panel.history.value = 0
+    assert "nbruntime-events" in panel.view.value
+    panel.replay().join(10)
+    assert [e.request.method for e in app.history] == ["GET", "POST", "GET"]
+
+
+def test_export_writes_a_pytest_file_that_passes_on_its_own(panel, app, tmp_path):
+    panel.send().join(10)
+    app.request("POST", "/api/echo", body="two")
+    panel.export_to.value = str(tmp_path / "test_requests.py")
+    assert panel.export() == tmp_path / "test_requests.py"
+    assert "Wrote" in panel.export_status.value and "2 tests" in panel.export_status.value
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "2 passed" in result.stdout, result.stdout + result.stderr
+    panel.export_as.value = "Next.js project"
+    assert panel.export_to.value == "exported-app"
+    panel.export_to.value = str(tmp_path / "project")
+    panel.export()
+    assert (tmp_path / "project" / "replay.test.mjs").is_file() and "files to" in panel.export_status.value
+
+
+def test_the_panel_leaves_a_snapshot_that_follows_its_history(ipython, panel, app):
+    with capture_output() as shown:
+        show_in_cell(panel)
+    widget, picture = (output.data for output in shown.outputs)
+    assert "application/vnd.jupyter.widget-view+json" in widget and "nbruntime-live" in panel._dom_classes
+    assert "0 requests answered" in picture["text/plain"] and 'class="nbruntime-snapshot"' in picture["text/html"]
+    with capture_output() as updates:
+        panel.send().join(10)
+    latest = updates.outputs[-1]
+    assert latest.update and latest.transient == {"display_id": panel._snapshot_id}
+    assert "1 request answered" in latest.data["text/plain"]
+    assert "200 GET http://localhost:3000/api/events" in latest.data["text/plain"]
+    assert "nbruntime-events" in latest.data["text/html"]  # the response as the panel showed it
+
+
+def test_the_body_box_is_disabled_while_the_body_is_none(panel):
+    assert panel.builder.body.disabled
+    panel.builder.body_kind.value = "JSON"
+    assert not panel.builder.body.disabled
 
 
 def test_a_long_body_says_how_much_is_hidden(app):

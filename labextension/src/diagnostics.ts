@@ -18,6 +18,8 @@ export interface IProblem {
   column: number;
   api: string;
   rule: string;
+  /** The runtime it is a problem for: a `%%compare` cell is checked for both. */
+  runtime: 'edge' | 'nodejs';
   severity: 'error' | 'warning';
   phase: 'build' | 'run';
   message: string;

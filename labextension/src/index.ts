@@ -1,6 +1,7 @@
 /**
- * nbruntime's JupyterLab / Notebook 7 extension: `%%edge` and `%%node` cells are highlighted as
- * TypeScript and show the edge-compatibility problems the deploy would report, as the user types.
+ * nbruntime's JupyterLab / Notebook 7 extension: `%%edge`, `%%node` and `%%compare` cells are highlighted
+ * as TypeScript and show the compatibility problems the deploy would report, as the user types (a
+ * `%%compare` cell those of both runtimes).
  */
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -27,7 +28,7 @@ function serverChecker(settings: ServerConnection.ISettings): Checker {
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'nbruntime:cells',
-  description: 'TypeScript highlighting and live edge-compatibility diagnostics for %%edge / %%node cells.',
+  description: 'TypeScript highlighting and live compatibility diagnostics for %%edge / %%node / %%compare cells.',
   autoStart: true,
   requires: [IEditorLanguageRegistry, IEditorExtensionRegistry],
   optional: [INotebookTracker], // absent on pages without notebooks (Notebook 7's file browser, editor)

@@ -44,7 +44,9 @@ class RequestBuilder(w.VBox):
                               layout=w.Layout(width="520px"))
         self.body_kind = w.ToggleButtons(options=BODY_KINDS, value="none", description="body",
                                          style={"button_width": "60px"})
-        self.body = w.Textarea(placeholder='{"name": "ada"}', layout=w.Layout(width="520px", height="80px"))
+        self.body = w.Textarea(placeholder='{"name": "ada"}', disabled=True,
+                               layout=w.Layout(width="520px", height="80px"))
+        self.body_kind.observe(lambda change: setattr(self.body, "disabled", change["new"] == "none"), "value")
         self.errors = {name: w.HTML(layout=w.Layout(margin="0 0 0 90px")) for name in
                        ("method", "url", "headers", "body")}
         super().__init__([self.method, self.errors["method"], self.path, self.errors["url"], self.headers,

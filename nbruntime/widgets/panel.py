@@ -1,13 +1,18 @@
-"""The request panel: a builder, Send and Stop, a live response view, and the history to replay.
+"""The request panel: a builder, Send and Stop, a live response view, and the app's history to replay or export.
 
 A request runs on a thread of its own, so the kernel stays idle and usable while a response streams;
-the view repaints at most 30 times a second, and every repaint shows every chunk received so far.
+the view repaints at most 30 times a second, and every repaint shows every chunk received so far. The
+history is ``App.history``: every request the app answered, whoever sent it (this panel, a magic, Python,
+or a client of ``App.serve()``'s port).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from html import escape
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
@@ -16,13 +21,17 @@ from .. import display as show
 from .. import snippets
 from ..app import App, Exchanged, Stream
 from .builder import RequestBuilder
+from .snapshot import Snapshot
 
 REPAINTS_PER_SECOND = 30
 COPY_FORMATS = {"curl": snippets.to_curl, "fetch()": snippets.to_fetch, "Python": snippets.to_python}
+EXPORTS = ("pytest file", "Next.js project")
+#: How many of the latest requests the snapshot lists.
+SNAPSHOT_ROWS = 20
 
 
-class RequestPanel(w.VBox):
-    """Build a request, send it, watch it arrive, and go back to any earlier one."""
+class RequestPanel(Snapshot, w.VBox):
+    """Build a request, send it, watch it arrive, and go back to any request the app answered."""
 
     def __init__(self, app: App, path: str | None = None):
         self.app = app
@@ -30,15 +39,22 @@ class RequestPanel(w.VBox):
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
         self.stop_button = w.Button(description="Stop", icon="stop", disabled=True)
         self.view = w.HTML(layout=w.Layout(width="100%"))
-        self.history = w.Select(options=[], rows=5, description="history", layout=w.Layout(width="720px"))
+        self.history = w.Select(options=[], rows=6, description="history", layout=w.Layout(width="720px"))
         self.replay_button = w.Button(description="Replay", icon="redo")
         self.edit_button = w.Button(description="Edit", icon="edit")
         self.copy_as = w.Dropdown(options=["curl", "fetch()", "Python", "test"], description="copy as")
         self.snippet = w.Textarea(layout=w.Layout(width="720px", height="90px"))
+        self.export_as = w.Dropdown(options=EXPORTS, description="export")
+        self.export_to = w.Text(value="test_requests.py", placeholder="file or folder",
+                                layout=w.Layout(width="260px"))
+        self.export_button = w.Button(description="Export", icon="download")
+        self.export_status = w.HTML()
         self.send_button.on_click(lambda _: self.send())
         self.stop_button.on_click(lambda _: self.stop())
         self.replay_button.on_click(lambda _: self.replay())
         self.edit_button.on_click(lambda _: self.edit())
+        self.export_button.on_click(lambda _: self.export())
+        self.export_as.observe(self._export_kind_changed, "value")
         self.copy_as.observe(lambda _: self._show_snippet(), "value")
         self.history.observe(lambda _: self._show_selected(), "value")
         self._stream: Stream | None = None
@@ -48,7 +64,10 @@ class RequestPanel(w.VBox):
         super().__init__([
             self.builder, w.HBox([self.send_button, self.stop_button]), self.view,
             w.HBox([self.history, w.VBox([self.replay_button, self.edit_button])]), self.copy_as, self.snippet,
+            w.HBox([self.export_as, self.export_to, self.export_button]), self.export_status,
         ])
+        self._heard(None)
+        app.history.listen(self._heard)
 
     def _paths(self) -> list[str]:
         return [route.pattern for route in self.app.routes]
@@ -89,7 +108,7 @@ class RequestPanel(w.VBox):
             self._stream = None
             self.send_button.disabled, self.stop_button.disabled = False, True
         self._paint(stream, started, live=False)
-        self._remember(self.app.history[-1] if self.app.history else Exchanged(stream.request, stream.response))
+        self._select(next((e for e in reversed(self._entries) if e.response is stream.response), None))
 
     def _tick(self, stream: Stream, started: float, finished: threading.Event) -> None:
         """Keeps the elapsed time and progress moving while nothing arrives."""
@@ -103,36 +122,58 @@ class RequestPanel(w.VBox):
 
     # -- history ------------------------------------------------------------------------------
 
-    def _remember(self, entry: Exchanged) -> None:
-        self._entries.append(entry)
-        labels = [f"{i + 1}. {e.request.method} {e.request.url} → {e.response.status}"
-                  for i, e in enumerate(self._entries)]
-        self.history.options = list(reversed(list(zip(labels, range(len(labels)), strict=True))))
-        self.history.value = len(self._entries) - 1
+    def _heard(self, _entry: Exchanged | None) -> None:
+        """The app answered a request (from anywhere): list it, keeping the selection; redraw the snapshot."""
+        with self._lock:
+            selected = self._selected()
+            self._entries = list(self.app.history)
+            self.history.options = [(_label(i, e), i) for i, e in reversed(list(enumerate(self._entries)))]
+            index = next((i for i, e in enumerate(self._entries) if e is selected), None)
+            if self.history.value != index:
+                self.history.value = index
+        self.refresh_snapshot()
+
+    def _select(self, entry: Exchanged | None) -> None:
+        index = next((i for i, e in enumerate(self._entries) if e is entry), None)
+        if index is not None:
+            self.history.value = index
 
     def _selected(self) -> Exchanged | None:
         index = self.history.value
-        return self._entries[index] if index is not None else None
+        return self._entries[index] if index is not None and index < len(self._entries) else None
 
     def _show_selected(self) -> None:
         if entry := self._selected():
             self.view.value = show.response_bundle(entry.response)["text/html"]
             self._show_snippet()
+            self.refresh_snapshot()
 
     def _show_snippet(self) -> None:
         if entry := self._selected():
             if self.copy_as.value == "test":
                 self.snippet.value = snippets.to_test(entry.request, entry.response)
             else:
-                self.snippet.value = COPY_FORMATS[self.copy_as.value](entry.request)
+                self.snippet.value = self._copy(entry)
+
+    def _copy(self, entry: Exchanged) -> str:
+        """curl / fetch() aim at the port the app is served on; without one, the snippet says how to get one."""
+        request = entry.request
+        if self.copy_as.value == "Python":
+            return snippets.to_python(request)
+        server = self.app.server
+        base = server.url if server else self.app.origin
+        headers = [(k, v) for k, v in request.headers if k != "host"]  # the client sends its own
+        request = dataclasses.replace(request, url=base + snippets.path_of(request), headers=headers)
+        note = "" if server else (f"# nothing listens on {base} yet: %nbruntime serve (or app.serve()) "
+                                  "answers there\n")
+        return note + COPY_FORMATS[self.copy_as.value](request)
 
     def replay(self) -> threading.Thread | None:
         """Sends the selected request again, unchanged."""
         if entry := self._selected():
             request = entry.request
-            path = request.url[len(self.app.origin):] or "/"
-            return self.send({"method": request.method, "url": path, "headers": request.headers,
-                              "body": request.body})
+            return self.send({"method": request.method, "url": snippets.path_of(request),
+                              "headers": request.headers, "body": request.body})
         return None
 
     def edit(self) -> None:
@@ -140,9 +181,51 @@ class RequestPanel(w.VBox):
         if entry := self._selected():
             self.builder.fill(entry.request)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        """The widget where there is a widget frontend, and the same information as HTML/text where not."""
-        bundle = super()._repr_mimebundle_(**kwargs) or {}
-        latest = self.app.history[-1].response if self.app.history else None
-        fallback = show.response_bundle(latest) if latest else show.routes_bundle(self.app)
-        return {**bundle, **fallback}
+    # -- export -------------------------------------------------------------------------------
+
+    def _export_kind_changed(self, change: dict) -> None:
+        self.export_to.value = "test_requests.py" if change["new"] == EXPORTS[0] else "exported-app"
+
+    def export(self) -> Path | None:
+        """Writes the history as a pytest file that stands alone, or the app as a Next.js project.
+
+        The project (``nbruntime.export``) carries ``replay.test.mjs``, which replays the same history
+        against ``next start``.
+        """
+        target = Path(self.export_to.value.strip() or ".")
+        try:
+            if self.export_as.value == EXPORTS[0]:
+                target.write_text(snippets.to_test_module(self.app, self._entries))
+                said = f"Wrote {target}: {len(self._entries)} tests (pytest {target})"
+            else:
+                from ..export import export
+
+                written = export(self.app, target)
+                said = f"Wrote {len(written)} files to {target}/: npm install && npm run build && npm start"
+        except OSError as error:
+            self.export_status.value = f"<span style='color:#c62828'>✖ {escape(str(error))}</span>"
+            return None
+        self.export_status.value = f"<span>✔ {escape(said)}</span>"
+        return target
+
+    # -- without a kernel ---------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, str]:
+        """The history (newest first) and the response on show, as the panel last showed them."""
+        entries = list(reversed(self._entries))[:SNAPSHOT_ROWS]
+        title = (f"Request panel: {len(self._entries)} request{'s' * (len(self._entries) != 1)} answered "
+                 "(a snapshot; run the notebook for the live panel)")
+        rows = [(_label(len(self._entries) - 1 - i, e), e.response.verdict or "") for i, e in enumerate(entries)]
+        shown = self._selected() or (self._entries[-1] if self._entries else None)
+        response = show.response_bundle(shown.response) if shown else show.routes_bundle(self.app)
+        text = [title, *(f"  {label}   {verdict}" for label, verdict in rows), "", response["text/plain"]]
+        html = (f"<div style='font-weight:bold;margin:2px 0'>{escape(title)}</div>"
+                + (show.table(rows, "nbruntime-history", ("request", "path through the app")) if rows else "")
+                + f"<div style='margin-top:6px'>{response['text/html']}</div>")
+        return show.bundle(html, "\n".join(text))
+
+
+def _label(index: int, entry: Exchanged) -> str:
+    response = entry.response
+    took = f" · {response.elapsed_ms:.0f} ms" if response.elapsed_ms is not None else ""
+    return f"{index + 1}. {entry.request.method} {snippets.path_of(entry.request)} → {response.status}{took}"

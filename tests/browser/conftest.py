@@ -24,7 +24,8 @@ import psutil
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parents[2] / "test-output"
+ROOT = Path(__file__).parents[2]
+ARTIFACTS = ROOT / "test-output"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -56,9 +57,40 @@ class Lab:
                 "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
                 timeout=60_000)
 
+    def open_in(self, page, name: str, frontend: str) -> None:
+        """Opens a notebook in JupyterLab (``lab``) or Notebook 7 (``notebook``) and waits for an idle kernel."""
+        if frontend == "lab":
+            self.open(page, name)
+            return
+        page.goto(f"{self.url}/notebooks/{name}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_function(
+            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle'",
+            timeout=60_000)
+
     @staticmethod
     def run_all(page) -> None:
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    @staticmethod
+    def shutdown_kernels(page) -> None:
+        """Ends every kernel the server runs (their apps, hosts and ports with them), as the Kernel menu does."""
+        page.evaluate("window.jupyterapp.serviceManager.kernels.shutdownAll()")
+
+
+def this_checkout(state: Path) -> dict[str, str]:
+    """Environment that makes the server and its kernels use this checkout, whatever copy is installed.
+
+    The Python package comes first on ``PYTHONPATH``; the built extension is found first through
+    ``JUPYTER_PATH``, which JupyterLab searches before the installed copy. Where the checkout is what is
+    installed (CI), both point at the same files.
+    """
+    data = state / "jupyter"
+    (data / "labextensions").mkdir(parents=True)
+    (data / "labextensions" / "nbruntime").symlink_to(ROOT / "nbruntime" / "labextension")
+    paths = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    jupyter = [str(data), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+    return {"PYTHONPATH": os.pathsep.join(paths), "JUPYTER_PATH": os.pathsep.join(jupyter)}
 
 
 @pytest.fixture(scope="session")
@@ -70,13 +102,14 @@ def lab() -> Iterator[Lab]:
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
                                                                            "checkForUpdates": False}))
     env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"))
+               JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"), **this_checkout(state))
     port = _free_port()
     log = open(state / "server.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--IdentityProvider.token=",
          "--ServerApp.password=", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True", "--allow-root",
+         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+         "--JupyterNotebookApp.expose_app_in_browser=True", "--allow-root",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
