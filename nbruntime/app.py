@@ -27,7 +27,12 @@ from .routes import Route, file_kind, normalize_path, route_for, route_table
 from .segment import declared_runtime
 
 RUNTIMES = ("edge", "nodejs")
-_FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?$")
+# A stack frame's place, "at fn (app/x/route.ts:3:9)" or "at app/x/route.ts:3:9": matched whole, on the last word
+# of a frame line only, so the time spent is linear in the stack's size whatever a handler throws.
+_FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?")
+_FRAME_LINE_LIMIT = 2048  # a longer "at ..." line is no frame V8 wrote for a cell
+#: How much of an error's message and stack a Response keeps (a handler may throw megabytes).
+ERROR_TEXT_LIMIT = 64 * 1024
 
 
 @dataclass
@@ -208,9 +213,8 @@ class App:
             file, line, column = _first_user_frame(error.get("stack", ""), self.deployments, deployment)
             file = file or deployment.path  # a link error (an import the module lacks) has no user frame
         source = deployment.source if file == deployment.path else self.deployments[file].source
-        return Problem(
-            file, error["message"], line, column, error.get("name", "Error"), code_frame(source, line, column)
-        )
+        message, name = _clip(str(error.get("message", ""))), _clip(str(error.get("name", "Error")), 200)
+        return Problem(file, message, line, column, name, code_frame(source, line, column))
 
     def _send_routes(self, host: Host) -> None:
         """The routing table Node tests each request against: routes, the middleware's matchers, the version."""
@@ -421,13 +425,12 @@ class App:
         }
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
-        stack = _user_stack(error.get("stack", ""))
+        stack = _user_stack(str(error.get("stack", "")))
         file, line, column = _first_user_frame(stack, self.deployments, None)
         frame = code_frame(self.deployments[file].source, line, column) if file in self.deployments else ""
-        message = error.get("message", "")
-        return HandlerError(
-            kind, error.get("name", "Error"), message, stack, file, line, column, frame, notes=explain(message)
-        )
+        message, stack = _clip(str(error.get("message", ""))), _clip(stack)
+        name = _clip(str(error.get("name", "Error")), 200)
+        return HandlerError(kind, name, message, stack, file, line, column, frame, notes=explain(message))
 
     def _crash_reason(self) -> str:
         host = self._host
@@ -609,6 +612,11 @@ def _utf8_source(path: str, source: str | bytes) -> str:
         raise BuildError([Problem(path, message, line, column, name="InvalidSource")]) from None
 
 
+def _clip(text: str, limit: int = ERROR_TEXT_LIMIT) -> str:
+    """``text``, cut at ``limit`` characters with a note of how much was left out."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
 def _user_stack(stack: str) -> str:
     """The error's stack without the host's own frames."""
     lines = stack.splitlines()
@@ -621,7 +629,10 @@ def _user_stack(stack: str) -> str:
 
 def _first_user_frame(stack: str, deployments: dict[str, Deployment], extra: Deployment | None):
     for line in stack.splitlines():
-        match = _FRAME.search(line.strip())
+        line = line.strip()
+        if not line.startswith("at ") or len(line) > _FRAME_LINE_LIMIT:
+            continue
+        match = _FRAME.fullmatch(line.rsplit(" ", 1)[-1])
         if match and (match.group(1) in deployments or (extra and match.group(1) == extra.path)):
             return match.group(1), int(match.group(2)), int(match.group(3))
     return None, None, None
