@@ -1,6 +1,6 @@
 // The Node.js host: one process per nbruntime App. It keeps the deployed cells as modules and
 // answers requests; Python keeps the truth (sources, settings) and can restart us at any time.
-import { readFrames, send } from './wire.mjs';
+import { openChannel, send } from './wire.mjs';
 import { currentRequest, routedConsole } from './context.mjs';
 import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
@@ -17,6 +17,8 @@ const server = new Server(registry);
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell.
 globalThis.console = routedConsole;
+
+const exitNow = process.exit.bind(process); // before it is wrapped below: this exit is ours, not a handler's
 
 // Report why we are going away before we go, so the kernel can say which handler did it.
 for (const name of ['exit', 'abort']) {
@@ -68,10 +70,14 @@ async function reply(message) {
   }
 }
 
-readFrames(process.stdin, (message, payload) => {
+openChannel(process.stdin, (message, payload) => {
   if (message.op === 'request') server.handle(message, payload);
   else if (message.op === 'cancel') server.cancel(message.id);
   else reply(message);
+}, (error) => {
+  // Bytes that are not the kernel's frames: nothing after them can be read. Go, and say why; the kernel restarts us.
+  process.stderr.write(`nbruntime host: the control channel from the kernel broke (${error.message})\n`);
+  exitNow(70);
 });
 process.stdin.on('end', () => process.exit(0));
 send({ ev: 'ready', pid: process.pid });
