@@ -220,3 +220,11 @@ def test_rule_node_runtime_in_edge():
                                  "edge", "middleware.ts")
     assert (problem.name, problem.severity, problem.phase) == ("node-runtime-in-edge", "warning", "build")
     assert "build warning" in str(problem) and "deploy it with %%node" in str(problem)
+
+
+def test_what_process_has_from_object_prototype_is_not_reported():
+    # Next's polyfill is a plain object: process.constructor is Object, not undefined (the checker said so once).
+    source = "export function GET() {\n  return Response.json([process.constructor === Object, " \
+             "process.hasOwnProperty('env'), String(process.pid)])\n}"
+    problems = nbruntime.check(source, runtime="edge", path="app/api/p/route.ts")
+    assert [p.api for p in problems] == ["process.pid"]
