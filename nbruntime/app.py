@@ -117,6 +117,7 @@ class App:
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
         self._owned = _Owned(self.project_dir if self._own_dir else None)
+        self._closed = False
         self._lock = threading.RLock()
         # Released when the app is closed, garbage collected, or the interpreter exits.
         self._release = weakref.finalize(self, self._owned.release)
@@ -196,13 +197,26 @@ class App:
     def _deploy_on(self, host: Host, deployment: Deployment) -> None:
         if deployment.kind == "asset":
             return
-        reply = host.call(
-            "deploy",
-            file=deployment.path,
-            source=bundled(deployment.source, deployment.runtime, deployment.path),
-            runtime=deployment.runtime,
-            entry=deployment.kind != "module",
-        )
+        try:
+            reply = host.call(
+                "deploy",
+                timeout=self.timeout,
+                file=deployment.path,
+                source=bundled(deployment.source, deployment.runtime, deployment.path),
+                runtime=deployment.runtime,
+                entry=deployment.kind != "module",
+            )
+        except HostError:
+            if not host.alive:
+                raise
+            # Its top level never finished: a loop, a promise that never settles, an import of itself. Whatever
+            # it is doing, it stops with the host, which comes back on next use with what was deployed before.
+            host.kill()
+            message = (
+                f"evaluating the module did not finish within {self.timeout:g} s (a top-level loop, a promise that "
+                "never settles, or an import of itself?); the host was restarted without it"
+            )
+            raise BuildError([Problem(deployment.path, message, name="TimeoutError")]) from None
         if not reply["ok"]:
             raise BuildError([self._problem(deployment, reply["error"])])
         deployment.exports = reply.get("exports", [])
@@ -241,6 +255,8 @@ class App:
 
     def _ensure_host(self) -> Host:
         with self._lock:
+            if self._closed:
+                raise HostError("this App is closed: make a new App to deploy and send requests")
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
@@ -310,6 +326,7 @@ class App:
     def close(self) -> None:
         """Stops the host and removes the project folder if the app created it."""
         with self._lock:
+            self._closed = True
             self._release()
 
     @property
@@ -346,6 +363,8 @@ class App:
         each chunk on without keeping it in ``response.chunks`` (``body_size`` and ``chunk_count`` still
         count them), so a long or huge stream costs the kernel no memory.
         """
+        if self._closed:
+            raise HostError("this App is closed: make a new App to deploy and send requests")
         jar = self._jar(session)
         if jar is not None:
             headers = jar.headers_for(url.split("?", 1)[0], headers)
@@ -471,12 +490,16 @@ class Stream:
 
     def _start(self, inbox: SyncInbox | AsyncInbox) -> None:
         self.exchange = self.app._exchange(self.request, self.timeout, self.keep_body)
-        try:
-            self._host = self.app._ensure_host()
-        except HostError as error:
-            self.exchange._fail(HandlerError("crash", "HostError", str(error)))
-            return
-        self._id = self._host.open(inbox, self.app._request_message(self.request), self.request.body or b"")
+        for _ in range(2):  # a host found dead as the request is written is restarted, and serves it
+            try:
+                self._host = self.app._ensure_host()
+            except HostError as error:
+                self.exchange._fail(HandlerError("crash", "HostError", str(error)))
+                return
+            self._id = self._host.open(inbox, self.app._request_message(self.request), self.request.body or b"")
+            if self._id is not None:
+                return
+        inbox.put(({"ev": "died"}, b""))
 
     def cancel(self) -> None:
         """Stops the request; the response ends with an AbortError."""

@@ -202,6 +202,7 @@ class Host:
         self._inboxes: dict[int, Any] = {}
         self._ids = itertools.count(1)
         self._write_lock = threading.Lock()
+        self._unwritable = False
         self._key = os.urandom(KEY_BYTES)  # signs the host's frames; given on stdin, so no /proc file shows it
         #: Why the control channel was given up (a frame that failed its check), if it was.
         self.broken: str | None = None
@@ -243,7 +244,16 @@ class Host:
 
     @property
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None and not self.died.is_set()
+        return self.process is not None and not self._unwritable and not self.died.is_set() and not self._exited()
+
+    def _exited(self) -> bool:
+        """Whether the process has ended, though the reader may not have noticed yet (it is not reaped here)."""
+        if not hasattr(os, "waitid"):
+            return False
+        try:
+            return os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:  # reaped already
+            return True
 
     @property
     def pid(self) -> int | None:
@@ -252,32 +262,33 @@ class Host:
     def next_id(self) -> int:
         return next(self._ids)
 
-    def send(self, message: dict, payload: bytes = b"") -> None:
-        self._write(encode_frame(message, payload))
+    def send(self, message: dict, payload: bytes = b"") -> bool:
+        """Writes a frame; False if the process is gone (the reader tells every inbox soon after)."""
+        return self._write(encode_frame(message, payload))
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes) -> bool:
         try:
             with self._write_lock:
                 self.process.stdin.write(data)
                 self.process.stdin.flush()
+            return True
         except (BrokenPipeError, OSError, ValueError):
-            pass  # the reader notices the death and tells every inbox
+            self._unwritable = True  # dead, though the reader may not have seen it yet
+            return False
 
-    def open(self, inbox: Any, message: dict, payload: bytes = b"") -> int:
-        """Sends a message whose answers (one or many frames) go to ``inbox``."""
+    def open(self, inbox: Any, message: dict, payload: bytes = b"") -> int | None:
+        """Sends a message whose answers (one or many frames) go to ``inbox``; None if the host was gone."""
         message["id"] = exchange_id = self.next_id()
         self._inboxes[exchange_id] = inbox
-        if self.died.is_set():
-            inbox.put(({"ev": "died"}, b""))
-        else:
-            self.send(message, payload)
+        if self.died.is_set() or not self.send(message, payload):
+            del self._inboxes[exchange_id]
+            return None
         return exchange_id
 
     def call(self, op: str, timeout: float = 60.0, **fields: Any) -> dict:
         """A request/reply operation (deploy, routes, ...); raises HostError if there is no reply."""
         inbox = SyncInbox()
-        self.open(inbox, {"op": op, **fields})
-        item = inbox.get(timeout)
+        item = inbox.get(timeout) if self.open(inbox, {"op": op, **fields}) is not None else None
         if item is None or item[0].get("ev") != "reply":
             raise HostError(f"Node.js host gave no answer to {op!r}: {self.death_reason()}")
         return item[0]

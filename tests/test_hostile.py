@@ -6,6 +6,8 @@ quadratic time, outside any timeout; a malformed ``headers=`` raised a bare Valu
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 
@@ -93,3 +95,100 @@ def test_malformed_headers_raise_a_request_error_naming_the_field(headers):
             app.request("GET", "/x", headers=headers)
         assert caught.value.field == "headers"
         assert app.host_pid is None
+
+
+# -- odd throwables ------------------------------------------------------------------------------------------
+
+ODD_THROWABLES = {
+    "null": "null",
+    "undefined": "undefined",
+    "a Proxy whose traps throw": "new Proxy({}, { has() { throw 1 }, get() { throw 2 }, getPrototypeOf() { throw 3 }, "
+                                 "ownKeys() { throw 4 }, getOwnPropertyDescriptor() { throw 5 } })",
+    "throwing getters": "{ get message() { throw new Error('no message') }, get name() { throw 1 }, "
+                        "get stack() { throw 2 } }",
+    "a throwing toString": "{ toString() { throw new Error('no text') } }",
+    "a symbol": "Symbol('odd')",
+}
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+@pytest.mark.parametrize("thrown", list(ODD_THROWABLES.values()), ids=list(ODD_THROWABLES))
+def test_odd_throwables_give_next_500_at_once_with_the_error_recorded(app, runtime, thrown):
+    app.deploy("app/api/odd/route.ts", f"export function GET() {{\n  throw {thrown}\n}}", runtime=runtime)
+    started = time.monotonic()
+    r = app.request("GET", "/api/odd", timeout=10)
+    assert time.monotonic() - started < 3
+    assert r.status == 500 and r.error is not None and r.error.kind == "exception"
+    if runtime == "edge":
+        assert "Internal Server Error" in r.text  # the page Next sends for an edge route's error
+    assert app.request("GET", "/api/odd?again", timeout=10).status == 500  # and again: nothing was left broken
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_an_odd_throwable_at_deploy_is_a_build_error(app, runtime):
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy("app/api/odd-deploy/route.ts", "throw null\nexport function GET() {}", runtime=runtime)
+    assert caught.value.problems[0].file == "app/api/odd-deploy/route.ts"
+
+
+# -- deploys that never finish -------------------------------------------------------------------------------
+
+NEVER_FINISHING = {
+    "a top-level loop": "while (true) {}",
+    "a promise that never settles": "await new Promise(() => {})",
+    "an import of itself": "await import('@/app/api/stuck/route')",
+}
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+@pytest.mark.parametrize("top", list(NEVER_FINISHING.values()), ids=list(NEVER_FINISHING))
+def test_a_cell_whose_top_level_never_finishes_fails_the_deploy_within_the_timeout(runtime, top):
+    with nbruntime.App(timeout=2) as app:
+        app.deploy("app/api/ok/route.ts", "export function GET() { return new Response('still here') }")
+        pid = app.host_pid
+        started = time.monotonic()
+        with pytest.raises(nbruntime.BuildError) as caught:
+            app.deploy("app/api/stuck/route.ts", f"{top}\nexport function GET() {{ return new Response('') }}",
+                       runtime=runtime)
+        assert time.monotonic() - started < 8
+        problem = caught.value.problems[0]
+        assert (problem.file, problem.name) == ("app/api/stuck/route.ts", "TimeoutError")
+        assert "did not finish within 2 s" in problem.message
+        assert "app/api/stuck/route.ts" not in app.deployments
+        assert app.request("GET", "/api/ok").text == "still here"
+        assert app.request("GET", "/api/stuck").status == 404
+        assert not _alive(pid)  # nothing keeps spinning: the process that ran it is gone
+
+
+def _alive(pid: int) -> bool:
+    """Whether our child ``pid`` still runs (asked without reaping it)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    except ChildProcessError:
+        return False
+
+
+# -- the host's life -----------------------------------------------------------------------------------------
+
+
+def test_a_request_right_after_the_host_died_is_served_by_the_restarted_host():
+    with nbruntime.App() as app:
+        app.deploy("app/api/ok/route.ts", "export function GET() { return new Response('still here') }")
+        pid = app.host_pid
+        os.kill(pid, signal.SIGKILL)
+        while _alive(pid):
+            time.sleep(0.001)
+        r = app.request("GET", "/api/ok")
+        assert (r.status, r.text, r.error) == (200, "still here", None), str(r.error)
+        assert app.host_pid != pid
+
+
+def test_a_closed_app_says_it_is_closed():
+    app = nbruntime.App()
+    app.deploy("app/api/ok/route.ts", "export function GET() { return new Response('ok') }")
+    app.close()
+    for attempt in (lambda: app.request("GET", "/api/ok"), lambda: app.deploy("app/api/x/route.ts", ""),
+                    app.warm, app.restart):
+        with pytest.raises(nbruntime.HostError, match="this App is closed"):
+            attempt()
+    assert app.host_pid is None

@@ -62,11 +62,20 @@ const operations = {
   },
 };
 
+// Where a deploy's error is, if it says (a BuildError does); a thrown value that cannot be read says nothing.
+function placeOf(error) {
+  try {
+    return { file: error.file, line: error.line, column: error.column };
+  } catch {
+    return {};
+  }
+}
+
 async function reply(message) {
   try {
     send({ id: message.id, ev: 'reply', ok: true, ...(await operations[message.op](message)) });
   } catch (error) {
-    send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), file: error.file, line: error.line, column: error.column } });
+    send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), ...placeOf(error) } });
   }
 }
 
