@@ -39,7 +39,12 @@ RUNTIMES = ("edge", "nodejs")
 RUNTIME_ALIASES = {"node": "nodejs"}
 #: The analyzer's rules for an edge route that asks to be prerendered (next build prints them).
 EDGE_STATIC_WARNINGS = ("edge-static-generation", "edge-force-static")
-_FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?$")
+# A stack frame's place, "at fn (app/x/route.ts:3:9)" or "at app/x/route.ts:3:9": matched whole, on the last word
+# of a frame line only, so the time spent is linear in the stack's size whatever a handler throws.
+_FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?")
+_FRAME_LINE_LIMIT = 2048  # a longer "at ..." line is no frame V8 wrote for a cell
+#: How much of an error's message and stack a Response keeps (a handler may throw megabytes).
+ERROR_TEXT_LIMIT = 64 * 1024
 
 
 @dataclass
@@ -158,6 +163,7 @@ class App:
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
         self._owned = _Owned(self.project_dir if self._own_dir else None)
+        self._closed = False
         self._lock = threading.RLock()
         # Released when the app is closed, garbage collected, or the interpreter exits.
         self._release = weakref.finalize(self, self._owned.release)
@@ -319,14 +325,27 @@ class App:
             if deployment.path.endswith(".json"):  # cells may import it, as Next's bundler allows
                 host.call("deploy", file=deployment.path, source=deployment.source, runtime="", entry=False)
             return
-        reply = host.call(
-            "deploy",
-            file=deployment.path,
-            source=bundled(inlined_env(erase_type_imports(deployment.source, deployment.path), self.env,
-                                       deployment.path), deployment.runtime, deployment.path),
-            runtime=deployment.runtime,
-            entry=deployment.kind != "module",
-        )
+        try:
+            reply = host.call(
+                "deploy",
+                timeout=self.timeout,
+                file=deployment.path,
+                source=bundled(inlined_env(erase_type_imports(deployment.source, deployment.path), self.env,
+                                           deployment.path), deployment.runtime, deployment.path),
+                runtime=deployment.runtime,
+                entry=deployment.kind != "module",
+            )
+        except HostError:
+            if not host.alive:
+                raise
+            # Its top level never finished: a loop, a promise that never settles, an import of itself. Whatever
+            # it is doing, it stops with the host, which comes back on next use with what was deployed before.
+            host.kill()
+            message = (
+                f"evaluating the module did not finish within {self.timeout:g} s (a top-level loop, a promise that "
+                "never settles, or an import of itself?); the host was restarted without it"
+            )
+            raise BuildError([Problem(deployment.path, message, name="TimeoutError")]) from None
         if not reply["ok"]:
             raise BuildError([self._problem(deployment, reply["error"])])
         deployment.exports = reply.get("exports", [])
@@ -337,9 +356,8 @@ class App:
             file, line, column = _first_user_frame(error.get("stack", ""), self.deployments, deployment)
             file = file or deployment.path  # a link error (an import the module lacks) has no user frame
         source = deployment.source if file == deployment.path else self.deployments[file].source
-        return Problem(
-            file, error["message"], line, column, error.get("name", "Error"), code_frame(source, line, column)
-        )
+        message, name = _clip(str(error.get("message", ""))), _clip(str(error.get("name", "Error")), 200)
+        return Problem(file, message, line, column, name, code_frame(source, line, column))
 
     def _send_routes(self, host: Host) -> None:
         """The routing table Node tests each request against: routes, the middleware's matchers, the version,
@@ -430,6 +448,8 @@ class App:
 
     def _ensure_host(self) -> Host:
         with self._lock:
+            if self._closed:
+                raise HostError("this App is closed: make a new App to deploy and send requests")
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
@@ -528,6 +548,7 @@ class App:
     def close(self) -> None:
         """Stops the host (and the server, if serving) and removes the project folder if the app created it."""
         with self._lock:
+            self._closed = True
             self._release()
 
     @property
@@ -567,6 +588,8 @@ class App:
         count them), so a long or huge stream costs the kernel no memory. ``origin`` replaces the app's for
         this request's URL (:meth:`serve` gives the ``Host`` its client asked for).
         """
+        if self._closed:
+            raise HostError("this App is closed: make a new App to deploy and send requests")
         jar = self._jar(session)
         if jar is not None:
             headers = jar.headers_for(url.split("?", 1)[0], headers)
@@ -646,13 +669,12 @@ class App:
         }
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
-        stack = _user_stack(error.get("stack", ""))
+        stack = _user_stack(str(error.get("stack", "")))
         file, line, column = _first_user_frame(stack, self.deployments, None)
         frame = code_frame(self.deployments[file].source, line, column) if file in self.deployments else ""
-        message = error.get("message", "")
-        return HandlerError(
-            kind, error.get("name", "Error"), message, stack, file, line, column, frame, notes=explain(message)
-        )
+        message, stack = _clip(str(error.get("message", ""))), _clip(stack)
+        name = _clip(str(error.get("name", "Error")), 200)
+        return HandlerError(kind, name, message, stack, file, line, column, frame, notes=explain(message))
 
     def _crash_reason(self) -> str:
         host = self._host
@@ -693,12 +715,16 @@ class Stream:
 
     def _start(self, inbox: SyncInbox | AsyncInbox) -> None:
         self.exchange = self.app._exchange(self.request, self.timeout, self.keep_body)
-        try:
-            self._host = self.app._ensure_host()
-        except HostError as error:
-            self.exchange._fail(HandlerError("crash", "HostError", str(error)))
-            return
-        self._id = self._host.open(inbox, self.app._request_message(self.request), self.request.body or b"")
+        for _ in range(2):  # a host found dead as the request is written is restarted, and serves it
+            try:
+                self._host = self.app._ensure_host()
+            except HostError as error:
+                self.exchange._fail(HandlerError("crash", "HostError", str(error)))
+                return
+            self._id = self._host.open(inbox, self.app._request_message(self.request), self.request.body or b"")
+            if self._id is not None:
+                return
+        inbox.put(({"ev": "died"}, b""))
 
     def cancel(self) -> None:
         """Stops the request; the response ends with an AbortError."""
@@ -840,6 +866,11 @@ def _utf8_source(path: str, source: str | bytes) -> str:
         raise BuildError([Problem(path, message, line, column, name="InvalidSource")]) from None
 
 
+def _clip(text: str, limit: int = ERROR_TEXT_LIMIT) -> str:
+    """``text``, cut at ``limit`` characters with a note of how much was left out."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
 def _user_stack(stack: str) -> str:
     """The error's stack without the host's own frames."""
     lines = stack.splitlines()
@@ -852,7 +883,10 @@ def _user_stack(stack: str) -> str:
 
 def _first_user_frame(stack: str, deployments: dict[str, Deployment], extra: Deployment | None):
     for line in stack.splitlines():
-        match = _FRAME.search(line.strip())
+        line = line.strip()
+        if not line.startswith("at ") or len(line) > _FRAME_LINE_LIMIT:
+            continue
+        match = _FRAME.fullmatch(line.rsplit(" ", 1)[-1])
         if match and (match.group(1) in deployments or (extra and match.group(1) == extra.path)):
             return match.group(1), int(match.group(2)), int(match.group(3))
     return None, None, None

@@ -20,6 +20,9 @@ class Headers:
     def __init__(self, headers: HeaderInput = None):
         items = headers.items() if isinstance(headers, Mapping) else (headers or [])
         self._items: list[tuple[str, str]] = [(str(k).lower(), str(v)) for k, v in items]
+        self._values: dict[str, list[str]] = {}  # name → values, so each lookup costs the same however many
+        for name, value in self._items:
+            self._values.setdefault(name, []).append(value)
 
     def __getitem__(self, name: str) -> str:
         values = self.get_list(name)
@@ -31,26 +34,25 @@ class Headers:
         return self[name] if name in self else default
 
     def get_list(self, name: str) -> list[str]:
-        name = name.lower()
-        return [v for k, v in self._items if k == name]
+        return list(self._values.get(name.lower(), ()))
 
     def multi_items(self) -> list[tuple[str, str]]:
         return list(self._items)
 
     def items(self) -> list[tuple[str, str]]:
-        return [(k, self[k]) for k in self.keys()]
+        return [(k, ", ".join(v)) for k, v in self._values.items()]
 
     def keys(self) -> list[str]:
-        return list(dict.fromkeys(k for k, _ in self._items))
+        return list(self._values)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(k == name.lower() for k, _ in self._items)
+        return isinstance(name, str) and name.lower() in self._values
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(self.keys())
+        return len(self._values)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Headers) and sorted(self._items) == sorted(other._items)
@@ -132,6 +134,23 @@ def _charset(content_type: str | None) -> str:
     return "utf-8"
 
 
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """``headers=`` as (name, value) text pairs, or a RequestError saying what is wrong with it."""
+    if headers is None:
+        return []
+    if isinstance(headers, (str, bytes)) or not isinstance(headers, (Mapping, Iterable)):
+        raise RequestError("headers", f"expected a mapping or (name, value) pairs, got {type(headers).__name__}")
+    pairs = []
+    for item in headers.items() if isinstance(headers, Mapping) else headers:
+        if isinstance(item, (str, bytes)) or not isinstance(item, Iterable) or len(pair := tuple(item)) != 2:
+            raise RequestError("headers", f"{item!r} is not a (name, value) pair")
+        name, value = pair
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise RequestError("headers", f"header names and values must be text, got {name!r}: {value!r}")
+        pairs.append((name, value))
+    return pairs
+
+
 #: The methods a route handler can export; any other method token is still sent (and Next answers it).
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _TOKEN = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -168,7 +187,7 @@ class Request:
             url = parts.path or "/" + (f"?{parts.query}" if parts.query else "")
         elif not url.startswith("/"):
             raise RequestError("url", f"{url!r} must start with '/'")
-        pairs = Headers(headers).multi_items()
+        pairs = Headers(_header_pairs(headers)).multi_items()
         for name, value in pairs:
             if not name or not set(name) <= _TOKEN:
                 raise RequestError("headers", f"{name!r} is not a valid header name")

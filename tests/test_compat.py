@@ -287,3 +287,11 @@ def test_imports_typescript_erases_are_erased_in_place():
     assert erased.splitlines()[0].split() == ["import", "{", "jwtVerify", "}", "from", "'jose'"]
     assert erased.splitlines()[1].strip() == "" and "'kept-for-its-side-effects'" in erased
     assert [len(line) for line in erased.splitlines()] == [len(line) for line in source.splitlines()]
+
+
+def test_what_process_has_from_object_prototype_is_not_reported():
+    # Next's polyfill is a plain object: process.constructor is Object, not undefined (the checker said so once).
+    source = "export function GET() {\n  return Response.json([process.constructor === Object, " \
+             "process.hasOwnProperty('env'), String(process.pid)])\n}"
+    problems = nbruntime.check(source, runtime="edge", path="app/api/p/route.ts")
+    assert [p.api for p in problems] == ["process.pid"]

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nbruntime
-from nbruntime.host import FrameDecoder, encode_frame, node_executable
+from nbruntime.host import FrameDecoder, encode_frame, node_executable, sign_frame
 from nbruntime.http import Request
 
 WITNESSES = {
@@ -400,6 +400,7 @@ def test_any_request_input_is_either_built_or_refused_naming_a_field(method, url
 SAFE_INTEGERS = st.integers(-(2**53), 2**53)  # what a JavaScript number holds exactly
 MESSAGES = st.dictionaries(st.text(max_size=6), st.one_of(st.text(max_size=20), SAFE_INTEGERS, st.booleans(),
                                                           st.lists(SAFE_INTEGERS, max_size=3)), max_size=4)
+KEY = bytes(range(32))
 FRAMES = st.lists(st.tuples(MESSAGES, st.binary(max_size=200)), min_size=1, max_size=6)
 
 
@@ -410,9 +411,9 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
 
 @given(frames=FRAMES, cuts=st.lists(st.integers(min_value=0), max_size=12))
 def test_python_decodes_frames_however_the_bytes_are_split(frames, cuts):
-    decoder = FrameDecoder()
-    decoded = [frame for piece in split(b"".join(encode_frame(m, p) for m, p in frames), cuts)
-               for frame in decoder.feed(piece)]
+    decoder = FrameDecoder(KEY)
+    signed = b"".join(sign_frame(KEY, n, m, p) for n, (m, p) in enumerate(frames))
+    decoded = [frame for piece in split(signed, cuts) for frame in decoder.feed(piece)]
     assert decoded == frames
 
 

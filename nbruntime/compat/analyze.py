@@ -38,6 +38,12 @@ _LAZY_VALUES = {"arrow_function", "function_expression", "function", "class"}
 # Subtrees that are only types: TypeScript erases them, so nothing in them runs.
 _TYPE_ONLY = {"type_annotation", "type_alias_declaration", "interface_declaration", "type_arguments", "type_query"}
 
+# What every object has from Object.prototype, Next's process polyfill too (process.constructor is Object).
+_OBJECT_MEMBERS = frozenset({
+    "constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "toString",
+    "valueOf", "__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+})
+
 
 def _walk(node: Node, skip: frozenset[str] | set[str] = frozenset()) -> Iterator[Node]:
     """The node and everything under it, in source order, leaving out subtrees of the ``skip`` types."""
@@ -194,7 +200,7 @@ class _Finder:
     def member(self, node: Node) -> None:
         target = _unwrap(node.child_by_field_name("object"))
         member = _text(node.child_by_field_name("property"))
-        if not self.free(target, "process") or member == "env":
+        if not self.free(target, "process") or member == "env" or member in _OBJECT_MEMBERS:
             return
         is_function = member in self.facts["process_functions"]  # own function members of Node's process
         self.add("process-function" if is_function else "process-value", f"process.{member}", node)

@@ -22,5 +22,10 @@ function sink(level) {
   });
 }
 
-// One console for every realm: log/info/debug are "stdout", warn/error "stderr", as in Next.
+// One console for the host's realm (and node code): log/info/debug are "stdout", warn/error "stderr", as in Next.
 export const routedConsole = new Console({ stdout: sink('log'), stderr: sink('error'), colorMode: false });
+// The one behind edge realms' console: it never calls an object's own inspect method, which would be given
+// Node's objects (the inspect function and its options).
+export const edgeConsole = new Console({
+  stdout: sink('log'), stderr: sink('error'), colorMode: false, inspectOptions: { customInspect: false },
+});

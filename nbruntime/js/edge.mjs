@@ -1,13 +1,15 @@
 // The edge realm: the sandbox `next start` runs middleware and edge routes in. The engine is the one
 // Next.js uses, @edge-runtime/vm (installed into nbruntime/js/vendor at build time); on top of it go
-// Next's own additions: the process polyfill, AsyncLocalStorage and the stubbed Node globals.
+// Next's own additions: the process polyfill, AsyncLocalStorage and the stubbed Node globals. Everything the
+// engine and we hand the realm is Node.js's; the realm gets it through a membrane (membrane.mjs), so nothing
+// reachable from edge code leads back to Node's realm, as on an edge platform.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
-import { types } from 'node:util';
 import vm from 'node:vm';
-import { routedConsole } from './context.mjs';
+import { edgeConsole } from './context.mjs';
 import { runtimeMessage, table } from './compat.mjs';
 import { validateURL } from './next/utils.mjs';
+import { Membrane } from './membrane.mjs';
 
 const vendorRequire = createRequire(new URL('./vendor/package.json', import.meta.url));
 
@@ -72,25 +74,31 @@ function processPolyfill(env) {
   return polyfill;
 }
 
-// WebAssembly may instantiate a precompiled Module, but compiling bytes at run time is refused.
-function guardWasm(context) {
-  const wasm = vm.runInContext('WebAssembly', context);
+// WebAssembly may instantiate a precompiled Module, but compiling bytes at run time is refused. Written in the
+// realm (it only needs the message), so the guards are the realm's own functions.
+const GUARD_WASM = `((messages) => {
+  const { apply } = Reflect
+  const isBytes = (source) => ArrayBuffer.isView(source) ||
+    ['[object ArrayBuffer]', '[object SharedArrayBuffer]'].includes(Object.prototype.toString.call(source))
   for (const name of ['compile', 'instantiate']) {
-    const original = wasm[name];
-    wasm[name] = function (source, ...rest) {
-      if (types.isAnyArrayBuffer(source) || ArrayBuffer.isView(source)) {
-        return Promise.reject(new wasm.CompileError(runtimeMessage('wasm-instantiate', `WebAssembly.${name}`)));
-      }
-      return original.call(wasm, source, ...rest);
-    };
+    const original = WebAssembly[name]
+    WebAssembly[name] = function (source, ...rest) {
+      if (isBytes(source)) return Promise.reject(new WebAssembly.CompileError(messages[name]))
+      return apply(original, WebAssembly, [source, ...rest])
+    }
   }
+})`;
+
+function guardWasm(context) {
+  const message = (name) => runtimeMessage('wasm-instantiate', `WebAssembly.${name}`);
+  vm.runInContext(GUARD_WASM, context)({ compile: message('compile'), instantiate: message('instantiate') });
 }
 
 // Next's fetch wrapper: outgoing requests without a user-agent say they come from Next.js middleware.
 function defaultUserAgent(context) {
-  const fetch = context.fetch;
+  const { fetch, Headers, Request } = context;
   context.fetch = function (input, init) {
-    const headers = new context.Headers(init?.headers ?? (input instanceof context.Request ? input.headers : undefined));
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     if (!headers.has('user-agent')) headers.set('user-agent', 'Next.js Middleware');
     return fetch(input, { ...init, headers });
   };
@@ -110,21 +118,87 @@ function absoluteUrlsOnly(context) {
   context.Response.redirect = (url, ...rest) => redirect(validateURL(url), ...rest);
 }
 
-function nextExtensions(context, env) {
+function nextExtensions(context, env, membrane) {
   Object.assign(context, { process: processPolyfill(env), AsyncLocalStorage }); // enumerable, as in Next
   absoluteUrlsOnly(context);
-  Object.defineProperty(context, 'console', { value: routedConsole, writable: true, enumerable: false });
-  for (const name of table.stubbed_globals) {
-    Object.defineProperty(context, name, { get: () => unsupported('unsupported-api', name), enumerable: false });
+  Object.defineProperty(context, 'console', { value: null, writable: true, enumerable: false }); // set when sealed
+  for (const name of table.stubbed_globals) { // non-configurable, as in Next: their getters cross the membrane now
+    const get = membrane.toRealm(() => unsupported('unsupported-api', name));
+    Object.defineProperty(context, name, { get, enumerable: false });
   }
   guardWasm(context);
   defaultUserAgent(context);
   return context;
 }
 
+// The engine makes `instanceof` work across realms by putting Node's constructors on the realm's global and
+// proxies of the realm's own in their place; the membrane makes that so without them.
+const CROSS_REALM_PATCHED = ['Object', 'Array', 'RegExp', 'Uint8Array', 'ArrayBuffer', 'Error', 'SyntaxError', 'TypeError'];
+const ORIGINALS = `({ ${CROSS_REALM_PATCHED.join(', ')}, Symbol: Object(Symbol.iterator).constructor })`;
+
+// The engine defines two setters on the realm's global that it cannot take back (non-configurable): they are
+// given to the realm as its own functions while it is built.
+function withRealmSetters(holder, build) {
+  const define = Object.defineProperty;
+  Object.defineProperty = (target, key, descriptor) => {
+    const setter = descriptor?.set && holder.current ? { ...descriptor, set: holder.current.toRealm(descriptor.set) } : null;
+    return define(target, key, setter ?? descriptor);
+  };
+  try {
+    return build();
+  } finally {
+    Object.defineProperty = define;
+  }
+}
+
+// What is left to do once the engine has built the realm: every global it or we put there crosses the membrane,
+// the engine's cross-realm patches are undone, and the sandbox object behind the global loses its Node prototype.
+function seal(context, membrane, hostKeys, originals) {
+  for (const key of hostKeys) {
+    if (key === 'self' || key === 'globalThis') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(context, key);
+    if (!descriptor.configurable && !descriptor.writable) continue; // crossed when it was defined
+    for (const field of ['value', 'get', 'set']) {
+      if (descriptor[field]) descriptor[field] = membrane.toRealm(descriptor[field]);
+    }
+    Object.defineProperty(context, key, descriptor);
+  }
+  for (const name of CROSS_REALM_PATCHED) {
+    context[name] = originals[name];
+    delete context[Symbol.for(`node:${name}`)];
+  }
+  context.Symbol = originals.Symbol;
+  context.console = realmConsole(membrane);
+  context.structuredClone = membrane.passing(structuredClone);
+  Object.setPrototypeOf(context, null);
+}
+
+// console as the realm sees it: its values are formatted as they are (a proxy would hide them), and an object's
+// own inspect method is never called (it would be given Node's objects).
+function realmConsole(membrane) {
+  const methods = {};
+  for (const name of Object.keys(Object.getPrototypeOf(edgeConsole)).concat(Object.keys(edgeConsole))) {
+    if (typeof edgeConsole[name] !== 'function' || name.startsWith('_')) continue;
+    const method = name === 'dir' ? (value) => edgeConsole.dir(value) : edgeConsole[name].bind(edgeConsole);
+    methods[name] = membrane.passing(method);
+  }
+  return membrane.toRealm(methods);
+}
+
 function buildContext(env) {
   const Engine = engine();
-  return asOnNode20(() => new Engine({ extend: (context) => nextExtensions(context, env) }).context);
+  const holder = {};
+  let hostKeys, originals;
+  const extend = (context) => {
+    holder.current = new Membrane(context);
+    originals = vm.runInContext(ORIGINALS, context);
+    nextExtensions(context, env, holder.current);
+    hostKeys = Reflect.ownKeys(context);
+    return context;
+  };
+  const { context } = asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend })));
+  seal(context, holder.current, hostKeys, originals);
+  return { context, membrane: holder.current };
 }
 
 // Most of a realm's cost is V8 making the context, so one is made ahead, once the messages that follow
@@ -134,10 +208,10 @@ const SPARE_DELAY_MS = 50;
 let spare = null;
 
 export function createEdgeContext(env) {
-  const ready = spare?.env === env ? spare.context : null;
+  const ready = spare?.env === env ? spare.realm : null;
   spare = null;
   setTimeout(() => {
-    spare ??= { env, context: buildContext(env) };
+    spare ??= { env, realm: buildContext(env) };
   }, SPARE_DELAY_MS).unref();
   return ready ?? buildContext(env);
 }

@@ -1,6 +1,6 @@
 // The Node.js host: one process per nbruntime App. It keeps the deployed cells as modules and
 // answers requests; Python keeps the truth (sources, settings) and can restart us at any time.
-import { readFrames, send } from './wire.mjs';
+import { openChannel, send } from './wire.mjs';
 import { currentRequest, routedConsole } from './context.mjs';
 import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
@@ -31,6 +31,8 @@ isolates.serveOwn = (request, body) => server.serveOwn(request, body);
 // fetches through Next's data cache.
 globalThis.console = routedConsole;
 cacheFetches(globalThis, requestContext.get);
+
+const exitNow = process.exit.bind(process); // before it is wrapped below: this exit is ours, not a handler's
 
 // Report why we are going away before we go, so the kernel can say which handler did it.
 for (const name of ['exit', 'abort']) {
@@ -100,18 +102,31 @@ const operations = {
 const asData = (entry) => ({ ...entry, body: Buffer.from(entry.body).toString('base64') });
 const fromData = (entry) => ({ ...entry, body: new Uint8Array(Buffer.from(entry.body, 'base64')) });
 
+// Where a deploy's error is, if it says (a BuildError does); a thrown value that cannot be read says nothing.
+function placeOf(error) {
+  try {
+    return { file: error.file, line: error.line, column: error.column };
+  } catch {
+    return {};
+  }
+}
+
 async function reply(message) {
   try {
     send({ id: message.id, ev: 'reply', ok: true, ...(await operations[message.op](message)) });
   } catch (error) {
-    send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), file: error.file, line: error.line, column: error.column } });
+    send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), ...placeOf(error) } });
   }
 }
 
-readFrames(process.stdin, (message, payload) => {
+openChannel(process.stdin, (message, payload) => {
   if (message.op === 'request') server.handle(message, payload);
   else if (message.op === 'cancel') server.cancel(message.id);
   else reply(message);
+}, (error) => {
+  // Bytes that are not the kernel's frames: nothing after them can be read. Go, and say why; the kernel restarts us.
+  process.stderr.write(`nbruntime host: the control channel from the kernel broke (${error.message})\n`);
+  exitNow(70);
 });
 process.stdin.on('end', () => process.exit(0));
 send({ ev: 'ready', pid: process.pid });

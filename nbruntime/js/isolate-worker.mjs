@@ -4,7 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { discardSpareContext } from './edge.mjs';
-import { Registry } from './loader.mjs';
+import { BuildError, Registry } from './loader.mjs';
+import { describeError } from './serve.mjs';
 import { Caches } from './cache.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
@@ -63,12 +64,15 @@ const caches = new Caches({
 const calls = new Map(); // seq → { lifetime, reader, outstanding, wake }
 const cancelledEarly = new Set(); // calls cancelled while their handler still ran: their answer is dropped
 
+// An error as data for the host; a deploy's BuildError also says where.
 function serialize(error) {
-  if (error && typeof error === 'object' && 'message' in error) {
-    const { file, line, column } = error;
-    return { name: String(error.name ?? 'Error'), message: String(error.message), stack: String(error.stack ?? ''), file, line, column };
+  let place = {};
+  try {
+    if (error instanceof BuildError) place = { file: error.file, line: error.line, column: error.column };
+  } catch {
+    // a thrown Proxy whose traps throw says nowhere
   }
-  return { name: 'Error', message: String(error), stack: '' };
+  return { ...describeError(error), ...place };
 }
 
 const hasWork = (lifetime) => lifetime.promises.length > 0 || lifetime.callbacks.length > 0;

@@ -77,9 +77,12 @@ function syntaxError(file, error) {
 }
 
 class Realm {
-  constructor(registry, context) {
+  // An edge realm comes with its membrane: Node values cross into it by `membrane.toRealm`, and its values
+  // reach host code only by `outside()`.
+  constructor(registry, context, membrane = null) {
     this.registry = registry;
     this.context = context;
+    this.membrane = membrane;
     this.modules = new Map();
     this.importers = new Map();
     this.pending = new WeakMap();
@@ -91,6 +94,11 @@ class Realm {
 
   get runtime() {
     return this.context ? 'edge' : 'nodejs';
+  }
+
+  // A value of this realm as host code may hold it.
+  outside(value) {
+    return this.membrane ? this.membrane.toHost(value) : value;
   }
 
   // The evaluated module for a deployed file, linking its imports on first use.
@@ -236,8 +244,9 @@ class Realm {
     }
     const exports = this.runtime === 'edge' ? edgeModuleExports(bare, namespace) : namespace;
     const names = Object.keys(exports);
+    const realm = this;
     return new vm.SyntheticModule(names, function () {
-      for (const name of names) this.setExport(name, exports[name]);
+      for (const name of names) this.setExport(name, realm.membrane ? realm.membrane.toRealm(exports[name]) : exports[name]);
     }, { identifier: specifier, context: this.context });
   }
 
@@ -306,20 +315,23 @@ export class Registry {
   realmFor(entry) {
     if (this.cells.get(entry).runtime !== 'edge') return this.nodeRealm;
     if (!this.edgeRealms.has(entry)) {
-      const context = createEdgeContext(this.env);
-      Object.assign(context, this.realmGlobals); // what the host gives every realm (the request context)
-      this.edgeRealms.set(entry, new Realm(this, context));
+      const { context, membrane } = createEdgeContext(this.env);
+      for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
+      this.edgeRealms.set(entry, new Realm(this, context, membrane));
     }
     return this.edgeRealms.get(entry);
   }
 
+  // An entry's exports, as host code may use them (through the membrane, for an edge entry).
   async exportsOf(entry) {
-    return (await this.realmFor(entry).load(entry)).namespace;
+    const realm = this.realmFor(entry);
+    return realm.outside((await realm.load(entry)).namespace);
   }
 
-  // A framework module (next/server, ...) as the entry's realm sees it, to build its requests with.
+  // A framework module (next/server, ...) of the entry's realm, to build its requests with.
   async frameworkOf(entry, name) {
-    return (await this.realmFor(entry).importDynamic(name, { identifier: entry })).namespace;
+    const realm = this.realmFor(entry);
+    return realm.outside((await realm.importDynamic(name, { identifier: entry })).namespace);
   }
 
   // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x').

@@ -7,11 +7,27 @@ import { Pipeline } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
 import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
 
+// An error as data for the kernel. Whatever was thrown (null, a Proxy whose traps throw, an object whose getters
+// or toString throw), this answers: what cannot be read is said so.
 export function describeError(error) {
-  if (error && typeof error === 'object' && 'message' in error) {
-    return { name: String(error.name ?? 'Error'), message: String(error.message), stack: String(error.stack ?? '') };
+  const read = (get, fallback) => {
+    try {
+      const value = get();
+      return value === undefined ? fallback : String(value);
+    } catch {
+      return fallback;
+    }
+  };
+  let isError = false;
+  try {
+    isError = error !== null && (typeof error === 'object' || typeof error === 'function') && 'message' in error;
+  } catch {
+    // a Proxy whose `has` trap throws: described as a value below
   }
-  return { name: 'Error', message: String(error), stack: '' };
+  if (isError) {
+    return { name: read(() => error.name, 'Error'), message: read(() => error.message, ''), stack: read(() => error.stack, '') };
+  }
+  return { name: 'Error', message: read(() => String(error), `a thrown value that cannot be read (${typeof error})`), stack: '' };
 }
 
 export class Server {
@@ -59,7 +75,7 @@ export class Server {
     const { id, method } = message;
     const outcome = await this.pipeline.run(message, message.body ? payload : null, state.abort.signal);
     state.outcome = outcome;
-    if (outcome.error) send({ id, ev: 'error', error: describeError(outcome.error) });
+    if ('error' in outcome) send({ id, ev: 'error', error: describeError(outcome.error) }); // (null may be thrown)
     const trace = outcome.trace;
     const start = performance.now() - trace.started;
     try {
