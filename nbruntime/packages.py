@@ -26,13 +26,15 @@ from .errors import Problem, code_frame
 from .host import node_executable
 
 _BUILTINS = frozenset(table()["node_builtins"])
+#: Bare imports Next itself answers (its bundler aliases `server-only` to an empty module for server code).
+FRAMEWORK_MODULES = frozenset({"next", "server-only"})
 _UNRESOLVED = re.compile(r'Could not resolve "([^"]+)"')
 _BUNDLER = Path(__file__).parent / "js" / "packages.mjs"
 
 
 def is_package(specifier: str) -> bool:
     """A bare import of an npm package: not a file of the app, a Node built-in, or a module of Next itself."""
-    if specifier.startswith((".", "/", "@/", "node:", "nbruntime/")) or specifier == "next":
+    if specifier.startswith((".", "/", "@/", "node:", "nbruntime/")) or specifier in FRAMEWORK_MODULES:
         return False
     return not specifier.startswith("next/") and specifier.split("/")[0] not in _BUILTINS
 

@@ -26,9 +26,11 @@ function revalidateOf(init, fetchCache, generation) {
   return generation?.phase === 'build' ? INFINITE : 0;
 }
 
-function keyOf(request) {
+// As Next keys the data cache: the request, its headers and its cache mode (recorded in cache-fetch: the same URL
+// fetched with force-cache and with next.revalidate is two entries).
+function keyOf(request, init) {
   const headers = [...request.headers].sort(([a], [b]) => a.localeCompare(b));
-  return JSON.stringify(['fetch', request.method, request.url, headers]);
+  return JSON.stringify(['fetch', request.method, request.url, headers, init?.cache ?? request.cache]);
 }
 
 async function snapshot(response) {
@@ -59,7 +61,7 @@ export function cacheFetches(realm, currentScope) {
     }
     generation?.lower(revalidate);
     for (const tag of init?.next?.tags ?? []) generation?.tags.add(tag);
-    const kept = await scope.caches.call(keyOf(request), () => fetch(input, init).then(snapshot), {
+    const kept = await scope.caches.call(keyOf(request, init), () => fetch(input, init).then(snapshot), {
       revalidate: revalidate >= INFINITE ? false : revalidate, tags: init?.next?.tags ?? [],
     });
     return revive(kept);

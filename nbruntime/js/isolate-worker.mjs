@@ -56,9 +56,10 @@ const askHost = (message) => new Promise((resolve) => {
   cacheReplies.set(seq, resolve);
   post({ ev: 'cache', seq, ...message });
 });
+// What crosses to the host is plain data, made here: values from the edge realm may not be cloneable as they are.
 const caches = new Caches({
-  peek: (key, revalidate) => askHost({ op: 'peek', key, revalidate }),
-  store: (key, json, tags) => askHost({ op: 'store', key, json, tags }),
+  peek: (key, revalidate) => askHost({ op: 'peek', key: String(key), revalidate: revalidate === false ? false : Number(revalidate) }),
+  store: (key, json, tags) => askHost({ op: 'store', key: String(key), json: String(json), tags: Array.from(tags, String) }),
 });
 
 const calls = new Map(); // seq → { lifetime, reader, outstanding, wake }
@@ -121,7 +122,8 @@ async function answer(message) {
   const head = {
     ev: 'response', seq, status: response.status, statusText: response.statusText, headers: [...response.headers],
     used, setCookies: scope.setCookies.getSetCookie(), requestHeaders: changed ? after : undefined,
-    revalidations: scope.revalidations,
+    revalidations: scope.revalidations.map(({ path, type, tag, stale }) => (
+      { path: path && String(path), type: type && String(type), tag: tag && String(tag), stale: Boolean(stale) })),
     hasBody: response.body !== null, chunks: [], done: false, pending: false,
   };
   const state = { lifetime, reader: null, outstanding: 0, wake: null, cancelled: false };

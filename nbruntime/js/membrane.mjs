@@ -160,6 +160,14 @@ export class Membrane {
       follower = new Promise((resolve, reject) => {
         Reflect.apply(then, promise, [(value) => resolve(cross(value)), (error) => reject(cross(error))]);
       });
+      // A promise that also carries values (Next 15's params, readable without await) keeps them: own data
+      // properties cross too; accessors are left behind, since reading one would run the other side's code.
+      for (const key of Reflect.ownKeys(promise)) {
+        const descriptor = Reflect.getOwnPropertyDescriptor(promise, key);
+        if (typeof key === 'string' && 'value' in descriptor) {
+          Reflect.defineProperty(follower, key, { value: cross(descriptor.value), enumerable: descriptor.enumerable, writable: true, configurable: true });
+        }
+      }
       this.promises.set(promise, follower);
       this.promises.set(follower, promise);
     }
