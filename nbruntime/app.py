@@ -453,7 +453,7 @@ class App:
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
-            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir)
+            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir, self.timeout)
             host.start()
             for deployment in self.deployments.values():
                 try:

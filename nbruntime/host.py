@@ -198,8 +198,10 @@ class Host:
         heap_mb: int = 2048,
         edge_memory_mb: int = 128,
         packages_root: Path | None = None,
+        timeout: float = 25.0,
     ):
         self.cwd, self.env, self.heap_mb = cwd, env, heap_mb
+        self.timeout = timeout  # a request's time limit, and the CPU time its edge code may spend
         self.packages_root = packages_root  # where the cells' npm packages are installed (node_modules)
         self.edge_memory_mb = edge_memory_mb  # each edge entry's worker heap limit, as on edge platforms
         self.process: subprocess.Popen | None = None
@@ -224,6 +226,7 @@ class Host:
             f"--max-old-space-size={self.heap_mb}",
             str(HOST_SCRIPT),
             f"--edge-memory-mb={self.edge_memory_mb}",
+            f"--timeout-ms={round(self.timeout * 1000)}",
             *([f"--packages-root={self.packages_root}"] if self.packages_root else []),
         ]
         try:

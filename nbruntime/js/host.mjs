@@ -5,7 +5,7 @@ import { currentRequest, routedConsole } from './context.mjs';
 import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
-import { Isolates } from './isolate.mjs';
+import { EdgeThread } from './edge-link.mjs';
 import { OwnOriginDispatcher } from './ownorigin.mjs';
 import { StaticRoutes } from './isr.mjs';
 import { cacheFetches } from './fetch-cache.mjs';
@@ -18,14 +18,16 @@ const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`)
 // npm packages are looked for from --packages-root (the notebook's project folder), else the app's folder.
 const registry = new Registry(process.cwd(), { ...process.env }, {}, option('packages-root') ?? process.cwd());
 registry.packages = new Packages(registry.packagesRoot);
-// Each edge entry runs in a worker with this heap limit (MB), as on edge platforms: --edge-memory-mb=N.
-const edgeMemoryArg = process.argv.find((arg) => arg.startsWith('--edge-memory-mb='));
 const statics = new StaticRoutes(registry);
-const isolates = new Isolates(registry, { memoryMb: Number(edgeMemoryArg?.split('=')[1] ?? 128), caches: statics.caches });
+// Edge entries run in the edge thread, each held to this memory limit (MB), as on edge platforms: --edge-memory-mb=N;
+// a request's CPU budget is its time limit (--timeout-ms=N, the app's; a request may give its own).
+const edge = new EdgeThread(registry, {
+  memoryMb: Number(option('edge-memory-mb') ?? 128), budgetMs: Number(option('timeout-ms') ?? 25_000), caches: statics.caches,
+});
 const server = new Server(registry, statics);
 // The app's code reaches the app itself over fetch without a port: through the pipeline, here or from a worker.
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
-isolates.serveOwn = (request, body) => server.serveOwn(request, body);
+edge.serveOwn = (request, body) => server.serveOwn(request, body);
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell, and their
 // fetches through Next's data cache.
@@ -62,7 +64,7 @@ const operations = {
   routes({ routes, middleware, next, origin }) {
     server.configure({ routes, middleware, next });
     ownOrigin.origin = origin;
-    isolates.origin(origin);
+    edge.origin(origin);
     return {};
   },
   env({ env }) {
@@ -70,7 +72,7 @@ const operations = {
     Object.assign(process.env, env);
     registry.edgeRealms.clear(); // an edge realm copies env when it is made: make them afresh
     discardSpareContext();
-    isolates.env(env);
+    edge.env(env);
     return {};
   },
   // The build's prerender of these routes (Python says which, and how each is configured).

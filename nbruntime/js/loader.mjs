@@ -79,10 +79,17 @@ function syntaxError(file, error) {
 class Realm {
   // An edge realm comes with its membrane: Node values cross into it by `membrane.toRealm`, and its values
   // reach host code only by `outside()`.
-  constructor(registry, context, membrane = null) {
+  constructor(registry, context, membrane = null, entry = null) {
     this.registry = registry;
     this.context = context;
     this.membrane = membrane;
+    this.entry = entry; // the edge entry this realm was made for
+    this.slices = membrane ? registry.slices : null; // where its code runs, in stoppable slices (gate.mjs)
+    if (this.slices) {
+      this.slice = this.slices.install(context);
+      this.memoryLimit = registry.memoryLimit;
+      membrane.gate = (fn) => this.slices.run(this, fn);
+    }
     this.modules = new Map();
     this.importers = new Map();
     this.pending = new WeakMap();
@@ -143,7 +150,7 @@ class Realm {
           if (wanted.size) await this.preparePackages(wanted);
         }
         if (module.status === 'unlinked') await module.link((specifier, referrer) => this.resolve(specifier, referrer));
-        if (module.status === 'linked') await module.evaluate();
+        if (module.status === 'linked') await (this.slices ? this.slices.evaluate(this, module) : module.evaluate());
         if (module.status === 'errored') throw module.error;
         return module;
       })();
@@ -188,7 +195,10 @@ class Realm {
   }
 
   async importDynamic(specifier, referrer) {
-    return this.ready(await this.resolve(specifier, referrer));
+    const module = this.ready(await this.resolve(specifier, referrer));
+    // V8 settles the realm's import() promise in the realm's own queue, which only a slice runs.
+    if (this.slices) module.finally(() => setImmediate(() => this.slices.drain(this))).catch(() => {});
+    return module;
   }
 
   async resolve(specifier, referrer) {
@@ -268,7 +278,9 @@ export class Registry {
     this.cells = new Map();
     this.nodeRealm = new Realm(this, undefined);
     this.edgeRealms = new Map();
-    this.isolates = null; // set in the host (isolate.mjs): edge entries then run in workers of their own
+    this.edgeThread = null; // set in the host (edge-link.mjs): edge entries then run in the edge thread
+    this.slices = null; // set in the edge thread: its realms' code runs in stoppable slices (gate.mjs)
+    this.memoryLimit = Infinity; // each edge realm's memory limit, in bytes (set in the edge thread)
   }
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
@@ -288,8 +300,8 @@ export class Registry {
     this.replace(file, { code, runtime, entry });
     if (!entry) return { exports: [] };
     try {
-      // With isolates (the host), an edge entry is evaluated in its own worker, never in the host's heap.
-      if (runtime === 'edge' && this.isolates) return { exports: await this.isolates.deploy(file) };
+      // In the host, an edge entry is evaluated in the edge thread, never in the host's heap.
+      if (runtime === 'edge' && this.edgeThread) return { exports: await this.edgeThread.deploy(file) };
       const module = await this.realmFor(file).load(file);
       return { exports: Object.keys(module.namespace) };
     } catch (error) {
@@ -306,7 +318,7 @@ export class Registry {
     if (cell) this.cells.set(file, cell);
     else this.cells.delete(file);
     this.nodeRealm.forget(file);
-    this.isolates?.replace(file, cell);
+    this.edgeThread?.replace(file, cell);
     for (const [name, realm] of this.edgeRealms) {
       if (name === file || realm.modules.has(file)) this.edgeRealms.delete(name);
     }
@@ -317,7 +329,7 @@ export class Registry {
     if (!this.edgeRealms.has(entry)) {
       const { context, membrane } = createEdgeContext(this.env);
       for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
-      this.edgeRealms.set(entry, new Realm(this, context, membrane));
+      this.edgeRealms.set(entry, new Realm(this, context, membrane, entry));
     }
     return this.edgeRealms.get(entry);
   }

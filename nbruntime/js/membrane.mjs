@@ -14,6 +14,7 @@
 // realm's too.
 import { types } from 'node:util';
 import vm from 'node:vm';
+import { SliceStopped } from './gate.mjs';
 
 // The intrinsics paired across the wall, in one order for both realms. Function constructors must be among them
 // (a Node one would compile strings); binary types, so Node's binary data can become the realm's own; the others
@@ -88,8 +89,12 @@ export class Membrane {
       raw: new WeakSet() };
     const outside = { reflect: Reflect, shadows: [() => ({}), () => [], () => () => {}, () => (function () {}).bind()],
       proxies: new WeakMap(), targets: new WeakMap() };
-    inside.handler = handler(outside, inside, (value) => this.toRealm(value), (value) => this.toHost(value));
-    outside.handler = handler(inside, outside, (value) => this.toHost(value), (value) => this.toRealm(value));
+    // Node code's operations on edge objects run edge code (getters, Proxy traps, functions): each is a slice of the
+    // realm (gate.mjs), where it can be stopped; `gate` is set by the realm that owns this membrane.
+    this.gate = (fn) => fn();
+    const gate = (fn) => this.gate(fn);
+    inside.handler = handler(outside, inside, (value) => this.toRealm(value), (value) => this.toHost(value), (fn) => fn());
+    outside.handler = handler(inside, outside, (value) => this.toHost(value), (value) => this.toRealm(value), gate);
     Object.assign(this, { inside, outside });
     this.promises = new WeakMap(); // a promise → its follower on the other side
   }
@@ -102,7 +107,7 @@ export class Membrane {
     if (this.intrinsics.has(value)) return this.intrinsics.get(value);
     if (inside.targets.has(value) || this.realmIntrinsics.has(value)) return value;
     if (isBinary(value)) return this.rehome(value);
-    if (types.isPromise(value)) return this.follow(value, hostThen, this.RealmPromise, (v) => this.toRealm(v));
+    if (types.isPromise(value)) return this.follow(value, hostThen, this.RealmPromise, (v) => this.toRealm(v), true);
     return this.proxy(inside, value);
   }
 
@@ -113,7 +118,7 @@ export class Membrane {
     if (inside.targets.has(value)) return inside.targets.get(value); // a Node object coming back
     if (outside.targets.has(value) || isBinary(value)) return value;
     if (this.hostIntrinsics.has(value)) return this.hostIntrinsics.get(value);
-    if (types.isPromise(value)) return this.follow(value, this.realmThen, Promise, (v) => this.toHost(v));
+    if (types.isPromise(value)) return this.follow(value, this.realmThen, Promise, (v) => this.toHost(v), false);
     return this.proxy(outside, value);
   }
 
@@ -154,11 +159,16 @@ export class Membrane {
     return value;
   }
 
-  follow(promise, then, Promise, cross) {
+  // A promise of one side followed by one of the other. Settling a realm's promise, or subscribing to one, queues work
+  // in the realm's own microtask queue: done as a slice, which runs that queue.
+  follow(promise, then, Promise, cross, intoRealm) {
     let follower = this.promises.get(promise);
     if (!follower) {
       follower = new Promise((resolve, reject) => {
-        Reflect.apply(then, promise, [(value) => resolve(cross(value)), (error) => reject(cross(error))]);
+        const settle = intoRealm ? (fn, value) => this.gate(() => fn(cross(value))) : (fn, value) => fn(cross(value));
+        const subscribe = () => Reflect.apply(then, promise, [(value) => settle(resolve, value), (error) => settle(reject, error)]);
+        if (intoRealm) subscribe();
+        else this.gate(subscribe);
       });
       // A promise that also carries values (Next 15's params, readable without await) keeps them: own data
       // properties cross too; accessors are left behind, since reading one would run the other side's code.
@@ -176,17 +186,17 @@ export class Membrane {
 }
 
 // The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the
-// near side, `into` a near value to the far side. Far operations use the far realm's Reflect; an error thrown
-// by far code crosses as any value does.
-function handler(far, near, out, into) {
+// near side, `into` a near value to the far side. Far operations use the far realm's Reflect, through `gate`; an error
+// thrown by far code crosses as any value does (a slice stopped by the host is the host's own error).
+function handler(far, near, out, into, gate) {
   const R = far.reflect;
   const N = near.reflect;
   const real = (shadow) => near.shadowTargets.get(shadow);
   const guard = (fn) => {
     try {
-      return fn();
+      return gate(fn);
     } catch (error) {
-      throw out(error);
+      throw error instanceof SliceStopped ? error : out(error);
     }
   };
   const nearDescriptor = (descriptor) => {

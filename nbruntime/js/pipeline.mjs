@@ -139,10 +139,10 @@ export class Pipeline {
 
   async callMiddleware({ method, url, headers, body, signal }, scope) {
     const { file, kind } = this.middleware;
-    // Edge middleware runs in its own isolate (a worker with a heap limit): the call goes there as data.
-    if (this.registry.isolates && this.isEdge(file)) {
+    // Edge middleware runs in the edge thread: the call goes there as data.
+    if (this.registry.edgeThread && this.isEdge(file)) {
       const call = { phase: 'middleware', kind, method, url: url.href, headers: [...headers], body, next: this.next };
-      return (await this.registry.isolates.call(file, call, scope)).response;
+      return (await this.registry.edgeThread.call(file, call, scope)).response;
     }
     return invokeMiddleware(this.registry, { file, kind }, { method, url, headers, body, signal }, scope);
   }
@@ -212,10 +212,10 @@ export class Pipeline {
     scope.caches = this.statics?.caches ?? null;
     let result;
     try {
-      // An edge route runs in its own isolate (a worker with a heap limit): the call goes there as data.
-      const isolated = edge && this.registry.isolates;
+      // An edge route runs in the edge thread: the call goes there as data.
+      const isolated = edge && this.registry.edgeThread;
       const call = { phase: 'route', params, method, url: url.href, headers: [...headers], body, next: this.next };
-      result = await trace.time('route', () => isolated ? this.registry.isolates.call(route.file, call, scope)
+      result = await trace.time('route', () => isolated ? this.registry.edgeThread.call(route.file, call, scope)
         : invokeRoute(this.registry, route, params, { method, url, headers, body, signal }, scope));
     } catch (error) {
       report.handler = `${method} (threw)`;

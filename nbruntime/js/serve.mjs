@@ -68,7 +68,7 @@ export class Server {
     state.cancelled = true;
     state.abort.abort(new DOMException('The request was cancelled', 'AbortError'));
     state.reader?.cancel().catch(() => {});
-    this.registry.isolates?.cancel(id); // an edge handler still running in its worker is stopped there
+    this.registry.edgeThread?.cancel(id); // an edge handler still running is stopped there
   }
 
   async respond(message, payload, state) {

@@ -1,0 +1,209 @@
+// The host's side of the edge thread (edge-thread.mjs), where every edge entry runs: started with the first edge
+// deploy, sent each cell, asked to run edge steps of requests (steps.mjs), and watched: the holder thread
+// (watchdog.mjs) stops a slice past its CPU deadline; a slice that runs long has its heap watched from here, and is
+// stopped past the entry's memory limit; a cancelled request's slice is stopped. Should the thread itself die (its
+// heap's hard limit, or a slice that could not be stopped), it starts afresh with every cell, and the calls it was
+// running fail.
+import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { send } from './wire.mjs';
+import { runtimeMessage } from './compat.mjs';
+import { currentRequest } from './context.mjs';
+import { REASON, SHARED_BYTES, SLOT, TIME, shared } from './gate.mjs';
+import { StepClient, revive } from './steps.mjs';
+
+const THREAD_SCRIPT = new URL('./edge-thread.mjs', import.meta.url);
+const HOLDER_SCRIPT = new URL('./watchdog.mjs', import.meta.url);
+const MEMORY_POLL_MS = 5;
+
+export class EdgeMemoryLimitError extends Error {
+  constructor(file, mb) {
+    super(runtimeMessage('edge-memory-limit', file).replaceAll('{mb}', String(mb)));
+    this.name = 'EdgeMemoryLimitError';
+  }
+}
+
+export class EdgeThread {
+  // `memoryMb`: each entry's limit; `budgetMs`: the CPU a request may spend when it does not say (its time limit).
+  constructor(registry, { memoryMb = 128, budgetMs = 25_000, caches = null } = {}) {
+    Object.assign(this, { registry, memoryMb, budgetMs, caches });
+    this.worker = null;
+    this.holder = null;
+    this.buffer = new SharedArrayBuffer(SHARED_BYTES);
+    this.words = shared(this.buffer);
+    this.loads = new Map(); // seq → { resolve, reject }
+    this.seq = 0;
+    this.appOrigin = null;
+    this.serveOwn = null; // set by the host: a fetch of the app's own origin from edge code
+    this.client = new StepClient((message, transfer) => this.post(message, transfer));
+    registry.edgeThread = this;
+    // V8 flags are process-wide: the host's --max-old-space-size (App(heap_mb=...)) would replace the thread's
+    // resourceLimits. The host's heap is configured by now; unset the flag so the thread gets its own.
+    v8.setFlagsFromString('--max-old-space-size=0');
+  }
+
+  start() {
+    const { registry, memoryMb, budgetMs } = this;
+    this.holder ??= this.startHolder();
+    const worker = new Worker(THREAD_SCRIPT, {
+      workerData: {
+        root: registry.root, packagesRoot: registry.packagesRoot, env: registry.env, cells: [...registry.cells],
+        origin: this.appOrigin, memoryMb, defaultBudgetMs: budgetMs, shared: this.buffer,
+      },
+      // The hard limit of the thread's heap, far above one entry's: entries are held to theirs slice by slice.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(1024, 4 * memoryMb) },
+    });
+    worker.unref(); // the host ends when its stdin does, whatever the thread is doing
+    worker.on('message', (message) => this.receive(message));
+    worker.on('error', (error) => { worker.fatal = error; }); // why it is about to exit (out of memory, ...)
+    worker.on('exit', (code) => this.exited(worker, code));
+    this.worker = worker;
+  }
+
+  startHolder() {
+    const holder = new Worker(HOLDER_SCRIPT, { workerData: { buffer: this.buffer } });
+    holder.unref();
+    holder.on('message', (message) => {
+      if (message.long) this.watchMemory(message.long);
+      if (message.end && this.worker) this.end(message.end);
+    });
+    return holder;
+  }
+
+  post(message, transfer) {
+    if (!this.worker) this.start();
+    this.worker.postMessage(message, transfer);
+  }
+
+  // Evaluates a deployed edge entry in its realm; resolves its export names (errors show at deploy).
+  deploy(file) {
+    return new Promise((resolve, reject) => {
+      const seq = ++this.seq;
+      this.loads.set(seq, { resolve, reject });
+      this.post({ op: 'load', seq, file });
+    });
+  }
+
+  // A cell changed (or went: `cell` undefined): the thread's registry follows, dropping the realms that used it.
+  replace(file, cell) {
+    this.worker?.postMessage({ op: 'replace', file, cell });
+  }
+
+  env(env) {
+    this.worker?.postMessage({ op: 'env', env });
+  }
+
+  // The app's origin: a fetch to it from edge code comes to the host's pipeline (ownorigin.mjs).
+  origin(origin) {
+    this.appOrigin = origin;
+    this.worker?.postMessage({ op: 'origin', origin });
+  }
+
+  // One call of an entry's handler: resolves { response, used } with a host Response.
+  call(file, request, scope) {
+    const budgetMs = currentRequest.getStore()?.budgetMs ?? this.budgetMs;
+    return this.client.call({ ...request, file }, scope, budgetMs);
+  }
+
+  // A request was cancelled: its steps here are cancelled too, and a slice running for it is stopped.
+  cancel(requestId) {
+    if (!this.worker) return;
+    this.client.cancel(requestId);
+    const { i32 } = this.words;
+    if (Atomics.load(i32, SLOT.ACTIVE) === 1 && Atomics.load(i32, SLOT.REQUEST) === requestId) {
+      this.stop(Atomics.load(i32, SLOT.SEQ), REASON.CANCEL);
+    }
+  }
+
+  // Asks the holder to stop slice `seq`.
+  stop(seq, reason) {
+    const { i32 } = this.words;
+    Atomics.store(i32, SLOT.REASON, reason);
+    Atomics.store(i32, SLOT.TARGET, seq);
+    Atomics.add(i32, SLOT.COMMAND, 1);
+    Atomics.notify(i32, SLOT.COMMAND);
+  }
+
+  // A slice that runs long: its heap is read from here (V8 answers between the thread's instructions) until it ends.
+  async watchMemory(seq) {
+    const { i32, f64 } = this.words;
+    const limit = this.memoryMb * 2 ** 20;
+    const running = () => Atomics.load(i32, SLOT.ACTIVE) === 1 && Atomics.load(i32, SLOT.SEQ) === seq;
+    while (this.worker && running()) {
+      let heap;
+      try {
+        heap = await this.worker.getHeapStatistics();
+      } catch {
+        return; // the thread went meanwhile
+      }
+      if (running() && heap.used_heap_size + heap.external_memory - f64[TIME.BASE] > limit) {
+        this.stop(seq, REASON.MEMORY);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, MEMORY_POLL_MS));
+    }
+  }
+
+  // A slice that could not be stopped: the thread is ended (every edge entry starts afresh).
+  end(seq) {
+    const { i32 } = this.words;
+    if (Atomics.load(i32, SLOT.ACTIVE) !== 1 || Atomics.load(i32, SLOT.SEQ) !== seq) return;
+    this.worker.ended = Atomics.load(i32, SLOT.REASON);
+    this.worker.terminate();
+  }
+
+  receive(message) {
+    switch (message.ev) {
+      case 'log': return send(message); // console output, already carrying its request id
+      case 'fetch': return this.fetchOwn(message);
+      case 'cache': return this.answerCache(message);
+      case 'bundle': return this.bundle(message);
+      case 'loaded': return this.loaded(message);
+      default: return this.client.receive(message);
+    }
+  }
+
+  loaded({ seq, exports, error }) {
+    const load = this.loads.get(seq);
+    this.loads.delete(seq);
+    if (error) load?.reject(revive(error));
+    else load?.resolve(exports);
+  }
+
+  // A fetch of the app's own origin from edge code: answered by the host's pipeline, its body handed over.
+  async fetchOwn({ seq, requestId, request, body }) {
+    try {
+      const answer = await currentRequest.run({ id: requestId }, () => this.serveOwn(request, body && Buffer.from(body)));
+      this.post({ op: 'fetched', seq, value: answer }, answer.body ? [answer.body] : undefined);
+    } catch (error) {
+      this.post({ op: 'fetched', seq, error: { name: error.name, message: error.message } });
+    }
+  }
+
+  // unstable_cache in edge code reads and writes the host's data cache.
+  answerCache({ seq, op, key, revalidate, json, tags }) {
+    const data = this.caches?.data;
+    const value = !data ? {} : op === 'peek' ? data.peek(key, revalidate) : data.store(key, json, tags);
+    this.post({ op: 'cached', seq, value });
+  }
+
+  // A realm needs its packages bundled: the host bundles (one esbuild, one cache) and sends the code.
+  bundle({ seq, specifiers, runtime }) {
+    this.registry.packages.bundle(specifiers, runtime).then(
+      (facts) => this.post({ op: 'bundled', seq, value: facts }),
+      (error) => this.post({ op: 'bundled', seq, error: { message: String(error?.message ?? error) } }),
+    );
+  }
+
+  exited(worker, code) {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    const oom = worker.fatal?.code === 'ERR_WORKER_OUT_OF_MEMORY' || worker.ended === REASON.MEMORY;
+    const error = oom ? new EdgeMemoryLimitError('an edge deployment', this.memoryMb)
+      : new Error(`The edge runtime stopped (${worker.fatal?.message ?? `exit code ${code}`}); every edge deployment starts afresh`);
+    this.client.failAll(error);
+    const loads = [...this.loads.values()];
+    this.loads.clear();
+    for (const load of loads) load.reject(error);
+  }
+}
