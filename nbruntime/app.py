@@ -11,6 +11,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ from .compat import bundled, check_graph, erase_type_imports, explain, graph
 from .cookies import CookieJar
 from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
-from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
-from .host import AsyncInbox, Host, SyncInbox
+from .exchange import CANCEL, CANCEL_GRACE_S, HEAD, KILL, Exchange, Wait
+from .host import EDGE, MAIN, AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .local_server import LocalServer
 from .matcher import Matcher
@@ -163,6 +164,8 @@ class App:
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
         self._owned = _Owned(self.project_dir if self._own_dir else None)
+        self._lanes: dict[str, str] = {}  # request path → the host thread that runs its route (see _lane_for)
+        self._route_index: list[tuple[re.Pattern, str]] | None = None
         self._closed = False
         self._lock = threading.RLock()
         # Released when the app is closed, garbage collected, or the interpreter exits.
@@ -363,6 +366,7 @@ class App:
         """The routing table Node tests each request against: routes, the middleware's matchers, the version,
         and the app's origin (a fetch to it from the app's own code is answered by the app)."""
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
+        self._route_index, self._lanes = None, {}  # requests find their lane afresh
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
             "file": entry.path,
@@ -646,27 +650,55 @@ class App:
         """
         streams = [self.stream(**spec) if isinstance(spec, Mapping) else self.stream(*spec) for spec in requests]
         in_flight: collections.deque[Iterator] = collections.deque()
-        for stream in streams:
-            if len(in_flight) >= max(window, 1):
-                collections.deque(in_flight.popleft(), maxlen=0)  # drive the oldest to its end
-            inbox = SyncInbox()
-            stream._start(inbox)
-            in_flight.append(stream._drive(inbox))
-        for events in in_flight:
-            collections.deque(events, maxlen=0)
+        try:
+            for stream in streams:  # requests started between two waits go to the host in one write per lane
+                if len(in_flight) >= max(window, 1):
+                    collections.deque(in_flight.popleft(), maxlen=0)  # drive the oldest to its end
+                inbox = SyncInbox()
+                stream._start(inbox, flush=False)
+                in_flight.append(stream._drive(inbox))
+            if self._host is not None:
+                self._host.flush()
+            for events in in_flight:
+                collections.deque(events, maxlen=0)
+        except BaseException:
+            for stream in streams:
+                stream._abandon()
+            raise
         return [stream.response for stream in streams]
 
     def _exchange(self, request: Request, timeout: float, keep_body: bool = True) -> Exchange:
         return Exchange(request, timeout, self.stream_timeout, self._describe_error, self._crash_reason, keep_body)
 
-    def _request_message(self, request: Request) -> dict:
+    def _request_message(self, request: Request, timeout: float) -> dict:
         return {
             "op": "request",
             "method": request.method,
             "url": request.url,
             "headers": request.headers,
             "body": request.body is not None,
+            # The CPU time its edge code may spend: its time limit, and the grace a cancel gets, so the limit speaks first.
+            "budgetMs": round((timeout + CANCEL_GRACE_S) * 1000),
         }
+
+    def _lane_for(self, url: str) -> str:
+        """The host thread a request goes to: the edge thread when the route its path names is an edge route.
+
+        Only a matter of speed (each thread hands the other what is its own): a middleware in front, a rewrite, or
+        a path this misjudges is still answered right. Paths seen are remembered until the routes change.
+        """
+        path = url[len(self.origin):].partition("?")[0] if url.startswith(self.origin) else urlsplit(url).path
+        lane = self._lanes.get(path)
+        if lane is None:
+            if self._route_index is None:
+                routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
+                self._route_index = [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
+            runtime = next((runtime for regex, runtime in self._route_index if regex.match(path)), None)
+            lane = EDGE if runtime == "edge" else MAIN
+            if len(self._lanes) >= 4096:
+                self._lanes.clear()
+            self._lanes[path] = lane
+        return lane
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
         stack = _user_stack(str(error.get("stack", "")))
@@ -696,6 +728,7 @@ class Stream:
         self.jar = jar  # the cookie jar this request reads and feeds, if any
         self.exchange: Exchange | None = None
         self._host: Host | None = None
+        self._lane = MAIN
         self._id: int | None = None
         self._events: Iterator | None = None
         self._async_events: AsyncIterator | None = None
@@ -713,15 +746,17 @@ class Stream:
     def headers(self):
         return self.response.headers
 
-    def _start(self, inbox: SyncInbox | AsyncInbox) -> None:
+    def _start(self, inbox: SyncInbox | AsyncInbox, flush: bool = True) -> None:
         self.exchange = self.app._exchange(self.request, self.timeout, self.keep_body)
+        self._lane = self.app._lane_for(self.request.url)
+        message = self.app._request_message(self.request, self.timeout)
         for _ in range(2):  # a host found dead as the request is written is restarted, and serves it
             try:
                 self._host = self.app._ensure_host()
             except HostError as error:
                 self.exchange._fail(HandlerError("crash", "HostError", str(error)))
                 return
-            self._id = self._host.open(inbox, self.app._request_message(self.request), self.request.body or b"")
+            self._id = self._host.open(inbox, dict(message), self.request.body or b"", self._lane, flush)
             if self._id is not None:
                 return
         inbox.put(({"ev": "died"}, b""))
@@ -731,6 +766,17 @@ class Stream:
         if self.exchange and not self.exchange.finished:
             self.exchange.cancel()
             self._host.send({"op": "cancel", "id": self._id})
+
+    def _abandon(self) -> None:
+        """The caller was interrupted (Ctrl-C, a cancelled task) while waiting: the host stops the request too (its
+        handler's ``request.signal`` fires), and it is recorded as cancelled, without waiting for the host."""
+        if self.exchange is None or self.exchange.finished:
+            return
+        if self._host is not None and self._id is not None:
+            self.exchange.cancel()
+            self._host.send({"op": "cancel", "id": self._id})
+        self.exchange._fail(HandlerError("cancelled", "AbortError", "the request was interrupted and cancelled"))
+        self.app.history.append(Exchanged(self.request, self.exchange.response))
 
     def _act(self, action: object) -> object | None:
         """Carries out a non-waiting action; returns an event for the caller, if it is one."""
@@ -766,10 +812,14 @@ class Stream:
         self._start(inbox)
         self._early = []
         self._events = self._drive(inbox)
-        for event in self._events:  # wait for the head
-            if event is HEAD:
-                break
-            self._early.append(event)
+        try:
+            for event in self._events:  # wait for the head
+                if event is HEAD:
+                    break
+                self._early.append(event)
+        except BaseException:
+            self._abandon()
+            raise
         return self
 
     def _drive(self, inbox: SyncInbox) -> Iterator:
@@ -784,7 +834,7 @@ class Stream:
             except StopIteration:
                 self._after()
                 return
-            received = inbox.get(action.timeout) if isinstance(action, Wait) else None
+            received = self._host.wait(inbox, self._lane, action.timeout) if isinstance(action, Wait) else None
             if not isinstance(action, Wait) and (event := self._act(action)) is not None:
                 yield event
 
@@ -798,7 +848,9 @@ class Stream:
         return (e for e in self.events() if isinstance(e, Chunk))
 
     def __exit__(self, *exc: object) -> None:
-        if not self.exchange.finished:
+        if exc[0] is not None and not isinstance(exc[1], Exception):  # Ctrl-C while reading the body
+            self._abandon()
+        elif not self.exchange.finished:
             self.cancel()
             for _ in self._events:
                 pass
@@ -810,10 +862,14 @@ class Stream:
         self._start(inbox)
         self._early = []
         self._async_events = self._adrive(inbox)
-        async for event in self._async_events:
-            if event is HEAD:
-                break
-            self._early.append(event)
+        try:
+            async for event in self._async_events:
+                if event is HEAD:
+                    break
+                self._early.append(event)
+        except BaseException:  # the task was cancelled while it waited
+            self._abandon()
+            raise
         return self
 
     async def _adrive(self, inbox: AsyncInbox) -> AsyncIterator:
@@ -847,7 +903,9 @@ class Stream:
                 yield event
 
     async def __aexit__(self, *exc: object) -> None:
-        if not self.exchange.finished:
+        if exc[0] is not None and not isinstance(exc[1], Exception):  # the task was cancelled while it read
+            self._abandon()
+        elif not self.exchange.finished:
             self.cancel()
             async for _ in self._async_events:
                 pass

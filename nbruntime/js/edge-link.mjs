@@ -1,32 +1,29 @@
 // The host's side of the edge thread (edge-thread.mjs), where every edge entry runs: started with the first edge
-// deploy, sent each cell, asked to run edge steps of requests (steps.mjs), and watched: the holder thread
-// (watchdog.mjs) stops a slice past its CPU deadline; a slice that runs long has its heap watched from here, and is
-// stopped past the entry's memory limit; a cancelled request's slice is stopped. Should the thread itself die (its
-// heap's hard limit, or a slice that could not be stopped), it starts afresh with every cell, and the calls it was
-// running fail.
+// deploy, sent each cell and the routing table, asked to run edge steps of requests the main thread runs (steps.mjs),
+// running the Node.js steps of requests it runs itself (those the kernel sends on its own pipe), and watched: the
+// holder thread (watchdog.mjs) stops a slice past its CPU deadline; a slice that runs long has its heap watched from
+// here, and is stopped past the entry's memory limit; a cancelled request's slice is stopped. Should the thread
+// itself die (its heap's hard limit, or a slice that could not be stopped), the host goes with it: the kernel starts
+// it afresh with every cell, as after any crash (the thread's pipe may hold half a frame).
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { send } from './wire.mjs';
-import { runtimeMessage } from './compat.mjs';
 import { currentRequest } from './context.mjs';
 import { REASON, SHARED_BYTES, SLOT, TIME, shared } from './gate.mjs';
-import { StepClient, revive } from './steps.mjs';
+import { StepClient, StepServer, revive } from './steps.mjs';
+import { currentKey } from './wire.mjs';
+import { runAfterCallback } from './scope.mjs';
 
 const THREAD_SCRIPT = new URL('./edge-thread.mjs', import.meta.url);
 const HOLDER_SCRIPT = new URL('./watchdog.mjs', import.meta.url);
 const MEMORY_POLL_MS = 5;
 
-export class EdgeMemoryLimitError extends Error {
-  constructor(file, mb) {
-    super(runtimeMessage('edge-memory-limit', file).replaceAll('{mb}', String(mb)));
-    this.name = 'EdgeMemoryLimitError';
-  }
-}
-
 export class EdgeThread {
   // `memoryMb`: each entry's limit; `budgetMs`: the CPU a request may spend when it does not say (its time limit).
-  constructor(registry, { memoryMb = 128, budgetMs = 25_000, caches = null } = {}) {
-    Object.assign(this, { registry, memoryMb, budgetMs, caches });
+  // `output`: the main thread's frames; `pipes`: the thread's own (fds); `died(why)`: the host must go.
+  constructor(registry, { memoryMb = 128, budgetMs = 25_000, caches = null, pipes = {}, output, died } = {}) {
+    Object.assign(this, { registry, memoryMb, budgetMs, caches, pipes, output, died });
+    this.table = null; // the routing table, for a thread started after it came
+    this.acks = new Map(); // seq → resolve, for operations the thread confirms
     this.worker = null;
     this.holder = null;
     this.buffer = new SharedArrayBuffer(SHARED_BYTES);
@@ -34,8 +31,8 @@ export class EdgeThread {
     this.loads = new Map(); // seq → { resolve, reject }
     this.seq = 0;
     this.appOrigin = null;
-    this.serveOwn = null; // set by the host: a fetch of the app's own origin from edge code
     this.client = new StepClient((message, transfer) => this.post(message, transfer));
+    this.steps = null; // answers the thread's Node.js steps (serveSteps)
     registry.edgeThread = this;
     // V8 flags are process-wide: the host's --max-old-space-size (App(heap_mb=...)) would replace the thread's
     // resourceLimits. The host's heap is configured by now; unset the flag so the thread gets its own.
@@ -48,7 +45,8 @@ export class EdgeThread {
     const worker = new Worker(THREAD_SCRIPT, {
       workerData: {
         root: registry.root, packagesRoot: registry.packagesRoot, env: registry.env, cells: [...registry.cells],
-        origin: this.appOrigin, memoryMb, defaultBudgetMs: budgetMs, shared: this.buffer,
+        origin: this.appOrigin, memoryMb, defaultBudgetMs: budgetMs, shared: this.buffer, table: this.table,
+        pipes: this.pipes, key: currentKey(),
       },
       // The hard limit of the thread's heap, far above one entry's: entries are held to theirs slice by slice.
       resourceLimits: { maxOldGenerationSizeMb: Math.max(1024, 4 * memoryMb) },
@@ -75,6 +73,39 @@ export class EdgeThread {
     this.worker.postMessage(message, transfer);
   }
 
+  // The Node.js steps of the thread's own requests are answered by `options.invoke` (steps.mjs), and its edge code's
+  // revalidatePath/revalidateTag by `options.revalidate`.
+  serveSteps({ invoke, revalidate }) {
+    this.revalidate = revalidate;
+    this.steps = new StepServer((message, transfer) => this.post(message, transfer), { invoke, runAfter: runAfterCallback });
+  }
+
+  // Whether the thread runs this request (a Node.js step of it is running here): its console output goes there.
+  runs(requestId) {
+    if (!this.steps || requestId === null || requestId === undefined) return false;
+    for (const { message } of this.steps.calls.values()) if (message.requestId === requestId) return true;
+    return false;
+  }
+
+  log(message) {
+    this.worker?.postMessage({ op: 'log', message });
+  }
+
+  // An operation the thread confirms, so that what the kernel sends it next finds it done.
+  confirmed(message) {
+    if (!this.worker) return Promise.resolve();
+    return new Promise((resolve) => {
+      const seq = ++this.seq;
+      this.acks.set(seq, resolve);
+      this.worker.postMessage({ ...message, seq });
+    });
+  }
+
+  configure(table) {
+    this.table = table;
+    return this.confirmed({ op: 'routes', table });
+  }
+
   // Evaluates a deployed edge entry in its realm; resolves its export names (errors show at deploy).
   deploy(file) {
     return new Promise((resolve, reject) => {
@@ -90,7 +121,7 @@ export class EdgeThread {
   }
 
   env(env) {
-    this.worker?.postMessage({ op: 'env', env });
+    return this.confirmed({ op: 'env', env });
   }
 
   // The app's origin: a fetch to it from edge code comes to the host's pipeline (ownorigin.mjs).
@@ -99,16 +130,27 @@ export class EdgeThread {
     this.worker?.postMessage({ op: 'origin', origin });
   }
 
-  // One call of an entry's handler: resolves { response, used } with a host Response.
-  call(file, request, scope) {
+  // One step of a request in an edge entry (steps.mjs), under the request's CPU budget.
+  call(request, scope) {
     const budgetMs = currentRequest.getStore()?.budgetMs ?? this.budgetMs;
-    return this.client.call({ ...request, file }, scope, budgetMs);
+    return this.client.call(request, scope, budgetMs);
   }
 
   // A request was cancelled: its steps here are cancelled too, and a slice running for it is stopped.
   cancel(requestId) {
     if (!this.worker) return;
     this.client.cancel(requestId);
+    this.stopSliceOf(requestId);
+  }
+
+  // The kernel cancelled a request, which the thread may be running itself.
+  abort(requestId) {
+    if (!this.worker) return;
+    this.worker.postMessage({ op: 'abort', id: requestId });
+    this.stopSliceOf(requestId);
+  }
+
+  stopSliceOf(requestId) {
     const { i32 } = this.words;
     if (Atomics.load(i32, SLOT.ACTIVE) === 1 && Atomics.load(i32, SLOT.REQUEST) === requestId) {
       this.stop(Atomics.load(i32, SLOT.SEQ), REASON.CANCEL);
@@ -153,14 +195,24 @@ export class EdgeThread {
   }
 
   receive(message) {
+    if (message.op) return this.steps?.receive(message); // a Node.js step the thread asks of us
     switch (message.ev) {
-      case 'log': return send(message); // console output, already carrying its request id
-      case 'fetch': return this.fetchOwn(message);
+      case 'log': return this.output.send(message); // console output of a request we run, with its id
       case 'cache': return this.answerCache(message);
       case 'bundle': return this.bundle(message);
       case 'loaded': return this.loaded(message);
+      case 'confirmed': return this.confirm(message);
+      case 'revalidate':
+        this.revalidate?.(message.revalidations);
+        return this.post({ op: 'revalidated', seq: message.seq });
       default: return this.client.receive(message);
     }
+  }
+
+  confirm({ seq }) {
+    const resolve = this.acks.get(seq);
+    this.acks.delete(seq);
+    resolve?.();
   }
 
   loaded({ seq, exports, error }) {
@@ -170,20 +222,10 @@ export class EdgeThread {
     else load?.resolve(exports);
   }
 
-  // A fetch of the app's own origin from edge code: answered by the host's pipeline, its body handed over.
-  async fetchOwn({ seq, requestId, request, body }) {
-    try {
-      const answer = await currentRequest.run({ id: requestId }, () => this.serveOwn(request, body && Buffer.from(body)));
-      this.post({ op: 'fetched', seq, value: answer }, answer.body ? [answer.body] : undefined);
-    } catch (error) {
-      this.post({ op: 'fetched', seq, error: { name: error.name, message: error.message } });
-    }
-  }
-
   // unstable_cache in edge code reads and writes the host's data cache.
-  answerCache({ seq, op, key, revalidate, json, tags }) {
+  answerCache({ seq, action, key, revalidate, json, tags }) {
     const data = this.caches?.data;
-    const value = !data ? {} : op === 'peek' ? data.peek(key, revalidate) : data.store(key, json, tags);
+    const value = !data ? {} : action === 'peek' ? data.peek(key, revalidate) : data.store(key, json, tags);
     this.post({ op: 'cached', seq, value });
   }
 
@@ -195,15 +237,12 @@ export class EdgeThread {
     );
   }
 
+  // The thread died: so does the host (the kernel restarts it, and says why).
   exited(worker, code) {
     if (this.worker !== worker) return;
-    this.worker = null;
     const oom = worker.fatal?.code === 'ERR_WORKER_OUT_OF_MEMORY' || worker.ended === REASON.MEMORY;
-    const error = oom ? new EdgeMemoryLimitError('an edge deployment', this.memoryMb)
-      : new Error(`The edge runtime stopped (${worker.fatal?.message ?? `exit code ${code}`}); every edge deployment starts afresh`);
-    this.client.failAll(error);
-    const loads = [...this.loads.values()];
-    this.loads.clear();
-    for (const load of loads) load.reject(error);
+    const why = oom ? `its heap passed its hard limit (${Math.max(1024, 4 * this.memoryMb)} MB) before an entry could be stopped`
+      : worker.ended ? 'a slice of edge code could not be stopped' : worker.fatal?.message ?? `exit code ${code}`;
+    this.died(`the edge runtime thread stopped (${why})`);
   }
 }

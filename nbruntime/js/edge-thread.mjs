@@ -1,23 +1,31 @@
 // The edge thread: every edge entry's realm (middleware, edge routes) as contexts of one worker thread, as `next start`
 // runs all edge functions as vm contexts of one process; its heap is apart from the host's. Each realm's code runs in
 // slices (gate.mjs) that the host can stop: past its memory limit, past its request's CPU budget, or when its request
-// is cancelled; only that entry's realm is then made afresh. Steps arrive as data from the host (steps.mjs).
+// is cancelled; only that entry's realm is then made afresh.
+//
+// The kernel sends requests for edge routes straight here, on a pipe of this thread, and reads the answers from
+// another: the whole pipeline runs here, the main thread only for Node.js steps (steps.mjs). The main thread asks
+// the steps of its own requests that need edge code.
+import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { currentRequest, routedConsole, routeOutput } from './context.mjs';
+import { routedConsole, routeOutput } from './context.mjs';
 import { discardSpareContext, trackTimers } from './edge.mjs';
 import { BuildError, Registry } from './loader.mjs';
 import { describeError } from './serve.mjs';
 import { Caches } from './cache.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
+import { Output, readFrames, useKey } from './wire.mjs';
+import { Server } from './serve.mjs';
 import { OwnOriginDispatcher } from './ownorigin.mjs';
 import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
 import { REASON, SliceStopped, Slices } from './gate.mjs';
 import { runtimeMessage } from './compat.mjs';
-import { StepServer } from './steps.mjs';
+import { StepClient, StepServer, plainRevalidations } from './steps.mjs';
 import { Timers } from './timers.mjs';
 
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
-routeOutput(post); // console lines go to the host, which writes them as frames (one writer on the pipe)
+useKey(workerData.key);
+const output = new Output(workerData.pipes.output);
 globalThis.console = routedConsole;
 process.on('unhandledRejection', (reason) => routedConsole.error('Unhandled promise rejection:', reason));
 process.on('uncaughtException', (error) => routedConsole.error('Uncaught exception:', error));
@@ -32,14 +40,21 @@ registry.slices = new Slices(workerData.shared, { stopped, defaultBudgetMs });
 const timers = new Timers();
 trackTimers(timers);
 
-// A slice was stopped: the request it ran for fails and its timers end; a realm whose code was cut off mid-way (or
-// that holds too much) is made afresh for the next request, its other calls in flight failing too.
+// A slice was stopped: the request it ran for fails at once and its timers end; a realm whose code was cut off
+// mid-way (or that holds too much) is made afresh for the next request (requests in flight finish on it).
 function stopped(realm, reason, requestId, cutOff) {
   const error = new SliceStopped(reason, stopMessage(reason, realm.entry));
   if (cutOff && registry.edgeRealms.get(realm.entry) === realm) registry.edgeRealms.delete(realm.entry);
-  const failing = (call) => (cutOff ? call.realm === realm : call.message.requestId === requestId);
-  queueMicrotask(() => steps.failWith(failing, error));
-  if (requestId) timers.end(requestId);
+  if (requestId && reason === REASON.CANCEL) {
+    server.cancel(requestId); // the kernel gave up on it: nothing more is sent for it
+  } else if (requestId) {
+    // A turn later: a slice that was the handler itself has its request answered by the pipeline by then.
+    setImmediate(() => {
+      steps.failWith((call) => call.message.requestId === requestId, error);
+      server.fail(requestId, error);
+    });
+    timers.end(requestId);
+  }
   return error;
 }
 
@@ -53,20 +68,12 @@ function stopMessage(reason, file) {
 const bundles = new Replies('bundle');
 registry.packages = { bundle: (specifiers, runtime) => bundles.ask({ specifiers, runtime }) };
 
-// A fetch of the app's own origin goes to the host, which runs it through the app and hands back the answer.
-const fetches = new Replies('fetch');
-const ownOrigin = new OwnOriginDispatcher((request, body) => {
-  const bytes = body && new Uint8Array(body); // a copy of our own, to transfer
-  return fetches.ask({ requestId: currentRequest.getStore()?.id ?? null, request, body: bytes }, bytes ? [bytes.buffer] : undefined);
-});
-ownOrigin.origin = workerData.origin ?? null;
-
 // next/cache's data cache is the host's: unstable_cache here reads and writes it through messages. What crosses is
 // plain data, made here: values from an edge realm may not be cloneable as they are.
 const cacheReplies = new Replies('cache');
 const caches = new Caches({
-  peek: (key, revalidate) => cacheReplies.ask({ op: 'peek', key: String(key), revalidate: revalidate === false ? false : Number(revalidate) }),
-  store: (key, json, tags) => cacheReplies.ask({ op: 'store', key: String(key), json: String(json), tags: Array.from(tags, String) }),
+  peek: (key, revalidate) => cacheReplies.ask({ action: 'peek', key: String(key), revalidate: revalidate === false ? false : Number(revalidate) }),
+  store: (key, json, tags) => cacheReplies.ask({ action: 'store', key: String(key), json: String(json), tags: Array.from(tags, String) }),
 });
 
 // Questions to the host, each answered by a message with the same number.
@@ -106,15 +113,41 @@ function routeOwnOrigin() {
   if (!ownOrigin.network) ownOrigin.install();
 }
 
-// One step of a request: the middleware or route handler of an entry, in its realm, under its request's CPU budget.
+// The Node.js steps of requests run here go to the main thread.
+const main = new StepClient(post);
+
+// The requests the kernel sends here, through the whole pipeline; revalidations edge code asks for are the main
+// thread's caches', confirmed before the request ends (so the next request, wherever it goes, sees them).
+const revalidations = new Replies('revalidate');
+const statics = { caches, revalidate: (list) => list.length && revalidations.ask({ revalidations: plainRevalidations(list) }), plan: () => null };
+const server = new Server(registry, statics, output, {
+  edgeSide: true,
+  remote: { call: (request, scope) => main.call(request, scope), cancel: (requestId) => main.cancel(requestId) },
+  // A request's CPU budget is open while it runs; the timers it started end with it.
+  begin: ({ id, budgetMs }) => registry.slices.open(id, budgetMs ?? defaultBudgetMs),
+  end: (id) => {
+    timers.end(id);
+    registry.slices.close(id);
+  },
+});
+routeOutput((message) => (server.inflight.has(message.id) ? output.send(message) : post(message)));
+// A fetch of the app's own origin from edge code goes through the app's pipeline, here (ownorigin.mjs).
+const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
+ownOrigin.origin = workerData.origin ?? null;
+if (workerData.table) server.configure(workerData.table);
+readFrames(new net.Socket({ fd: workerData.pipes.input, readable: true, writable: false }), (message, payload) => {
+  if (message.op === 'request') server.handle(message, payload);
+});
+
+// One step of a request the main thread runs: the middleware or route handler of an entry (or a route's whole
+// handling), in its realm, under its request's CPU budget.
 const steps = new StepServer(post, {
   async invoke(message, request, scope, state) {
     const { file, phase, kind, params, requestId, budgetMs } = message;
     scope.caches = caches;
-    state.realm = registry.realmFor(file);
     if (requestId) registry.slices.open(requestId, budgetMs ?? defaultBudgetMs);
-    state.budget = requestId;
     await registry.exportsOf(file).then(routeOwnOrigin, () => {}); // a failure shows in the answer
+    if (phase === 'handle') return server.pipeline.handleFor(message, scope, state.abort.signal);
     if (phase === 'middleware') return { response: await invokeMiddleware(registry, { file, kind }, request, scope) };
     return invokeRoute(registry, { file }, params, request, scope);
   },
@@ -129,6 +162,17 @@ const steps = new StepServer(post, {
 });
 
 const operations = {
+  routes({ seq, table }) {
+    server.configure(table);
+    post({ ev: 'confirmed', seq });
+  },
+  abort({ id }) {
+    server.cancel(id);
+  },
+  log({ message }) {
+    output.send(message);
+  },
+  revalidated: (message) => revalidations.answer(message),
   async load({ seq, file }) {
     try {
       const realm = registry.realmFor(file);
@@ -143,20 +187,21 @@ const operations = {
   replace({ file, cell }) {
     registry.replace(file, cell ?? undefined);
   },
-  env({ env }) {
+  env({ seq, env }) {
     Object.assign(registry.env, env);
     registry.edgeRealms.clear(); // a realm copies env when it is made: make them afresh
     discardSpareContext();
+    post({ ev: 'confirmed', seq });
   },
   origin({ origin }) {
     ownOrigin.origin = origin;
   },
   bundled: (message) => bundles.answer(message),
-  fetched: (message) => fetches.answer(message),
   cached: (message) => cacheReplies.answer(message),
 };
 
 parentPort.on('message', (message) => {
   if (message.op in operations) operations[message.op](message);
-  else steps.receive(message);
+  else if (message.op) steps.receive(message);
+  else main.receive(message);
 });

@@ -1,7 +1,9 @@
-// The Node.js host: one process per nbruntime App. It keeps the deployed cells as modules and
-// answers requests; Python keeps the truth (sources, settings) and can restart us at any time.
-import { openChannel, send } from './wire.mjs';
-import { currentRequest, routedConsole } from './context.mjs';
+// The Node.js host: one process per nbruntime App. It keeps the deployed cells as modules and answers requests;
+// Python keeps the truth (sources, settings) and can restart us at any time. This is the main thread: it reads the
+// kernel's stdin (control operations, and requests for Node.js routes) and runs the Node.js runtime; the edge thread
+// (edge-link.mjs) runs every edge entry and answers the requests the kernel sends it on its own pipe.
+import { Output, openChannel } from './wire.mjs';
+import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { Registry } from './loader.mjs';
 import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
@@ -11,9 +13,13 @@ import { StaticRoutes } from './isr.mjs';
 import { cacheFetches } from './fetch-cache.mjs';
 import { requestContext } from './scope.mjs';
 import { Packages } from './packages.mjs';
+import { invokeMiddleware } from './pipeline.mjs';
 
-// The protocol's pipe is ours (wire.mjs has read its number); user code should not see it in process.env.
-delete process.env.NBRUNTIME_FD;
+// The protocol's pipes are ours: user code should not see them in process.env. Ours to write, the edge thread's to
+// read, the edge thread's to write.
+const [mainOut, edgeIn, edgeOut] = (process.env.NBRUNTIME_FDS ?? '').split(',').map(Number);
+delete process.env.NBRUNTIME_FDS;
+const output = new Output(mainOut);
 const option = (name) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
 // npm packages are looked for from --packages-root (the notebook's project folder), else the app's folder.
 const registry = new Registry(process.cwd(), { ...process.env }, {}, option('packages-root') ?? process.cwd());
@@ -22,16 +28,26 @@ const statics = new StaticRoutes(registry);
 // Edge entries run in the edge thread, each held to this memory limit (MB), as on edge platforms: --edge-memory-mb=N;
 // a request's CPU budget is its time limit (--timeout-ms=N, the app's; a request may give its own).
 const edge = new EdgeThread(registry, {
-  memoryMb: Number(option('edge-memory-mb') ?? 128), budgetMs: Number(option('timeout-ms') ?? 25_000), caches: statics.caches,
+  memoryMb: Number(option('edge-memory-mb') ?? 128), budgetMs: Number(option('timeout-ms') ?? 25_000),
+  caches: statics.caches, pipes: { input: edgeIn, output: edgeOut }, output, died: (why) => leave(why, 71),
 });
-const server = new Server(registry, statics);
-// The app's code reaches the app itself over fetch without a port: through the pipeline, here or from a worker.
+const server = new Server(registry, statics, output, { remote: edge });
+// The app's code reaches the app itself over fetch without a port: through the pipeline, here or from the edge thread.
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
-edge.serveOwn = (request, body) => server.serveOwn(request, body);
+// Node.js steps of requests the edge thread runs (a Node.js middleware or route behind an edge one).
+edge.serveSteps({
+  async invoke(message, request, scope, state) {
+    scope.caches = statics.caches;
+    if (message.phase === 'handle') return server.pipeline.handleFor(message, scope, state.abort.signal);
+    return { response: await invokeMiddleware(registry, { file: message.file, kind: message.kind }, request, scope) };
+  },
+  revalidate: (revalidations) => statics.revalidate(revalidations),
+});
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell, and their
-// fetches through Next's data cache.
+// fetches through Next's data cache. A line for a request the edge thread runs goes to its pipe.
 globalThis.console = routedConsole;
+routeOutput((message) => (server.inflight.has(message.id) || !edge.runs(message.id) ? output.send(message) : edge.log(message)));
 cacheFetches(globalThis, requestContext.get);
 
 const exitNow = process.exit.bind(process); // before it is wrapped below: this exit is ours, not a handler's
@@ -41,7 +57,8 @@ for (const name of ['exit', 'abort']) {
   const original = process[name].bind(process);
   process[name] = (code) => {
     const request = currentRequest.getStore();
-    send({ ev: 'exiting', id: request?.id ?? null, call: `process.${name}(${code ?? ''})`, stack: new Error().stack });
+    output.send({ ev: 'exiting', id: request?.id ?? null, call: `process.${name}(${code ?? ''})`, stack: new Error().stack });
+    output.flush(true);
     return original(code);
   };
 }
@@ -60,19 +77,21 @@ const operations = {
     registry.undeploy(file);
     return {};
   },
-  // The app's routing table: ordered routes, the middleware and its compiled matchers, the Next version.
-  routes({ routes, middleware, next, origin }) {
+  // The app's routing table: ordered routes, the middleware and its compiled matchers, the Next version. The edge
+  // thread, which runs requests of its own, has it before we answer.
+  async routes({ routes, middleware, next, origin }) {
     server.configure({ routes, middleware, next });
     ownOrigin.origin = origin;
     edge.origin(origin);
+    await edge.configure({ routes, middleware, next });
     return {};
   },
-  env({ env }) {
+  async env({ env }) {
     Object.assign(registry.env, env);
     Object.assign(process.env, env);
     registry.edgeRealms.clear(); // an edge realm copies env when it is made: make them afresh
     discardSpareContext();
-    edge.env(env);
+    await edge.env(env);
     return {};
   },
   // The build's prerender of these routes (Python says which, and how each is configured).
@@ -115,23 +134,31 @@ function placeOf(error) {
 
 async function reply(message) {
   try {
-    send({ id: message.id, ev: 'reply', ok: true, ...(await operations[message.op](message)) });
+    output.send({ id: message.id, ev: 'reply', ok: true, ...(await operations[message.op](message)) });
   } catch (error) {
-    send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), ...placeOf(error) } });
+    output.send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), ...placeOf(error) } });
   }
 }
 
-openChannel(process.stdin, (message, payload) => {
+// Going away for a reason of ours: said on stderr (the kernel reports it) before exiting.
+function leave(why, code) {
+  process.stderr.write(`nbruntime host: ${why}\n`);
+  exitNow(code);
+}
+
+openChannel(process.stdin, [output], (message, payload) => {
   if (message.op === 'request') server.handle(message, payload);
-  else if (message.op === 'cancel') server.cancel(message.id);
-  else reply(message);
+  else if (message.op === 'cancel') {
+    // A cancel comes here whichever thread runs the request: the edge thread may be busy with the very slice to stop.
+    server.cancel(message.id);
+    edge.abort(message.id);
+  } else reply(message);
 }, (error) => {
   // Bytes that are not the kernel's frames: nothing after them can be read. Go, and say why; the kernel restarts us.
-  process.stderr.write(`nbruntime host: the control channel from the kernel broke (${error.message})\n`);
-  exitNow(70);
+  leave(`the control channel from the kernel broke (${error.message})`, 70);
 });
 process.stdin.on('end', () => process.exit(0));
-send({ ev: 'ready', pid: process.pid });
+output.send({ ev: 'ready', pid: process.pid });
 // Node loads its fetch classes (undici) on first use, about 20 ms: do it now, while the kernel prepares
 // the first cell, rather than inside the first request (installing the own-origin dispatcher loads them).
 setImmediate(() => ownOrigin.install());

@@ -30,7 +30,8 @@ export class StepClient {
     this.calls = new Map(); // seq → { resolve, reject, scope, requestId, inbound }
   }
 
-  // Resolves { response, used } with a Response of this thread's realm; `request` is plain data.
+  // Resolves { status, statusText, headers, body, used, extra }, the body a ReadableStream of this thread (or null);
+  // `request` is plain data.
   call(request, scope, budgetMs) {
     const body = request.body ? new Uint8Array(request.body) : null; // a copy of our own, to transfer
     return new Promise((resolve, reject) => {
@@ -63,12 +64,7 @@ export class StepClient {
     if (!call) return;
     switch (message.ev) {
       case 'response':
-        try {
-          this.respond(message.seq, call, message);
-        } catch (error) { // a head this realm's Response refuses: the call fails, as it would here
-          this.calls.delete(message.seq);
-          call.reject(error);
-        }
+        this.respond(message.seq, call, message);
         break;
       case 'failed':
         this.calls.delete(message.seq);
@@ -88,7 +84,7 @@ export class StepClient {
     }
   }
 
-  // The step's answer: the Scope gets what the other side gathered, and a Response is made.
+  // The step's answer: the Scope gets what the other side gathered; the body becomes a stream of this thread.
   respond(seq, call, message) {
     const { scope } = call;
     for (const line of message.setCookies) scope.setCookies.append('set-cookie', line);
@@ -116,8 +112,8 @@ export class StepClient {
       this.calls.delete(seq);
       this.needsSettle(seq, call, message.pending);
     }
-    const init = { status: message.status, statusText: message.statusText, headers: message.headers };
-    call.resolve({ response: new Response(body, init), used: message.used });
+    const { status, statusText, headers, used, extra } = message;
+    call.resolve({ status, statusText, headers, body, used, extra });
   }
 
   // after()/waitUntil() work over there: the request's Lifetime waits for it, as for its own.
@@ -185,7 +181,8 @@ class Inbound {
 
 const hasWork = (lifetime) => lifetime.promises.length > 0 || lifetime.callbacks.length > 0;
 
-// The answering side. `invoke(message, request, scope)` runs the step here and resolves { response, used };
+// The answering side. `invoke(message, request, scope, state)` runs the step here and resolves { response, used, extra }
+// (`response`: status, statusText, headers and a body stream or null; `extra`: plain data for the caller);
 // `serialize(error)` makes an error data; `ended(message)` is told when a call is over (its body and work done).
 export class StepServer {
   constructor(post, { invoke, serialize = describeError, ended = () => {}, runAfter }) {
@@ -207,12 +204,13 @@ export class StepServer {
     const headers = new Headers(message.headers);
     const lifetime = new Lifetime(performance.now());
     const scope = new Scope(message.phase, headers, lifetime, message.next);
-    const state = { message, lifetime, reader: null, outstanding: 0, wake: null, cancelled: false, running: true };
+    const abort = new AbortController();
+    const state = { message, lifetime, abort, reader: null, outstanding: 0, wake: null, cancelled: false, running: true };
     this.calls.set(seq, state);
-    const request = { method: message.method, url: new URL(message.url), headers, body: message.body };
-    let response, used;
+    const request = { method: message.method, url: new URL(message.url), headers, body: message.body, signal: abort.signal };
+    let response, used, extra;
     try {
-      ({ response, used } = await this.invoke(message, request, scope, state));
+      ({ response, used, extra } = await this.invoke(message, request, scope, state));
     } catch (error) {
       this.finish(seq, state);
       if (!state.cancelled) this.post({ ev: 'failed', seq, error: this.serialize(error) });
@@ -229,9 +227,8 @@ export class StepServer {
     const changed = JSON.stringify(after) !== JSON.stringify(message.headers);
     const head = {
       ev: 'response', seq, status: response.status, statusText: response.statusText, headers: [...response.headers],
-      used, setCookies: scope.setCookies.getSetCookie(), requestHeaders: changed ? after : undefined,
-      revalidations: scope.revalidations.map(({ path, type, tag, stale }) => (
-        { path: path && String(path), type: type && String(type), tag: tag && String(tag), stale: Boolean(stale) })),
+      used, extra, setCookies: scope.setCookies.getSetCookie(), requestHeaders: changed ? after : undefined,
+      revalidations: plainRevalidations(scope.revalidations),
       hasBody: response.body !== null, chunks: [], done: false, pending: false,
     };
     if (!head.hasBody) {
@@ -333,6 +330,7 @@ export class StepServer {
     const state = this.calls.get(seq);
     if (!state) return;
     state.cancelled = true;
+    state.abort.abort(new DOMException('The request was cancelled', 'AbortError'));
     state.wake?.();
     state.reader?.cancel().catch(() => {});
     if (!state.running && !hasWork(state.lifetime)) this.finish(seq, state); // else kept for its settle
@@ -344,6 +342,12 @@ export class StepServer {
     if (state) this.finish(seq, state);
     this.post({ ev: 'settled', seq });
   }
+}
+
+// revalidatePath/revalidateTag calls as plain data (edge code's values may not be cloneable as they are).
+export function plainRevalidations(list) {
+  return list.map(({ path, type, tag, stale }) => (
+    { path: path && String(path), type: type && String(type), tag: tag && String(tag), stale: Boolean(stale) }));
 }
 
 // Bytes to send: a copy of our own, so transferring it cannot detach an array the handler still holds.
