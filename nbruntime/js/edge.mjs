@@ -247,9 +247,10 @@ function buildContext(env) {
     return context;
   };
   const { context } = withOwnMicrotasks(() => asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend }))));
+  const classes = { Request: context.Request, Response: context.Response }; // the host's, before they cross
   seal(context, holder.current, hostKeys, originals);
   ownQueueMicrotask(context);
-  return { context, membrane: holder.current };
+  return { context, membrane: holder.current, classes };
 }
 
 // Most of a realm's cost is V8 making the context, so one is made ahead, once the messages that follow

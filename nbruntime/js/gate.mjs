@@ -87,27 +87,26 @@ export class Slices {
     f64[TIME.BASE] = base;
     i32[SLOT.REQUEST] = requestId;
     Atomics.store(i32, SLOT.ACTIVE, 1);
-    const cpu = process.threadCpuUsage();
     this.depth = 1;
     let result;
     try {
       // In the request's own async context: a slice cut off mid-way leaves no store of its own behind.
       result = request ? currentRequest.run(request, body, realm.context) : body(realm.context);
     } catch (error) {
-      this.end(requestId, cpu);
+      this.end(requestId, started);
       if (error?.code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw error;
       throw this.stopped(realm, i32[SLOT.TARGET] === seq ? i32[SLOT.REASON] : REASON.CANCEL, requestId, true);
     }
-    this.end(requestId, cpu);
+    this.end(requestId, started);
     if (heapInUse() - base > realm.memoryLimit) throw this.stopped(realm, REASON.MEMORY, requestId, true);
     return result;
   }
 
-  end(requestId, cpu) {
+  // The slice's time counts against its request's budget (the thread runs nothing else meanwhile).
+  end(requestId, started) {
     this.depth = 0;
     Atomics.store(this.i32, SLOT.ACTIVE, 0);
-    const spent = process.threadCpuUsage(cpu);
-    if (requestId) this.spend(requestId, (spent.user + spent.system) / 1000);
+    if (requestId) this.spend(requestId, now() - started);
   }
 
   // Drains the realm's microtasks (after host code settled one of its promises), as a slice.

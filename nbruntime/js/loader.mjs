@@ -79,10 +79,11 @@ function syntaxError(file, error) {
 class Realm {
   // An edge realm comes with its membrane: Node values cross into it by `membrane.toRealm`, and its values
   // reach host code only by `outside()`.
-  constructor(registry, context, membrane = null, entry = null) {
+  constructor(registry, context, membrane = null, entry = null, classes = null) {
     this.registry = registry;
     this.context = context;
     this.membrane = membrane;
+    this.classes = classes; // an edge realm's Request and Response, as host code holds them
     this.entry = entry; // the edge entry this realm was made for
     this.slices = membrane ? registry.slices : null; // where its code runs, in stoppable slices (gate.mjs)
     if (this.slices) {
@@ -106,6 +107,46 @@ class Realm {
   // A value of this realm as host code may hold it.
   outside(value) {
     return this.membrane ? this.membrane.toHost(value) : value;
+  }
+
+  // A module's exports as host code uses them: a plain object of what each name holds now, each value crossed. Reading
+  // a namespace runs no code of the realm, so no slice is needed (a binding not yet initialized reads undefined).
+  exportsOf(namespace) {
+    if (!this.membrane) return namespace;
+    const exports = {};
+    for (const name of Object.keys(namespace)) {
+      let value;
+      try {
+        value = namespace[name];
+      } catch {
+        continue;
+      }
+      exports[name] = this.membrane.toHost(value);
+    }
+    return exports;
+  }
+
+  // The request a handler of this realm gets: for an edge realm, the engine's Request made by host code and given the
+  // realm's NextRequest prototype (building it in the realm would cross the membrane at every step).
+  nextRequest(NextRequest, url, init) {
+    if (!this.membrane) return new NextRequest(url, init);
+    this.prototypes ??= new WeakMap();
+    let prototype = this.prototypes.get(NextRequest);
+    if (!prototype) this.prototypes.set(NextRequest, (prototype = NextRequest.prototype));
+    const request = new this.classes.Request(url, init);
+    Object.setPrototypeOf(request, prototype);
+    return request;
+  }
+
+  // A handler's Response as host code reads it. A NextResponse made by edge code has its prototype in the realm, where
+  // each read would run through it: the engine's own getters read it instead, into a plain Response of the same state.
+  hostResponse(response) {
+    if (!this.membrane || !this.membrane.outside.targets.has(Object.getPrototypeOf(response))) return response;
+    const { Response } = this.classes;
+    const read = (name) => Reflect.apply(Object.getOwnPropertyDescriptor(Response.prototype, name).get, response, []);
+    const status = read('status');
+    if (status < 200 || status > 599) return response;
+    return new Response(read('body'), { status, statusText: read('statusText'), headers: read('headers') });
   }
 
   // The evaluated module for a deployed file, linking its imports on first use.
@@ -176,7 +217,7 @@ class Realm {
         initializeImportMeta: (meta) => {
           meta.url = pathToFileURL(path.join(this.registry.root, file)).href;
         },
-        importModuleDynamically: (specifier, referrer) => this.importDynamic(specifier, referrer),
+        importModuleDynamically: (specifier, referrer) => this.importFromCode(specifier, referrer),
       });
   }
 
@@ -195,8 +236,12 @@ class Realm {
   }
 
   async importDynamic(specifier, referrer) {
-    const module = this.ready(await this.resolve(specifier, referrer));
-    // V8 settles the realm's import() promise in the realm's own queue, which only a slice runs.
+    return this.ready(await this.resolve(specifier, referrer));
+  }
+
+  // An import() in the realm's code: V8 settles its promise in the realm's own queue, which only a slice runs.
+  importFromCode(specifier, referrer) {
+    const module = this.importDynamic(specifier, referrer);
     if (this.slices) module.finally(() => setImmediate(() => this.slices.drain(this))).catch(() => {});
     return module;
   }
@@ -327,23 +372,23 @@ export class Registry {
   realmFor(entry) {
     if (this.cells.get(entry).runtime !== 'edge') return this.nodeRealm;
     if (!this.edgeRealms.has(entry)) {
-      const { context, membrane } = createEdgeContext(this.env);
+      const { context, membrane, classes } = createEdgeContext(this.env);
       for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
-      this.edgeRealms.set(entry, new Realm(this, context, membrane, entry));
+      this.edgeRealms.set(entry, new Realm(this, context, membrane, entry, classes));
     }
     return this.edgeRealms.get(entry);
   }
 
-  // An entry's exports, as host code may use them (through the membrane, for an edge entry).
+  // An entry's exports, as host code may use them (crossed, for an edge entry).
   async exportsOf(entry) {
     const realm = this.realmFor(entry);
-    return realm.outside((await realm.load(entry)).namespace);
+    return realm.exportsOf((await realm.load(entry)).namespace);
   }
 
   // A framework module (next/server, ...) of the entry's realm, to build its requests with.
   async frameworkOf(entry, name) {
     const realm = this.realmFor(entry);
-    return realm.outside((await realm.importDynamic(name, { identifier: entry })).namespace);
+    return realm.exportsOf((await realm.importDynamic(name, { identifier: entry })).namespace);
   }
 
   // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x').

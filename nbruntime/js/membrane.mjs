@@ -186,18 +186,30 @@ export class Membrane {
 }
 
 // The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the
-// near side, `into` a near value to the far side. Far operations use the far realm's Reflect, through `gate`; an error
-// thrown by far code crosses as any value does (a slice stopped by the host is the host's own error).
+// near side, `into` a near value to the far side. Far operations use the far realm's Reflect; those that may run far
+// code (a call, a getter or setter, any operation on a far Proxy) go through `gate`. An error thrown by far code crosses
+// as any value does (a slice stopped by the host is the host's own error).
 function handler(far, near, out, into, gate) {
   const R = far.reflect;
   const N = near.reflect;
   const real = (shadow) => near.shadowTargets.get(shadow);
-  const guard = (fn) => {
+  const run = (fn) => {
     try {
       return gate(fn);
     } catch (error) {
       throw error instanceof SliceStopped ? error : out(error);
     }
+  };
+  // An operation on the object itself: it runs far code only if the object is a Proxy.
+  const guard = (fn, target) => {
+    if (target !== undefined && !types.isProxy(target)) {
+      try {
+        return fn();
+      } catch (error) {
+        throw out(error);
+      }
+    }
+    return run(fn);
   };
   const nearDescriptor = (descriptor) => {
     const result = { __proto__: null, enumerable: descriptor.enumerable, configurable: descriptor.configurable };
@@ -217,42 +229,57 @@ function handler(far, near, out, into, gate) {
   };
   const syncShadow = (shadow) => {
     const target = real(shadow);
-    for (const key of guard(() => R.ownKeys(target))) {
+    for (const key of guard(() => R.ownKeys(target), target)) {
       Reflect.defineProperty(shadow, key, handlers.getOwnPropertyDescriptor(shadow, key));
     }
     Reflect.setPrototypeOf(shadow, handlers.getPrototypeOf(shadow));
     Reflect.preventExtensions(shadow);
   };
   const handlers = {
-    getPrototypeOf: (shadow) => out(guard(() => R.getPrototypeOf(real(shadow)))),
-    setPrototypeOf: (shadow, prototype) => guard(() => R.setPrototypeOf(real(shadow), into(prototype))),
+    getPrototypeOf(shadow) {
+      const target = real(shadow);
+      return out(guard(() => R.getPrototypeOf(target), target));
+    },
+    setPrototypeOf(shadow, prototype) {
+      const target = real(shadow);
+      return guard(() => R.setPrototypeOf(target, into(prototype)), target);
+    },
     isExtensible(shadow) {
-      const extensible = guard(() => R.isExtensible(real(shadow)));
+      const target = real(shadow);
+      const extensible = guard(() => R.isExtensible(target), target);
       if (!extensible && Reflect.isExtensible(shadow)) syncShadow(shadow);
       return extensible;
     },
     preventExtensions(shadow) {
-      const done = guard(() => R.preventExtensions(real(shadow)));
+      const target = real(shadow);
+      const done = guard(() => R.preventExtensions(target), target);
       if (done && Reflect.isExtensible(shadow)) syncShadow(shadow);
       return done;
     },
     getOwnPropertyDescriptor(shadow, key) {
-      const descriptor = guard(() => R.getOwnPropertyDescriptor(real(shadow), key));
+      const target = real(shadow);
+      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key), target);
       return descriptor === undefined ? undefined : settle(shadow, key, nearDescriptor(descriptor));
     },
     defineProperty(shadow, key, descriptor) {
       const target = real(shadow);
-      if (!guard(() => R.defineProperty(target, key, farDescriptor(descriptor)))) return false;
+      if (!guard(() => R.defineProperty(target, key, farDescriptor(descriptor)), target)) return false;
       if (hasOwn(descriptor, 'configurable') && !descriptor.configurable) {
-        settle(shadow, key, nearDescriptor(guard(() => R.getOwnPropertyDescriptor(target, key))));
+        settle(shadow, key, nearDescriptor(guard(() => R.getOwnPropertyDescriptor(target, key), target)));
       }
       return true;
     },
-    deleteProperty: (shadow, key) => guard(() => R.deleteProperty(real(shadow), key)),
-    ownKeys: (shadow) => guard(() => R.ownKeys(real(shadow))),
+    deleteProperty(shadow, key) {
+      const target = real(shadow);
+      return guard(() => R.deleteProperty(target, key), target);
+    },
+    ownKeys(shadow) {
+      const target = real(shadow);
+      return guard(() => R.ownKeys(target), target);
+    },
     has(shadow, key) {
       const target = real(shadow);
-      if (guard(() => R.getOwnPropertyDescriptor(target, key)) !== undefined) return true;
+      if (guard(() => R.getOwnPropertyDescriptor(target, key), target) !== undefined) return true;
       const prototype = handlers.getPrototypeOf(shadow);
       return prototype !== null && N.has(prototype, key);
     },
@@ -260,23 +287,23 @@ function handler(far, near, out, into, gate) {
     // inherits the realm's Function.prototype, and its `constructor` is the realm's Function).
     get(shadow, key, receiver) {
       const target = real(shadow);
-      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key));
+      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key), target);
       if (descriptor === undefined) {
         const prototype = handlers.getPrototypeOf(shadow);
         return prototype === null ? undefined : N.get(prototype, key, receiver);
       }
       if (hasOwn(descriptor, 'value')) return out(descriptor.value);
-      return descriptor.get === undefined ? undefined : out(guard(() => R.apply(descriptor.get, into(receiver), [])));
+      return descriptor.get === undefined ? undefined : out(run(() => R.apply(descriptor.get, into(receiver), [])));
     },
     set(shadow, key, value, receiver) {
       const target = real(shadow);
-      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key));
+      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key), target);
       if (descriptor === undefined) {
         const prototype = handlers.getPrototypeOf(shadow);
         if (prototype !== null) return N.set(prototype, key, value, receiver);
       } else if (!hasOwn(descriptor, 'value')) {
         if (descriptor.set === undefined) return false;
-        guard(() => R.apply(descriptor.set, into(receiver), [into(value)]));
+        run(() => R.apply(descriptor.set, into(receiver), [into(value)]));
         return true;
       } else if (!descriptor.writable) {
         return false;
@@ -294,12 +321,12 @@ function handler(far, near, out, into, gate) {
       const passed = new Array(args.length);
       const raw = near.raw?.has(target);
       for (let i = 0; i < args.length; i++) passed[i] = raw ? (near.targets.get(args[i]) ?? args[i]) : into(args[i]);
-      return out(guard(() => R.apply(target, into(self), passed)));
+      return out(run(() => R.apply(target, into(self), passed)));
     },
     construct(shadow, args, newTarget) {
       const passed = new Array(args.length);
       for (let i = 0; i < args.length; i++) passed[i] = into(args[i]);
-      return out(guard(() => R.construct(real(shadow), passed, into(newTarget))));
+      return out(run(() => R.construct(real(shadow), passed, into(newTarget))));
     },
   };
   return handlers;

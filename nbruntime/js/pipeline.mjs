@@ -373,11 +373,13 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
   const edge = registry.cells.get(file)?.runtime === 'edge';
   const handler = Middleware.prototype.handlerOf.call({ file, kind }, await registry.exportsOf(file));
   const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
-  const request = new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+  const realm = registry.realmFor(file);
+  const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal, edge));
   const event = new NextFetchEvent({ page: `/${kind}`, context: { waitUntil: (p) => scope.waitUntil(p) } });
-  const result = await scope.run(() => handler(request, event));
-  if (result === undefined || result === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
-  if (!isResponse(result)) throw new TypeError('Expected an instance of Response to be returned');
+  const answer = await scope.run(() => handler(request, event));
+  if (answer === undefined || answer === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
+  if (!isResponse(answer)) throw new TypeError('Expected an instance of Response to be returned');
+  const result = realm.hostResponse(answer);
   // Next's adapter parses these as absolute URLs: a relative one throws (a 500), whatever the status.
   for (const name of ['location', 'x-middleware-rewrite']) {
     const value = result.headers.get(name);
@@ -391,11 +393,12 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
 export async function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
   const edge = registry.cells.get(route.file)?.runtime === 'edge';
   scope.fetchCache = (await registry.exportsOf(route.file)).fetchCache; // how its fetches are cached
+  const realm = registry.realmFor(route.file);
   return scope.run(() => callHandler(registry, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
-    const request = new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+    const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal, edge));
     return scope.generation ? scope.generation.request(request) : request;
-  }, scope.next));
+  }, scope.next, (response) => realm.hostResponse(response)));
 }
 
 // The route's GET run as a static generation (at build, or when the server makes a cached copy), its
