@@ -451,6 +451,9 @@ class App:
     # -- the host ----------------------------------------------------------------------------
 
     def _ensure_host(self) -> Host:
+        host = self._host
+        if host is not None and host.usable and not self._closed:  # the hot path of every request: no system call
+            return host
         with self._lock:
             if self._closed:
                 raise HostError("this App is closed: make a new App to deploy and send requests")
@@ -794,7 +797,8 @@ class Stream:
             middleware = trace.middleware if trace.middleware and trace.middleware.get("matched") else None
             ran = [step.get("file") for step in (middleware, trace.route) if step]
             bundles = {file: self.app.deployments[file].packages for file in ran if file in self.app.deployments}
-            self.exchange.response.trace = dataclasses.replace(trace, packages={f: p for f, p in bundles.items() if p})
+            if packages := {f: p for f, p in bundles.items() if p}:
+                self.exchange.response.trace = dataclasses.replace(trace, packages=packages)
         self.app.history.append(Exchanged(self.request, self.exchange.response))
         if self.jar is not None:
             self.jar.update(self.exchange.response.headers)

@@ -43,6 +43,7 @@ _SEQUENCE = struct.Struct("<Q")
 KEY_BYTES, TAG_BYTES = 32, 16
 _RECORD_HEAD = 4 + 2 * TAG_BYTES
 _READ_BYTES = 1 << 20
+_QUIET_S = 0.01  # a lane nobody waited on this long is read by its background thread
 Item = tuple[dict, bytes]
 #: The lanes: the main thread (control and Node.js routes) and the edge thread (edge routes).
 MAIN, EDGE = "main", "edge"
@@ -103,7 +104,7 @@ class FrameDecoder:
         self._head_checked = False
         self.broken: ChannelError | None = None
 
-    def feed(self, data: bytes) -> list[Item]:
+    def feed(self, data: bytes | memoryview) -> list[Item]:
         if self.broken:
             raise self.broken
         frames: list[Item] = []
@@ -115,7 +116,7 @@ class FrameDecoder:
                 raise
         return frames
 
-    def _decode(self, data: bytes, frames: list[Item]) -> None:
+    def _decode(self, data: bytes | memoryview, frames: list[Item]) -> None:
         buffer, tags = self._buffer, self._tags
         buffer += data
         while len(buffer) >= _RECORD_HEAD:
@@ -249,6 +250,12 @@ class Lane:
         self._read_lock = threading.Lock()  # whoever holds it reads the pipe
         self._idle = threading.Condition()
         self._waiting: set[SyncInbox] = set()  # blocking callers waiting on this lane
+        self._last_wait = 0.0  # when a blocking caller last stopped waiting
+        self._async = 0  # exchanges of async callers in flight on this lane
+        self._buffer = bytearray(_READ_BYTES)  # what is read goes here first (under the read lock)
+        self._view = memoryview(self._buffer)
+        self._poll = select.poll()  # the reading waiter's (one at a time, under the read lock)
+        self._poll.register(self._reader, select.POLLIN)
         self.closed = False
 
     # -- writing ---------------------------------------------------------------------------------------------
@@ -260,6 +267,8 @@ class Lane:
         return self.flush() if flush else True
 
     def flush(self) -> bool:
+        if not self._outbox:
+            return True
         with self._write_lock:
             if not self._outbox:
                 return True
@@ -278,6 +287,8 @@ class Lane:
 
     def wait(self, inbox: SyncInbox, timeout: float | None) -> Item | None:
         """The next event for ``inbox``, reading the pipe ourselves when nobody else does; None after ``timeout``."""
+        if (item := inbox.take()) is not None:  # read already, with an earlier frame of the same batch
+            return item
         self.flush()
         deadline = None if timeout is None else time.perf_counter() + timeout
         with self._idle:
@@ -293,7 +304,7 @@ class Lane:
                     try:
                         if (item := inbox.take()) is not None:
                             return item
-                        self._read(remaining)
+                        self._read(self._poll, remaining)
                     finally:
                         self._read_lock.release()
                         self._nudge(inbox)
@@ -302,37 +313,35 @@ class Lane:
         finally:
             with self._idle:
                 self._waiting.discard(inbox)
-                if not self._waiting:
-                    self._idle.notify_all()
+                self._last_wait = time.perf_counter()
 
-    def _nudge(self, leaving: SyncInbox) -> None:
+    def _nudge(self, leaving: SyncInbox | None) -> None:
         """The reader lets go: another waiter, if any, may read now."""
         for inbox in list(self._waiting):
             if inbox is not leaving:
                 inbox.put(_NUDGE)
 
-    def _read(self, timeout: float | None) -> None:
+    def _read(self, poll: Any, timeout: float | None) -> None:
         """Waits up to ``timeout`` for the pipe, then reads what is there and hands each frame on."""
         try:
-            ready, _, _ = select.select([self._reader], [], [], timeout)
-        except (OSError, ValueError):  # the pipe was closed meanwhile
-            return
-        if not ready:
+            if not poll.poll(None if timeout is None else max(timeout * 1000, 0)):
+                return
+        except (OSError, ValueError, RuntimeError):  # the pipe was closed meanwhile
             return
         while not self.closed:
             try:
-                data = self._reader.read(_READ_BYTES)
+                size = self._reader.readinto(self._buffer)  # into a buffer kept for it: no allocation per read
             except (OSError, ValueError):
-                data = b""
-            if data is None:  # nothing more for now
+                size = 0
+            if size is None:  # nothing more for now
                 return
-            if not data:
+            if not size:
                 self.closed = True
                 self.host.lost(None)
                 return
             now = time.perf_counter()
             try:
-                frames = self._decoder.feed(data)
+                frames = self._decoder.feed(self._view[:size])
             except ChannelError as error:
                 self.closed = True
                 self.host.lost(str(error))
@@ -344,28 +353,38 @@ class Lane:
                 self.closed = True
                 self.host.lost(str(self._decoder.broken))
                 return
+            if size < _READ_BYTES:  # all there was (more would have filled the read)
+                return
+
+    def expect_async(self, change: int) -> None:
+        """An async caller starts (+1) or ends (-1) an exchange on this lane: the background reader serves it."""
+        with self._idle:
+            self._async += change
+            self._idle.notify_all()
+
+    def _quiet(self) -> bool:
+        """Whether the background reader should read: nobody waits synchronously, and either an async caller waits or
+        no synchronous one has for a while (so frames nobody asked for are read and the host never blocks on us)."""
+        if self.closed:
+            return True
+        return not self._waiting and (self._async > 0 or time.perf_counter() - self._last_wait >= _QUIET_S)
 
     def background(self) -> None:
-        """Reads the pipe whenever no blocking caller waits on it (async callers, frames nobody asked for)."""
+        """Reads the pipe when no blocking caller does (for async callers, frames nobody asked for, the host's end)."""
+        poll = select.poll()
+        poll.register(self._reader, select.POLLIN)
         while not self.closed:
             with self._idle:
-                self._idle.wait_for(lambda: not self._waiting or self.closed)
-            if self.closed:
-                return
+                while not self._quiet():
+                    self._idle.wait(_QUIET_S)
+            if self.closed or not self._read_lock.acquire(blocking=False):
+                continue
             try:
-                ready, _, _ = select.select([self._reader], [], [], 0.05)
-            except (OSError, ValueError):
-                return
-            if ready and not self._waiting and self._read_lock.acquire(blocking=False):
-                try:
-                    self._read(0)
-                finally:
-                    self._read_lock.release()
-                    self._nudge_all()
-
-    def _nudge_all(self) -> None:
-        for inbox in list(self._waiting):
-            inbox.put(_NUDGE)
+                if not self._waiting:
+                    self._read(poll, _QUIET_S)
+            finally:
+                self._read_lock.release()
+                self._nudge(None)
 
     def close(self) -> None:
         """The host is gone: readers stop, and the pipes are closed (a later read or write fails at once)."""
@@ -468,7 +487,13 @@ class Host:
 
     @property
     def alive(self) -> bool:
-        return self.process is not None and not self.unwritable and not self.died.is_set() and not self._exited()
+        return self.usable and not self._exited()
+
+    @property
+    def usable(self) -> bool:
+        """Whether requests may go to it: started, and not known to be gone (a write to a host that died fails, and
+        the request then goes to a new one)."""
+        return self.process is not None and not self.unwritable and not self.died.is_set()
 
     def _exited(self) -> bool:
         """Whether the process has ended, though no reader may have noticed yet (it is not reaped here)."""
@@ -496,9 +521,14 @@ class Host:
         With ``flush=False`` the frame waits for the lane's next write (a batch of requests goes as one write).
         """
         message["id"] = exchange_id = self.next_id()
-        self._inboxes[exchange_id] = inbox
+        lanes = self.lanes[lane] if isinstance(inbox, AsyncInbox) else None  # whose background reader serves it
+        self._inboxes[exchange_id] = (inbox, lanes)
+        if lanes:
+            lanes.expect_async(1)
         if self.died.is_set() or not self.lanes[lane].write(encode_frame(message, payload), flush):
             del self._inboxes[exchange_id]
+            if lanes:
+                lanes.expect_async(-1)
             return None
         return exchange_id
 
@@ -522,12 +552,15 @@ class Host:
     def dispatch(self, message: dict, payload: bytes) -> None:
         """A frame read from a lane: to the inbox of the exchange it belongs to."""
         event = message.get("ev")
-        inbox = self._inboxes.get(message.get("id"))
+        entry = self._inboxes.get(message.get("id"))
         if event == "exiting":
             self.exiting = message
-        if inbox is not None:
+        if entry is not None:
+            inbox, lane = entry
             if event in ("end", "reply"):
                 del self._inboxes[message["id"]]
+                if lane:
+                    lane.expect_async(-1)
             inbox.put((message, payload))
         elif event == "ready":
             self._ready.set()
@@ -546,7 +579,7 @@ class Host:
         self.died.set()
         for lane in self.lanes.values():
             lane.close()
-        inboxes = list(self._inboxes.values())
+        inboxes = [inbox for inbox, _ in self._inboxes.values()]
         self._inboxes.clear()
         for inbox in inboxes:
             inbox.put(({"ev": "died"}, b""))

@@ -22,12 +22,17 @@ const EMPTY = Buffer.alloc(0);
 
 let key = null;
 
-// The frames one thread writes to its pipe: gathered during a turn of the event loop, written at its end.
+// The frames one thread writes to its pipe: gathered during a turn of the event loop, written at its end as one
+// record, laid out in one buffer: the record's head, then the key and record number (hashed with the frames, never
+// written), then the frames.
+const SMALL_PAYLOAD = 64 * 1024; // larger payloads are written from where they are, not copied into the record
+const HASHED = KEY_BYTES + 8;
+
 export class Output {
   constructor(fd) {
     this.fd = fd;
     this.sequence = 0n;
-    this.pending = [];
+    this.pending = []; // [json text, its byte length, payload] per frame
     this.size = 0;
     this.scheduled = false;
     this.holds = 0; // while above 0, frames wait (a request about to end: its `end` goes with them)
@@ -44,13 +49,10 @@ export class Output {
   }
 
   send(message, payload = EMPTY) {
-    const json = Buffer.from(JSON.stringify(message));
-    const head = Buffer.allocUnsafe(8);
-    head.writeUInt32LE(json.length, 0);
-    head.writeUInt32LE(payload.length, 4);
-    this.pending.push(head, json);
-    if (payload.length) this.pending.push(payload);
-    this.size += 8 + json.length + payload.length;
+    const json = JSON.stringify(message);
+    const length = Buffer.byteLength(json);
+    this.pending.push(json, length, payload);
+    this.size += 8 + length + payload.length;
     if (!this.scheduled && key) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -61,24 +63,47 @@ export class Output {
   flush(now = false) {
     this.scheduled = false;
     if (!this.pending.length || !key || (this.holds && now !== true)) return;
-    const parts = this.pending;
-    const size = this.size;
+    const { pending, size } = this;
     this.pending = [];
     this.size = 0;
-    const head = Buffer.allocUnsafe(HEAD_BYTES);
-    head.writeUInt32LE(size, 0);
-    const number = Buffer.allocUnsafe(8);
-    number.writeBigUInt64LE(this.sequence++);
-    tag(number, head.subarray(0, 4)).copy(head, 4);
-    tag(number, ...parts).copy(head, 4 + TAG_BYTES);
-    writeAll(this.fd, [head, ...parts]);
+    let copied = 0;
+    for (let i = 0; i < pending.length; i += 3) {
+      copied += 8 + pending[i + 1] + (pending[i + 2].length > SMALL_PAYLOAD ? 0 : pending[i + 2].length);
+    }
+    const record = Buffer.allocUnsafe(HEAD_BYTES + HASHED + copied);
+    const pieces = []; // the body in order: spans of the record, and large payloads between them
+    let start = HEAD_BYTES + HASHED;
+    let offset = start;
+    for (let i = 0; i < pending.length; i += 3) {
+      const [json, length, payload] = [pending[i], pending[i + 1], pending[i + 2]];
+      record.writeUInt32LE(length, offset);
+      record.writeUInt32LE(payload.length, offset + 4);
+      record.write(json, offset + 8, length, 'utf8');
+      offset += 8 + length;
+      if (payload.length > SMALL_PAYLOAD) {
+        pieces.push(record.subarray(start, offset), payload);
+        start = offset;
+      } else {
+        record.set(payload, offset);
+        offset += payload.length;
+      }
+    }
+    pieces.push(record.subarray(start, offset));
+    record.writeUInt32LE(size, 0);
+    key.copy(record, HEAD_BYTES);
+    record.writeBigUInt64LE(this.sequence++, HEAD_BYTES + KEY_BYTES);
+    const keyed = record.subarray(HEAD_BYTES, HEAD_BYTES + HASHED);
+    tagInto(record, 4, [Buffer.concat([keyed, record.subarray(0, 4)])]);
+    tagInto(record, 4 + TAG_BYTES, pieces.length === 1 ? [record.subarray(HEAD_BYTES, offset)] : [keyed, ...pieces]);
+    writeAll(this.fd, [record.subarray(0, HEAD_BYTES), ...pieces.filter((piece) => piece.length)]);
   }
 }
 
-function tag(number, ...parts) {
-  const hash = crypto.createHash('sha256').update(key).update(number);
-  for (const part of parts) hash.update(part);
-  return hash.digest().subarray(0, TAG_BYTES);
+// Writes the tag of `parts` (SHA-256 of them, cut to TAG_BYTES) into `target` at `at`.
+function tagInto(target, at, parts) {
+  const digest = parts.length === 1 ? crypto.hash('sha256', parts[0], 'buffer')
+    : parts.reduce((hash, part) => hash.update(part), crypto.createHash('sha256')).digest();
+  digest.copy(target, at, 0, TAG_BYTES);
 }
 
 function writeAll(fd, buffers) {
