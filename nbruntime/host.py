@@ -249,7 +249,7 @@ class Lane:
         self._outbox: list[bytes] = []  # frames written at the next flush (a batch goes as one write)
         self._read_lock = threading.Lock()  # whoever holds it reads the pipe
         self._idle = threading.Condition()
-        self._waiting: set[SyncInbox] = set()  # blocking callers waiting on this lane
+        self._waiting: dict[SyncInbox, None] = {}  # blocking callers waiting on this lane, in order
         self._last_wait = 0.0  # when a blocking caller last stopped waiting
         self._async = 0  # exchanges of async callers in flight on this lane
         self._buffer = bytearray(_READ_BYTES)  # what is read goes here first (under the read lock)
@@ -292,7 +292,7 @@ class Lane:
         self.flush()
         deadline = None if timeout is None else time.perf_counter() + timeout
         with self._idle:
-            self._waiting.add(inbox)
+            self._waiting[inbox] = None
         try:
             while True:
                 if (item := inbox.take()) is not None:
@@ -312,14 +312,17 @@ class Lane:
                     inbox.wait(remaining)
         finally:
             with self._idle:
-                self._waiting.discard(inbox)
+                self._waiting.pop(inbox, None)
                 self._last_wait = time.perf_counter()
+            if not self._read_lock.locked():  # the turn to read passes on, whoever held it
+                self._nudge(inbox)
 
     def _nudge(self, leaving: SyncInbox | None) -> None:
-        """The reader lets go: another waiter, if any, may read now."""
+        """The reader lets go: the next waiter, if any, may read now (one, not all: they would all wake)."""
         for inbox in list(self._waiting):
             if inbox is not leaving:
                 inbox.put(_NUDGE)
+                return
 
     def _read(self, poll: Any, timeout: float | None) -> None:
         """Waits up to ``timeout`` for the pipe, then reads what is there and hands each frame on."""

@@ -80,12 +80,16 @@ class LocalServer:
         return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 511  # Node's listen backlog: clients that connect at once wait to be accepted, not reset
+
+
 def _bind(port: int | None, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
     """The listening socket: exactly ``port`` (0: any free one), or 3000 and up when no port is given."""
     candidates = [port] if port is not None else range(DEFAULT_PORT, DEFAULT_PORT + PORTS_TRIED)
     for candidate in candidates:
         try:
-            http = ThreadingHTTPServer((HOST, candidate), handler)
+            http = _Server((HOST, candidate), handler)
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise
