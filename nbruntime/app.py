@@ -318,8 +318,8 @@ class App:
             self._builds.pop(path, None)
             (self.project_dir / path).unlink(missing_ok=True)
             if self._host and self._host.alive:
+                self._send_routes(self._host)  # first: a request meanwhile finds no route (404), never a missing cell
                 self._host.call("undeploy", file=path)
-                self._send_routes(self._host)
                 self._send_statics(self._host)
             self._env_file_changed(path)
 

@@ -106,12 +106,13 @@ export class EdgeThread {
     return this.confirmed({ op: 'routes', table });
   }
 
-  // Evaluates a deployed edge entry in its realm; resolves its export names (errors show at deploy).
-  deploy(file) {
+  // Evaluates a new version of an edge entry, which the thread puts in place if it evaluates; resolves its export
+  // names (errors show at deploy, and leave the old version in place).
+  deploy(file, cell) {
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;
       this.loads.set(seq, { resolve, reject });
-      this.post({ op: 'load', seq, file });
+      this.post({ op: 'load', seq, file, cell });
     });
   }
 

@@ -31,6 +31,7 @@ process.on('unhandledRejection', (reason) => routedConsole.error('Unhandled prom
 process.on('uncaughtException', (error) => routedConsole.error('Uncaught exception:', error));
 
 const { memoryMb, defaultBudgetMs } = workerData;
+const CANCELLED_BUDGET_MS = 500; // what a cancelled request's code may still run (its stream's cancel(), say)
 const registry = new Registry(workerData.root, workerData.env, {}, workerData.packagesRoot);
 for (const [file, cell] of workerData.cells) registry.cells.set(file, cell);
 registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
@@ -125,6 +126,7 @@ const server = new Server(registry, statics, output, {
   remote: { call: (request, scope) => main.call(request, scope), cancel: (requestId) => main.cancel(requestId) },
   // A request's CPU budget is open while it runs; the timers it started end with it.
   begin: ({ id, budgetMs }) => registry.slices.open(id, budgetMs ?? defaultBudgetMs),
+  cancelled: (id) => registry.slices.cap(id, CANCELLED_BUDGET_MS),
   end: (id) => {
     timers.end(id);
     registry.slices.close(id);
@@ -153,6 +155,7 @@ const steps = new StepServer(post, {
   },
   serialize,
   runAfter: runAfterCallback,
+  cancelled: ({ requestId }) => requestId && registry.slices.cap(requestId, CANCELLED_BUDGET_MS),
   // A step is over (its body read, its after() work done): the timers its request started end, and its budget.
   ended(message) {
     if (!message.requestId) return;
@@ -173,13 +176,12 @@ const operations = {
     output.send(message);
   },
   revalidated: (message) => revalidations.answer(message),
-  async load({ seq, file }) {
+  // A new version of an entry: evaluated apart, then put in place (Registry.stage).
+  async load({ seq, file, cell }) {
     try {
-      const realm = registry.realmFor(file);
-      realm.budgetMs = Infinity; // a top level that never ends is the deploy's timeout to report (app.py)
-      const exports = await registry.exportsOf(file).finally(() => { realm.budgetMs = undefined; });
+      const module = await registry.stage(file, cell);
       routeOwnOrigin();
-      post({ ev: 'loaded', seq, exports: Object.keys(exports) });
+      post({ ev: 'loaded', seq, exports: Object.keys(module.namespace) });
     } catch (error) {
       post({ ev: 'loaded', seq, error: serialize(error) });
     }

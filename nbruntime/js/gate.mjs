@@ -130,6 +130,12 @@ export class Slices {
     if (budget && --budget.users <= 0) this.budgets.delete(requestId);
   }
 
+  // A cancelled request's code gets only what is left of `ms` (its stream's cancel(), say): then it is stopped.
+  cap(requestId, ms) {
+    const budget = this.budgets.get(requestId);
+    if (budget) budget.cpuMs = Math.min(budget.cpuMs, ms);
+  }
+
   spend(requestId, ms) {
     const budget = this.budgets.get(requestId);
     if (budget) budget.cpuMs -= ms;

@@ -149,9 +149,26 @@ class Realm {
     return new Response(read('body'), { status, statusText: read('statusText'), headers: read('headers') });
   }
 
-  // The evaluated module for a deployed file, linking its imports on first use.
+  // A new version of a file, evaluated apart (Registry.stage): while it links, it is the file's module here.
+  async stage(file, cell) {
+    this.staged = { file, cell, module: this.makeModule(file, cell) };
+    try {
+      this.linkingEntry = file;
+      return await this.ready(this.staged.module);
+    } finally {
+      this.staged = null;
+    }
+  }
+
+  // The staged version takes the place of the file's module (modules that import it link afresh).
+  install(file, module) {
+    this.forget(file);
+    this.modules.set(file, module);
+  }
+
+  // The evaluated module for a deployed file, linking its imports on first use (a version being staged is not it).
   load(file) {
-    const module = this.moduleFor(file);
+    const module = this.moduleFor(file, false);
     if (module.status === 'unlinked' && this.registry.cells.get(file)?.entry) this.linkingEntry = file;
     return this.ready(module);
   }
@@ -163,7 +180,7 @@ class Realm {
     if (seen.has(file)) return found;
     seen.add(file);
     for (const { specifier } of this.moduleFor(file).moduleRequests ?? []) { // a JSON module imports nothing
-      const cell = this.registry.findCell(specifier, file);
+      const cell = this.registry.findCell(specifier, file, this.staged?.file);
       if (cell) for (const name of this.packagesOf(cell, seen)) found.add(name);
       else if (isPackage(specifier)) found.add(specifier);
     }
@@ -186,7 +203,8 @@ class Realm {
     let pending = this.pending.get(module);
     if (!pending) {
       pending = (async () => {
-        if (module.status === 'unlinked' && this.registry.cells.has(module.identifier)) {
+        const cell = module.identifier === this.staged?.file || this.registry.cells.has(module.identifier);
+        if (module.status === 'unlinked' && cell) {
           const wanted = this.packagesOf(module.identifier);
           if (wanted.size) await this.preparePackages(wanted);
         }
@@ -200,14 +218,19 @@ class Realm {
     return pending;
   }
 
-  moduleFor(file) {
+  // The module of a file; `staged`: the version being staged, if it is that file's (as its own imports resolve it).
+  moduleFor(file, staged = true) {
+    if (staged && this.staged?.file === file) return this.staged.module;
     let module = this.modules.get(file);
     if (!module) {
-      const { code, json } = this.registry.cells.get(file);
-      module = json === undefined ? this.sourceModule(file, code) : this.jsonModule(file, json);
+      module = this.makeModule(file, this.registry.cells.get(file));
       this.modules.set(file, module);
     }
     return module;
+  }
+
+  makeModule(file, { code, json }) {
+    return json === undefined ? this.sourceModule(file, code) : this.jsonModule(file, json);
   }
 
   sourceModule(file, code) {
@@ -251,7 +274,7 @@ class Realm {
     const fromPackage = this.layer?.isChunk(referrer);
     if (fromPackage && specifier.startsWith('.')) return this.layer.sibling(specifier, referrer);
     if (specifier === REQUIRE_MODULE && fromPackage) return this.requireModule();
-    const cell = fromPackage ? null : this.registry.findCell(specifier, from);
+    const cell = fromPackage ? null : this.registry.findCell(specifier, from, this.staged?.file);
     if (cell) {
       if (!this.importers.has(cell)) this.importers.set(cell, new Set());
       this.importers.get(cell).add(from);
@@ -341,29 +364,45 @@ export class Registry {
     } catch (error) {
       throw locateSyntaxError(file, code, error);
     }
-    const previous = this.cells.get(file);
-    this.replace(file, { code, runtime, entry });
-    if (!entry) return { exports: [] };
-    try {
-      // In the host, an edge entry is evaluated in the edge thread, never in the host's heap.
-      if (runtime === 'edge' && this.edgeThread) return { exports: await this.edgeThread.deploy(file) };
-      const module = await this.realmFor(file).load(file);
-      return { exports: Object.keys(module.namespace) };
-    } catch (error) {
-      this.replace(file, previous);
-      throw error;
+    const cell = { code, runtime, entry };
+    if (!entry) {
+      this.replace(file, cell);
+      return { exports: [] };
     }
+    // In the host, an edge entry is evaluated in the edge thread, never in the host's heap; it puts it in place there.
+    if (runtime === 'edge' && this.edgeThread) {
+      const exports = await this.edgeThread.deploy(file, cell);
+      this.replace(file, cell, { thread: false });
+      return { exports };
+    }
+    const module = await this.stage(file, cell);
+    return { exports: Object.keys(module.namespace) };
+  }
+
+  // Evaluates a new version of an entry apart from the one requests use, then puts it in place: a request meanwhile is
+  // answered by the old version, and a version that fails to evaluate never answers one. Resolves its module.
+  async stage(file, cell) {
+    const edge = cell.runtime === 'edge';
+    const realm = edge ? this.makeEdgeRealm(file) : this.nodeRealm;
+    if (edge) realm.budgetMs = Infinity; // a top level that never ends is the deploy's timeout to report (app.py)
+    const module = await realm.stage(file, cell).finally(() => { realm.budgetMs = undefined; });
+    this.replace(file, cell);
+    realm.install(file, module);
+    if (edge) this.edgeRealms.set(file, realm);
+    return module;
   }
 
   undeploy(file) {
     this.replace(file, undefined);
   }
 
-  replace(file, cell) {
+  // A cell changed (or went): modules and realms that used it are made afresh when next needed; `thread: false` when
+  // the edge thread has it already.
+  replace(file, cell, { thread = true } = {}) {
     if (cell) this.cells.set(file, cell);
     else this.cells.delete(file);
     this.nodeRealm.forget(file);
-    this.edgeThread?.replace(file, cell);
+    if (thread) this.edgeThread?.replace(file, cell);
     for (const [name, realm] of this.edgeRealms) {
       if (name === file || realm.modules.has(file)) this.edgeRealms.delete(name);
     }
@@ -371,12 +410,14 @@ export class Registry {
 
   realmFor(entry) {
     if (this.cells.get(entry).runtime !== 'edge') return this.nodeRealm;
-    if (!this.edgeRealms.has(entry)) {
-      const { context, membrane, classes } = createEdgeContext(this.env);
-      for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
-      this.edgeRealms.set(entry, new Realm(this, context, membrane, entry, classes));
-    }
+    if (!this.edgeRealms.has(entry)) this.edgeRealms.set(entry, this.makeEdgeRealm(entry));
     return this.edgeRealms.get(entry);
+  }
+
+  makeEdgeRealm(entry) {
+    const { context, membrane, classes } = createEdgeContext(this.env);
+    for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
+    return new Realm(this, context, membrane, entry, classes);
   }
 
   // An entry's exports, as host code may use them (crossed, for an edge entry).
@@ -391,14 +432,15 @@ export class Registry {
     return realm.exportsOf((await realm.importDynamic(name, { identifier: entry })).namespace);
   }
 
-  // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x').
-  findCell(specifier, from) {
+  // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x'); `also`: a file being
+  // deployed, not in place yet.
+  findCell(specifier, from, also = null) {
     let base;
     if (specifier.startsWith('@/')) base = specifier.slice(2);
     else if (specifier.startsWith('.')) base = path.posix.join(path.posix.dirname(from), specifier);
     else return null;
     for (const extension of EXTENSIONS) {
-      if (this.cells.has(base + extension)) return base + extension;
+      if (this.cells.has(base + extension) || base + extension === also) return base + extension;
     }
     return null;
   }

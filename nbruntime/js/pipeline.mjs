@@ -205,6 +205,7 @@ export class Pipeline {
       const page = this.v16 ? plainServerError() : errorPage(400, this.next);
       return { kind: 'bad-request', ...page, headers: addCompressionVary(page.headers) };
     }
+    if (found && !this.registry.cells.has(found.route.file)) found = null; // undeployed as the request came: no route
     if (!found) {
       // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
       const page = errorPage(404, this.next);
@@ -370,11 +371,10 @@ function incomingHeaders(pairs, url) {
 
 // The middleware call inside the realm that holds its code: the host's, or an edge isolate's (isolate-worker.mjs).
 export async function invokeMiddleware(registry, { file, kind }, { method, url, headers, body, signal }, scope) {
-  const edge = registry.cells.get(file)?.runtime === 'edge';
   const handler = Middleware.prototype.handlerOf.call({ file, kind }, await registry.exportsOf(file));
   const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
   const realm = registry.realmFor(file);
-  const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal, edge));
+  const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
   const event = new NextFetchEvent({ page: `/${kind}`, context: { waitUntil: (p) => scope.waitUntil(p) } });
   const answer = await scope.run(() => handler(request, event));
   if (answer === undefined || answer === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
@@ -391,12 +391,11 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
 // The route handler call inside the realm that holds its code; resolves { response, used }. While a
 // static copy is made, the handler's request is the one the generation shows it (generation.mjs).
 export async function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
-  const edge = registry.cells.get(route.file)?.runtime === 'edge';
   scope.fetchCache = (await registry.exportsOf(route.file)).fetchCache; // how its fetches are cached
   const realm = registry.realmFor(route.file);
   return scope.run(() => callHandler(registry, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
-    const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal, edge));
+    const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
     return scope.generation ? scope.generation.request(request) : request;
   }, scope.next, (response) => realm.hostResponse(response)));
 }
@@ -410,10 +409,10 @@ export async function generateRoute(registry, { route, params, url, generation, 
   return { response, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
-// Init for a Request built in a cell's realm: plain values only, since edge realms have their own classes.
-function requestInit(method, headers, body, signal, edge) {
-  const init = { method, headers: [...headers] };
+// Init for the Request a handler gets. Its signal aborts when the request is cancelled (the client went, or Ctrl-C in
+// the kernel), as Next's does when the connection closes, in edge code as in Node.js code.
+function requestInit(method, headers, body, signal) {
+  const init = { method, headers: [...headers], signal };
   if (body) Object.assign(init, { body: new Uint8Array(body), duplex: 'half' });
-  if (!edge) init.signal = signal;
   return init;
 }

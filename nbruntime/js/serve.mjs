@@ -31,13 +31,13 @@ export function describeError(error) {
 
 export class Server {
   // `output`: where this thread writes its frames (wire.mjs); `options` go to the Pipeline (the thread's side).
-  // `begin(message)` and `end(id)` are told when a request starts and ends.
-  constructor(registry, statics, output, { begin = () => {}, end = () => {}, ...options } = {}) {
+  // `begin(message)`, `cancelled(id)` and `end(id)` are told when a request starts, is cancelled and ends.
+  constructor(registry, statics, output, { begin = () => {}, cancelled = () => {}, end = () => {}, ...options } = {}) {
     this.registry = registry;
     this.output = output;
     this.pipeline = new Pipeline(registry, statics, options);
     this.inflight = new Map();
-    Object.assign(this, { begin, end });
+    Object.assign(this, { begin, cancelled, end });
     // next/server and next/headers find the current request here, in the node realm and every edge realm.
     globalThis[REQUEST_CONTEXT] = requestContext;
     registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
@@ -85,6 +85,7 @@ export class Server {
     const state = this.inflight.get(id);
     if (!state) return;
     state.cancelled = true;
+    this.cancelled(id);
     state.abort.abort(new DOMException('The request was cancelled', 'AbortError'));
     state.reader?.cancel().catch(() => {});
     this.pipeline.remote?.cancel(id); // a step running in the other thread is stopped there

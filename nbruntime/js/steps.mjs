@@ -183,10 +183,11 @@ const hasWork = (lifetime) => lifetime.promises.length > 0 || lifetime.callbacks
 
 // The answering side. `invoke(message, request, scope, state)` runs the step here and resolves { response, used, extra }
 // (`response`: status, statusText, headers and a body stream or null; `extra`: plain data for the caller);
-// `serialize(error)` makes an error data; `ended(message)` is told when a call is over (its body and work done).
+// `serialize(error)` makes an error data; `cancelled(message)` and `ended(message)` are told when a call is cancelled,
+// and when it is over (its body and work done).
 export class StepServer {
-  constructor(post, { invoke, serialize = describeError, ended = () => {}, runAfter }) {
-    Object.assign(this, { post, invoke, serialize, ended, runAfter });
+  constructor(post, { invoke, serialize = describeError, ended = () => {}, cancelled = () => {}, runAfter }) {
+    Object.assign(this, { post, invoke, serialize, ended, cancelled, runAfter });
     this.calls = new Map(); // seq → { message, lifetime, reader, outstanding, wake, cancelled, running }
   }
 
@@ -330,6 +331,7 @@ export class StepServer {
     const state = this.calls.get(seq);
     if (!state) return;
     state.cancelled = true;
+    this.cancelled(state.message);
     state.abort.abort(new DOMException('The request was cancelled', 'AbortError'));
     state.wake?.();
     state.reader?.cancel().catch(() => {});
