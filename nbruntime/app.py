@@ -11,10 +11,10 @@ import tempfile
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import npm
 from .build import Build, RouteBuild, job_for, plan_of, prerender_problem, result_of
@@ -197,6 +197,8 @@ class App:
             entries = [d.path for d in self.deployments.values() if d.kind in ENTRY_KINDS and d.path != path]
             matchers = check_entry(path, source, kind, runtime, self.next, entries)
         runtime = runtime or default_runtime(kind, declared_runtime(source, path))
+        if self._host is None and not self._closed:  # a first cell: its host starts while it is checked
+            threading.Thread(target=self._start_host, args=(runtime == "edge",), daemon=True).start()
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
         imports = package_imports(path, sources)
@@ -213,7 +215,7 @@ class App:
             if conflicts:
                 raise BuildError(conflicts)
         with self._lock:
-            host = self._ensure_host()
+            host = self._ensure_host(edge=runtime == "edge")
             if imports:
                 self._bundle_packages(host, deployment, imports, sources)
             previous, builds = self.deployments.get(path), dict(self._builds)
@@ -450,7 +452,9 @@ class App:
 
     # -- the host ----------------------------------------------------------------------------
 
-    def _ensure_host(self) -> Host:
+    def _ensure_host(self, edge: bool = False) -> Host:
+        """The running host, started (or restarted) if need be; ``edge``: an edge cell is about to be deployed, so its
+        edge runtime starts with it rather than on the deploy."""
         host = self._host
         if host is not None and host.usable and not self._closed:  # the hot path of every request: no system call
             return host
@@ -461,7 +465,7 @@ class App:
                 return self._host
             crashed = self._host is not None
             host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir, self.timeout)
-            host.start()
+            host.start(edge=edge or any(d.runtime == "edge" for d in self.deployments.values()))
             for deployment in self.deployments.values():
                 try:
                     self._deploy_on(host, deployment)
@@ -473,6 +477,12 @@ class App:
             self._host = host
             self.restarts += crashed
             return host
+
+    def _start_host(self, edge: bool) -> None:
+        try:
+            self._ensure_host(edge=edge)
+        except HostError:
+            pass  # the deploy that wanted it starts it again, and says why it could not
 
     def warm(self) -> None:
         """Starts the Node.js host now rather than on first use."""
@@ -680,7 +690,7 @@ class App:
             "url": request.url,
             "headers": request.headers,
             "body": request.body is not None,
-            # The CPU time its edge code may spend: its time limit, and the grace a cancel gets, so the limit speaks first.
+            # The CPU time its edge code may spend: its time limit and a cancel's grace (so the limit speaks first).
             "budgetMs": round((timeout + CANCEL_GRACE_S) * 1000),
         }
 

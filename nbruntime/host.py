@@ -44,6 +44,8 @@ KEY_BYTES, TAG_BYTES = 32, 16
 _RECORD_HEAD = 4 + 2 * TAG_BYTES
 _READ_BYTES = 1 << 20
 _QUIET_S = 0.01  # a lane nobody waited on this long is read by its background thread
+# Operations the main thread passes on to the edge thread, which may receive a request on its own pipe first.
+_CONFIGURING = ("routes", "env")
 Item = tuple[dict, bytes]
 #: The lanes: the main thread (control and Node.js routes) and the edge thread (edge routes).
 MAIN, EDGE = "main", "edge"
@@ -243,7 +245,7 @@ class Lane:
         self.host, self.name = host, name
         os.set_blocking(read_fd, False)
         self._writer = writer  # unbuffered; closed with the lane, so a late write fails rather than reach another fd
-        self._reader = open(read_fd, "rb", buffering=0)  # noqa: SIM115 - the lane's own, closed with it
+        self._reader = open(read_fd, "rb", buffering=0)
         self._decoder = FrameDecoder(host.key)
         self._write_lock = threading.Lock()
         self._outbox: list[bytes] = []  # frames written at the next flush (a batch goes as one write)
@@ -401,6 +403,14 @@ class Lane:
                 pass
 
 
+def _compile_cache() -> str:
+    """Where Node keeps the code it compiled (the host's modules, the edge engine) for the next host: it starts sooner.
+    Next to nbruntime's other caches (``NBRUNTIME_CACHE``, else the user's cache folder)."""
+    base = os.environ.get("NBRUNTIME_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "nbruntime")
+    return os.path.join(base, "node-compile-cache")
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: go when the kernel goes
@@ -438,11 +448,13 @@ class Host:
         self.lanes: dict[str, Lane] = {}
         self.unwritable = False
         self.key = os.urandom(KEY_BYTES)  # signs the host's records; given on stdin, so no /proc file shows it
+        self.configured = 0  # how many routing tables and env changes the host was sent (see call)
         #: Why the control channel was given up (a record that failed its check), if it was.
         self.broken: str | None = None
         self._lost = threading.Lock()
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 20.0, edge: bool = False) -> None:
+        """Starts the process; ``edge``: its edge runtime too, at once (else with the first edge cell)."""
         main_out, edge_in, edge_out = os.pipe(), os.pipe(), os.pipe()
         theirs = (main_out[1], edge_in[0], edge_out[1])  # what Node writes to and reads from
         command = [
@@ -454,6 +466,7 @@ class Host:
             f"--edge-memory-mb={self.edge_memory_mb}",
             f"--timeout-ms={round((self.timeout + CANCEL_GRACE_S) * 1000)}",
             *([f"--packages-root={self.packages_root}"] if self.packages_root else []),
+            *(["--edge"] if edge else []),
         ]
         try:
             self.process = _SPAWNER.submit(
@@ -464,7 +477,7 @@ class Host:
                 stderr=subprocess.STDOUT,
                 pass_fds=theirs,
                 cwd=self.cwd,
-                env={**self.env, "NBRUNTIME_FDS": ",".join(map(str, theirs))},
+                env={**self.env, "NBRUNTIME_FDS": ",".join(map(str, theirs)), "NODE_COMPILE_CACHE": _compile_cache()},
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             ).result()
@@ -477,7 +490,7 @@ class Host:
                 os.close(fd)
         self.lanes = {
             MAIN: Lane(self, MAIN, self.process.stdin.raw, main_out[0]),
-            EDGE: Lane(self, EDGE, open(edge_in[1], "wb", buffering=0), edge_out[0]),  # noqa: SIM115 - the lane's
+            EDGE: Lane(self, EDGE, open(edge_in[1], "wb", buffering=0), edge_out[0]),
         }
         self.lanes[MAIN].write(self.key)
         self._output_reader = threading.Thread(target=self._read_output, name="nbruntime-host-output", daemon=True)
@@ -524,6 +537,8 @@ class Host:
         With ``flush=False`` the frame waits for the lane's next write (a batch of requests goes as one write).
         """
         message["id"] = exchange_id = self.next_id()
+        if lane == EDGE:
+            message["configured"] = self.configured  # the routes and env it must be answered with
         lanes = self.lanes[lane] if isinstance(inbox, AsyncInbox) else None  # whose background reader serves it
         self._inboxes[exchange_id] = (inbox, lanes)
         if lanes:
@@ -541,11 +556,14 @@ class Host:
             lane.flush()
 
     def wait(self, inbox: SyncInbox, lane: str, timeout: float | None) -> Item | None:
-        """The next event for a blocking caller's ``inbox`` (whose request went to ``lane``), or None after ``timeout``."""
+        """The next event for a blocking caller's ``inbox`` (its request went to ``lane``); None after ``timeout``."""
         return self.lanes[lane].wait(inbox, timeout)
 
     def call(self, op: str, timeout: float = 60.0, **fields: Any) -> dict:
         """A request/reply operation (deploy, routes, ...); raises HostError if there is no reply."""
+        if op in _CONFIGURING:  # numbered: a request on the edge thread's lane waits there until it has this one
+            self.configured += 1
+            fields["version"] = self.configured
         inbox = SyncInbox()
         item = self.wait(inbox, MAIN, timeout) if self.open(inbox, {"op": op, **fields}) is not None else None
         if item is None or item[0].get("ev") != "reply":

@@ -105,7 +105,11 @@ def test_a_stuck_cancel_is_stopped_and_nothing_keeps_spinning(app):
     app.deploy("app/api/stuck/route.ts", """export function GET() {
   let sent = false
   return new Response(new ReadableStream({
-    pull(c) { if (!sent) { sent = true; c.enqueue(new TextEncoder().encode('first')) } else return new Promise(() => {}) },
+    pull(c) {
+      if (sent) return new Promise(() => {})
+      sent = true
+      c.enqueue(new TextEncoder().encode('first'))
+    },
     cancel() { for (;;) {} },
   }))
 }""", runtime="edge")

@@ -6,71 +6,73 @@
 // itself die (its heap's hard limit, or a slice that could not be stopped), the host goes with it: the kernel starts
 // it afresh with every cell, as after any crash (the thread's pipe may hold half a frame).
 import v8 from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import { currentRequest } from './context.mjs';
-import { REASON, SHARED_BYTES, SLOT, TIME, shared } from './gate.mjs';
+import { REASON, SLOT, TIME, shared } from './gate.mjs';
 import { StepClient, StepServer, revive } from './steps.mjs';
 import { currentKey } from './wire.mjs';
 import { runAfterCallback } from './scope.mjs';
+import { boot, startEdgeThread, startHolder, takeEdgeThread } from './edge-start.mjs';
 
-const THREAD_SCRIPT = new URL('./edge-thread.mjs', import.meta.url);
-const HOLDER_SCRIPT = new URL('./watchdog.mjs', import.meta.url);
 const MEMORY_POLL_MS = 5;
 
 export class EdgeThread {
-  // `memoryMb`: each entry's limit; `budgetMs`: the CPU a request may spend when it does not say (its time limit).
-  // `output`: the main thread's frames; `pipes`: the thread's own (fds); `died(why)`: the host must go.
-  constructor(registry, { memoryMb = 128, budgetMs = 25_000, caches = null, pipes = {}, output, died } = {}) {
-    Object.assign(this, { registry, memoryMb, budgetMs, caches, pipes, output, died });
-    this.table = null; // the routing table, for a thread started after it came
-    this.acks = new Map(); // seq → resolve, for operations the thread confirms
+  // `output`: the main thread's frames; `died(why)`: the host must go. A thread started with the host is taken over.
+  constructor(registry, { caches = null, output, died } = {}) {
+    Object.assign(this, { registry, caches, output, died, memoryMb: boot.memoryMb, budgetMs: boot.budgetMs });
     this.worker = null;
     this.holder = null;
-    this.buffer = new SharedArrayBuffer(SHARED_BYTES);
-    this.words = shared(this.buffer);
+    this.words = shared(boot.buffer);
     this.loads = new Map(); // seq → { resolve, reject }
     this.seq = 0;
     this.appOrigin = null;
+    this.table = null; // the routing table, for a thread started after it came
+    this.version = 0; // the latest routing table or env change it was sent
     this.client = new StepClient((message, transfer) => this.post(message, transfer));
     this.steps = null; // answers the thread's Node.js steps (serveSteps)
     registry.edgeThread = this;
     // V8 flags are process-wide: the host's --max-old-space-size (App(heap_mb=...)) would replace the thread's
     // resourceLimits. The host's heap is configured by now; unset the flag so the thread gets its own.
     v8.setFlagsFromString('--max-old-space-size=0');
+    const early = takeEdgeThread();
+    if (early) {
+      Object.assign(registry.env, early.env); // what it was started with (the main thread's env, from process.env)
+      this.adopt(early.worker, early.holder);
+    }
   }
 
   start() {
-    const { registry, memoryMb, budgetMs } = this;
-    this.holder ??= this.startHolder();
-    const worker = new Worker(THREAD_SCRIPT, {
-      workerData: {
-        root: registry.root, packagesRoot: registry.packagesRoot, env: registry.env, cells: [...registry.cells],
-        origin: this.appOrigin, memoryMb, defaultBudgetMs: budgetMs, shared: this.buffer, table: this.table,
-        pipes: this.pipes, key: currentKey(),
-      },
-      // The hard limit of the thread's heap, far above one entry's: entries are held to theirs slice by slice.
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(1024, 4 * memoryMb) },
+    const { registry } = this;
+    const worker = startEdgeThread({
+      root: registry.root, env: registry.env, cells: [...registry.cells], origin: this.appOrigin, table: this.table,
+      version: this.version, key: currentKey(),
     });
+    this.adopt(worker, this.holder ?? startHolder());
+  }
+
+  adopt(worker, holder) {
     worker.unref(); // the host ends when its stdin does, whatever the thread is doing
     worker.on('message', (message) => this.receive(message));
     worker.on('error', (error) => { worker.fatal = error; }); // why it is about to exit (out of memory, ...)
     worker.on('exit', (code) => this.exited(worker, code));
     this.worker = worker;
-  }
-
-  startHolder() {
-    const holder = new Worker(HOLDER_SCRIPT, { workerData: { buffer: this.buffer } });
-    holder.unref();
-    holder.on('message', (message) => {
-      if (message.long) this.watchMemory(message.long);
-      if (message.end && this.worker) this.end(message.end);
-    });
-    return holder;
+    if (holder !== this.holder) {
+      holder.unref();
+      holder.on('message', (message) => {
+        if (message.long) this.watchMemory(message.long);
+        if (message.end && this.worker) this.end(message.end);
+      });
+      this.holder = holder;
+    }
   }
 
   post(message, transfer) {
     if (!this.worker) this.start();
     this.worker.postMessage(message, transfer);
+  }
+
+  // The kernel's key arrived: a thread started before it signs its frames with it.
+  keyed(key) {
+    this.worker?.postMessage({ op: 'key', key });
   }
 
   // The Node.js steps of the thread's own requests are answered by `options.invoke` (steps.mjs), and its edge code's
@@ -91,19 +93,11 @@ export class EdgeThread {
     this.worker?.postMessage({ op: 'log', message });
   }
 
-  // An operation the thread confirms, so that what the kernel sends it next finds it done.
-  confirmed(message) {
-    if (!this.worker) return Promise.resolve();
-    return new Promise((resolve) => {
-      const seq = ++this.seq;
-      this.acks.set(seq, resolve);
-      this.worker.postMessage({ ...message, seq });
-    });
-  }
-
-  configure(table) {
+  // The routing table and env changes, numbered by the kernel (a request it sends the thread says which it needs).
+  configure(table, version) {
     this.table = table;
-    return this.confirmed({ op: 'routes', table });
+    this.version = version;
+    this.worker?.postMessage({ op: 'routes', table, version });
   }
 
   // Evaluates a new version of an edge entry, which the thread puts in place if it evaluates; resolves its export
@@ -121,8 +115,9 @@ export class EdgeThread {
     this.worker?.postMessage({ op: 'replace', file, cell });
   }
 
-  env(env) {
-    return this.confirmed({ op: 'env', env });
+  env(env, version) {
+    this.version = version;
+    this.worker?.postMessage({ op: 'env', env, version });
   }
 
   // The app's origin: a fetch to it from edge code comes to the host's pipeline (ownorigin.mjs).
@@ -202,7 +197,6 @@ export class EdgeThread {
       case 'cache': return this.answerCache(message);
       case 'bundle': return this.bundle(message);
       case 'loaded': return this.loaded(message);
-      case 'confirmed': return this.confirm(message);
       case 'revalidate':
         this.revalidate?.(message.revalidations);
         return this.post({ op: 'revalidated', seq: message.seq });
@@ -210,11 +204,6 @@ export class EdgeThread {
     }
   }
 
-  confirm({ seq }) {
-    const resolve = this.acks.get(seq);
-    this.acks.delete(seq);
-    resolve?.();
-  }
 
   loaded({ seq, exports, error }) {
     const load = this.loads.get(seq);

@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { routedConsole, routeOutput } from './context.mjs';
-import { discardSpareContext, trackTimers } from './edge.mjs';
+import { discardSpareContext, prepareEdgeContext, trackTimers } from './edge.mjs';
 import { BuildError, Registry } from './loader.mjs';
 import { describeError } from './serve.mjs';
 import { Caches } from './cache.mjs';
@@ -24,7 +24,7 @@ import { StepClient, StepServer, plainRevalidations } from './steps.mjs';
 import { Timers } from './timers.mjs';
 
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
-useKey(workerData.key);
+if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
 const output = new Output(workerData.pipes.output);
 globalThis.console = routedConsole;
 process.on('unhandledRejection', (reason) => routedConsole.error('Unhandled promise rejection:', reason));
@@ -137,8 +137,18 @@ routeOutput((message) => (server.inflight.has(message.id) ? output.send(message)
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
 ownOrigin.origin = workerData.origin ?? null;
 if (workerData.table) server.configure(workerData.table);
+// The kernel numbers the routing tables and env changes it sends (through the main thread); a request it sends here
+// names the latest, and waits until this thread has it.
+let configured = workerData.version;
+const early = [];
+function configuredTo(version) {
+  configured = Math.max(configured, version);
+  while (early.length && early[0][0].configured <= configured) server.handle(...early.shift());
+}
 readFrames(new net.Socket({ fd: workerData.pipes.input, readable: true, writable: false }), (message, payload) => {
-  if (message.op === 'request') server.handle(message, payload);
+  if (message.op !== 'request') return;
+  if (message.configured > configured || early.length) early.push([message, payload]);
+  else server.handle(message, payload);
 });
 
 // One step of a request the main thread runs: the middleware or route handler of an entry (or a route's whole
@@ -165,9 +175,13 @@ const steps = new StepServer(post, {
 });
 
 const operations = {
-  routes({ seq, table }) {
+  key({ key }) {
+    useKey(key);
+    if (output.pending.length) output.flush();
+  },
+  routes({ table, version }) {
     server.configure(table);
-    post({ ev: 'confirmed', seq });
+    configuredTo(version);
   },
   abort({ id }) {
     server.cancel(id);
@@ -189,11 +203,11 @@ const operations = {
   replace({ file, cell }) {
     registry.replace(file, cell ?? undefined);
   },
-  env({ seq, env }) {
+  env({ env, version }) {
     Object.assign(registry.env, env);
     registry.edgeRealms.clear(); // a realm copies env when it is made: make them afresh
     discardSpareContext();
-    post({ ev: 'confirmed', seq });
+    configuredTo(version);
   },
   origin({ origin }) {
     ownOrigin.origin = origin;
@@ -201,6 +215,9 @@ const operations = {
   bundled: (message) => bundles.answer(message),
   cached: (message) => cacheReplies.answer(message),
 };
+
+// The engine loads, and a first realm is made, as soon as the thread starts: its first deploy is on its way.
+setImmediate(() => prepareEdgeContext(registry.env));
 
 parentPort.on('message', (message) => {
   if (message.op in operations) operations[message.op](message);

@@ -26,6 +26,7 @@ let key = null;
 // record, laid out in one buffer: the record's head, then the key and record number (hashed with the frames, never
 // written), then the frames.
 const SMALL_PAYLOAD = 64 * 1024; // larger payloads are written from where they are, not copied into the record
+const RECORD_BYTES = 256 * 1024; // a turn's frames past this size go at once
 const HASHED = KEY_BYTES + 8;
 
 export class Output {
@@ -53,6 +54,9 @@ export class Output {
     const length = Buffer.byteLength(json);
     this.pending.push(json, length, payload);
     this.size += 8 + length + payload.length;
+    // A turn that makes a lot (a body streamed as fast as it is read) writes as it goes: records stay small, and a
+    // full pipe holds the producer back, as one write per frame did.
+    if (this.size >= RECORD_BYTES && key) return this.flush(true);
     if (!this.scheduled && key) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -141,8 +145,9 @@ export function currentKey() {
 }
 
 // The kernel's frames on `stream`, after its key (on the main thread's stdin): `outputs` start writing once the key
-// is known. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can be trusted to line up.
-export function openChannel(stream, outputs, onFrame, onBroken) {
+// is known, and `onKey(key)` is told. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can
+// be trusted to line up.
+export function openChannel(stream, outputs, onKey, onFrame, onBroken) {
   let preamble = EMPTY;
   const frames = frameReader(onFrame);
   stream.on('data', (data) => {
@@ -153,6 +158,7 @@ export function openChannel(stream, outputs, onFrame, onBroken) {
         useKey(preamble.subarray(0, KEY_BYTES));
         data = preamble.subarray(KEY_BYTES);
         for (const output of outputs) if (output.pending.length) output.flush();
+        onKey(key);
       }
       frames(data);
     } catch (error) {
