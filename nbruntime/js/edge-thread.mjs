@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { routedConsole, routeOutput } from './context.mjs';
-import { discardSpareContext, prepareEdgeContext, trackTimers } from './edge.mjs';
+import { trackTimers } from './edge.mjs';
 import { BuildError, Registry } from './loader.mjs';
 import { describeError } from './serve.mjs';
 import { Caches } from './cache.mjs';
@@ -206,7 +206,7 @@ const operations = {
   env({ env, version }) {
     Object.assign(registry.env, env);
     registry.edgeRealms.clear(); // a realm copies env when it is made: make them afresh
-    discardSpareContext();
+    registry.discardSpareRealm();
     configuredTo(version);
   },
   origin({ origin }) {
@@ -217,7 +217,7 @@ const operations = {
 };
 
 // The engine loads, and a first realm is made, as soon as the thread starts: its first deploy is on its way.
-setImmediate(() => prepareEdgeContext(registry.env));
+registry.prepareSpareRealm();
 
 parentPort.on('message', (message) => {
   if (message.op in operations) operations[message.op](message);

@@ -253,26 +253,7 @@ function buildContext(env) {
   return { context, membrane: holder.current, classes };
 }
 
-// Most of a realm's cost is V8 making the context, so one is made ahead, once the messages that follow
-// a deploy (routes, ...) are answered: the next redeploy does not wait for it. discardSpareContext()
-// drops it when the env it copied changes.
-const SPARE_DELAY_MS = 25;
-let spare = null;
-
+// A realm's context: made for the edge realm of an entry (loader.mjs makes one ahead, while the thread is idle).
 export function createEdgeContext(env) {
-  const ready = spare?.env === env ? spare.realm : null;
-  spare = null;
-  setTimeout(() => {
-    spare ??= { env, realm: buildContext(env) };
-  }, SPARE_DELAY_MS).unref();
-  return ready ?? buildContext(env);
-}
-
-export function discardSpareContext() {
-  spare = null;
-}
-
-// Makes the next realm now (and, the first time, loads the engine), so that the first deploy does not wait for it.
-export function prepareEdgeContext(env) {
-  spare ??= { env, realm: buildContext(env) };
+  return buildContext(env);
 }

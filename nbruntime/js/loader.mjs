@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { REQUIRE_MODULE, isBuiltin } from './packages.mjs';
 import { PackageLayer, nodeRequire, requireSource, unsupportedModuleSource, unsupportedSource } from './package-realm.mjs';
 
+const SPARE_DELAY_MS = 25;
 const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '.json', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
 const NODE_BUILTINS = new Set(builtinModules);
 
@@ -386,7 +387,7 @@ export class Registry {
     const realm = edge ? this.makeEdgeRealm(file) : this.nodeRealm;
     if (edge) realm.budgetMs = Infinity; // a top level that never ends is the deploy's timeout to report (app.py)
     const module = await realm.stage(file, cell).finally(() => { realm.budgetMs = undefined; });
-    await realm.importDynamic('next/server', { identifier: file }); // what its requests are built with, made now
+    await realm.importDynamic('next/server', { identifier: file }); // what its requests are built with (made ahead)
     this.replace(file, cell);
     realm.install(file, module);
     if (edge) this.edgeRealms.set(file, realm);
@@ -415,10 +416,36 @@ export class Registry {
     return this.edgeRealms.get(entry);
   }
 
+  // A realm for an entry: the one made ahead if there is one (a deploy then costs what evaluating the cell costs).
   makeEdgeRealm(entry) {
+    const realm = this.spareRealm ?? this.newEdgeRealm();
+    this.spareRealm = null;
+    realm.entry = entry;
+    this.prepareSpareRealm(SPARE_DELAY_MS);
+    return realm;
+  }
+
+  newEdgeRealm() {
     const { context, membrane, classes } = createEdgeContext(this.env);
     for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
-    return new Realm(this, context, membrane, entry, classes);
+    return new Realm(this, context, membrane, null, classes);
+  }
+
+  // Most of a realm's cost is V8 making its context and evaluating next/server in it: the next one is made ahead,
+  // once the messages that follow a deploy (routes, a first request) are answered, in the thread that runs edge code.
+  prepareSpareRealm(delay = 0) {
+    if (!this.slices) return;
+    clearTimeout(this.spareTimer);
+    this.spareTimer = setTimeout(() => {
+      this.spareRealm = this.newEdgeRealm(); // taken as it is if a deploy comes before next/server is in it
+      this.spareRealm.importDynamic('next/server', { identifier: 'middleware.ts' }).catch(() => {});
+    }, delay).unref();
+  }
+
+  // The env changed: a realm copies it when it is made, so the one made ahead is not fit any more.
+  discardSpareRealm() {
+    this.spareRealm = null;
+    this.prepareSpareRealm(SPARE_DELAY_MS);
   }
 
   // An entry's exports, as host code may use them (crossed, for an edge entry).

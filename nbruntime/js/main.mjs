@@ -5,7 +5,6 @@
 import { Output, openChannel } from './wire.mjs';
 import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { Registry } from './loader.mjs';
-import { discardSpareContext } from './edge.mjs';
 import { Server, describeError } from './serve.mjs';
 import { EdgeThread } from './edge-link.mjs';
 import { OwnOriginDispatcher } from './ownorigin.mjs';
@@ -82,7 +81,6 @@ const operations = {
     Object.assign(registry.env, env);
     Object.assign(process.env, env);
     registry.edgeRealms.clear(); // an edge realm copies env when it is made: make them afresh
-    discardSpareContext();
     edge.env(env, version);
     return {};
   },
