@@ -64,6 +64,16 @@ def with_packages(folder: Path, group: Path) -> Path:
     return target
 
 
+#: How the oracle is run: with http.client sending a path's non-ASCII characters as their UTF-8 bytes, as curl does
+#: (it sends ASCII only), so a case can ask for ``/café`` raw as well as percent-encoded. Other paths are unchanged.
+RUN_ORACLE = """
+import http.client, runpy, sys
+http.client.HTTPConnection._encode_request = lambda self, request: request.encode("utf-8")
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def main(argv: list[str]) -> int:
     name = "oracle16" if "--next" in argv and argv[argv.index("--next") + 1].startswith("16") else "oracle"
     options = {"--next", "--packages"}
@@ -75,7 +85,8 @@ def main(argv: list[str]) -> int:
     if "--packages" in argv:
         folder = with_packages(folder, Path(argv[argv.index("--packages") + 1]).resolve())
     run_case = folder / "run_case.py"
-    return subprocess.run([sys.executable, str(run_case), *map(str, map(Path.resolve, map(Path, cases)))]).returncode
+    paths = map(str, map(Path.resolve, map(Path, cases)))
+    return subprocess.run([sys.executable, "-c", RUN_ORACLE, str(run_case), *paths]).returncode
 
 
 if __name__ == "__main__":
