@@ -80,16 +80,17 @@ class Scenario:
             app.deploy(self.path, self.write(self.after))
 
     def reset(self, app: nbruntime.App) -> None:
-        if self.before is None and self.path in app.deployments:
-            app.undeploy(self.path)
-        elif (self.before is not None and app.deployments.get(self.path, None) is None) or (
-                self.before is not None and self.before not in app.deployments[self.path].source):
+        current = app.deployments.get(self.path)
+        if self.before is None:
+            if current:
+                app.undeploy(self.path)
+        elif current is None or self.before not in current.source:
             app.deploy(self.path, self.write(self.before))
         app.warm()
         if self.host_down:
             pid = app.host_pid
             os.kill(pid, signal.SIGKILL)
-            while _alive(pid):
+            while app.host_pid is not None:  # until the app sees it dead (as a zombie, it may not yet be)
                 time.sleep(0.005)
 
 
@@ -190,28 +191,27 @@ def test_ctrl_c_during_a_slow_top_level_stops_it_and_keeps_the_old_version():
     with nbruntime.App() as app:
         app.deploy("app/api/x/route.ts", _route("v-old"))
         pid = app.host_pid
-        slow = "await new Promise((resolve) => setTimeout(resolve, 20_000))\n" + _route("v-new")
-        _ctrl_c_after(0.5)
+        slow = ("import fs from 'fs'\nfs.writeFileSync('evaluating', '')\n"
+                "await new Promise((resolve) => setTimeout(resolve, 20_000))\n" + _route("v-new"))
+        _ctrl_c_when(lambda: (app.project_dir / "evaluating").exists())
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
             app.deploy("app/api/x/route.ts", slow)
         assert time.monotonic() - started < 5
-        assert not _alive(pid)  # the host that was evaluating it is gone: nothing keeps running it
+        assert pid not in _hosts()  # the host that was evaluating it is gone: nothing keeps running it
         scenario = SCENARIOS["replace a prerendered route"]
         assert _versions(app, scenario) == dict.fromkeys(("python", "disk", "host"), "v-old")
         assert app.host_pid != pid
 
 
-def _ctrl_c_after(seconds: float) -> None:
-    threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT)).start()
+def _ctrl_c_when(ready: Callable[[], bool]) -> None:
+    """Sends SIGINT from another thread as soon as ``ready()`` says so."""
+    def watch() -> None:
+        while not ready():
+            time.sleep(0.02)
+        os.kill(os.getpid(), signal.SIGINT)
 
-
-def _alive(pid: int) -> bool:
-    """Whether our child ``pid`` still runs (asked without reaping it)."""
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
-    except ChildProcessError:
-        return False
+    threading.Thread(target=watch, daemon=True).start()
 
 
 # -- a request interrupted -----------------------------------------------------------------------------------
@@ -237,16 +237,6 @@ def _counts(app: nbruntime.App) -> dict[str, int]:
     return app.request("GET", "/api/watched?check").json()
 
 
-def _ctrl_c_once_running(app: nbruntime.App) -> None:
-    """Sends SIGINT from another thread as soon as the handler runs."""
-    def watch() -> None:
-        while _counts(app)["running"] == 0:
-            time.sleep(0.02)
-        os.kill(os.getpid(), signal.SIGINT)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 @pytest.fixture
 def watched() -> Iterator[nbruntime.App]:
     with nbruntime.App() as app:
@@ -261,13 +251,22 @@ def _settles(app: nbruntime.App, expected: dict[str, int]) -> bool:
     return _counts(app) == expected
 
 
-@pytest.mark.parametrize("query", ["", "?stream"], ids=["waiting for the head", "reading the body"])
-def test_ctrl_c_on_a_request_fires_the_handlers_signal(watched, query):
-    _ctrl_c_once_running(watched)
+def test_ctrl_c_on_a_request_waiting_for_its_answer_fires_the_handlers_signal(watched):
+    _ctrl_c_when(lambda: _counts(watched)["running"] > 0)
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        watched.request("GET", f"/api/watched{query}")
+        watched.request("GET", "/api/watched")
     assert time.monotonic() - started < 5
+    assert _settles(watched, {"aborted": 1, "running": 0})
+
+
+def test_ctrl_c_while_a_body_streams_in_fires_the_handlers_signal(watched):
+    reading = threading.Event()
+    _ctrl_c_when(reading.is_set)
+    with pytest.raises(KeyboardInterrupt):
+        with watched.stream("GET", "/api/watched?stream") as stream:
+            for _ in stream:
+                reading.set()
     assert _settles(watched, {"aborted": 1, "running": 0})
 
 
