@@ -173,7 +173,8 @@ class App:
     def deploy(self, path: str, source: str | bytes, runtime: str | None = None) -> Deployment:
         """Deploys ``source`` (text, or UTF-8 bytes) at ``path`` (e.g. ``app/api/x/route.ts``).
 
-        Raises BuildError if Next would reject it.
+        Raises BuildError if Next would reject it (or the file system the path). A deploy that fails or is
+        interrupted (Ctrl-C) leaves the previous version everywhere: in Python, on disk and in the host.
         """
         try:
             path = normalize_path(path, source_only=False)
