@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import npm
+from . import interrupts, npm
 from .build import Build, RouteBuild, job_for, plan_of, prerender_problem, result_of
 from .clock import Clock
 from .compat import bundled, check_graph, erase_type_imports, explain, graph
@@ -31,8 +31,8 @@ from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem
 from .npm import OutputLine, project_folder
 from .packages import not_installed, package_imports, verdicts
-from .project import ensure_package_json
-from .routes import Route, file_kind, normalize_path, route_export_problem, route_for, route_table
+from .project import FileEdit, ensure_package_json
+from .routes import Route, clash, file_kind, normalize_path, route_export_problem, route_for, route_table, visible
 from .segment import declared_runtime
 
 RUNTIMES = ("edge", "nodejs")
@@ -176,12 +176,15 @@ class App:
     def deploy(self, path: str, source: str | bytes, runtime: str | None = None) -> Deployment:
         """Deploys ``source`` (text, or UTF-8 bytes) at ``path`` (e.g. ``app/api/x/route.ts``).
 
-        Raises BuildError if Next would reject it.
+        Raises BuildError if Next would reject it (or the file system the path). A deploy that fails or is
+        interrupted (Ctrl-C) leaves the previous version everywhere: in Python, on disk and in the host.
         """
         try:
             path = normalize_path(path, source_only=False)
         except ValueError as error:
-            raise BuildError([Problem(str(path), str(error), name="InvalidPath")]) from None
+            raise BuildError([Problem(visible(str(path)), str(error), name="InvalidPath")]) from None
+        if reason := clash(path, (d.path for d in self.deployments.values() if d.path != path)):
+            raise BuildError([Problem(path, reason, name="PathConflict")])
         if not isinstance(source, (str, bytes)):
             raise BuildError([Problem(path, f"source must be text, got {type(source).__name__}", name="InvalidSource")])
         source = _utf8_source(path, source)
@@ -214,22 +217,18 @@ class App:
             _, conflicts = route_table([*others, path])
             if conflicts:
                 raise BuildError(conflicts)
-        with self._lock:
+        with self._lock, _Change(self, path) as change:
             host = self._ensure_host(edge=runtime == "edge")
             if imports:
                 self._bundle_packages(host, deployment, imports, sources)
-            previous, builds = self.deployments.get(path), dict(self._builds)
+            change.file.write(source)  # first: a path the file system refuses fails before the host holds anything
+            change.host = "touched"
             self._deploy_on(host, deployment)
-            try:
-                if problem := self._export_problem(deployment):
-                    raise BuildError([problem])
-                self.deployments[path] = deployment
-                self._prerender(host, self._affected_routes(path))
-            except BuildError:  # the host has the new cell: put the old one back
-                self._builds = builds
-                self._restore(host, path, previous)
-                raise
-            self._write_file(deployment)
+            change.host = "deployed"
+            if problem := self._export_problem(deployment):
+                raise BuildError([problem])
+            self.deployments[path] = deployment
+            self._prerender(host, self._affected_routes(path))
             self._send_routes(host)
         return deployment
 
@@ -241,14 +240,35 @@ class App:
             return route_export_problem(deployment.route, deployment.exports, self.next)
         return None
 
-    def _restore(self, host: Host, path: str, previous: Deployment | None) -> None:
+    def _undo(self, change: _Change, error: BaseException) -> None:
+        """Puts the app back as it was before ``change`` failed with ``error``: Python's state, the project folder,
+        and the host. A host left in a state nobody knows (Ctrl-C or no answer during a call) is stopped: it
+        comes back on next use with what Python holds, as after a crash."""
+        path, previous = change.path, change.previous
         if previous:
             self.deployments[path] = previous
-            self._deploy_on(host, previous)
         else:
             self.deployments.pop(path, None)
-            host.call("undeploy", file=path)
-        self._send_statics(host)
+        self._builds = change.builds
+        change.file.undo()
+        if path in ENV_FILES:
+            self._load_env()
+        host = self._host
+        if change.host == "untouched" or host is None or not host.alive:
+            return
+        if isinstance(error, BuildError) and change.host == "touched":
+            return  # the host refused the cell, and kept what it had
+        if isinstance(error, BuildError):  # it took the cell, and answered every call since: give it the old one
+            try:
+                if previous:
+                    self._deploy_on(host, previous)
+                else:
+                    host.call("undeploy", file=path)
+                self._send_statics(host)
+                return
+            except (BuildError, HostError):
+                pass
+        host.kill()
 
     def _bundle_packages(self, host: Host, deployment: Deployment, imports: list, sources: dict[str, str]) -> None:
         """Bundles the npm packages the cell's bundle imports (in the host) and adds next build's verdicts."""
@@ -290,9 +310,10 @@ class App:
         An env file (``.env.production``, ...) changes ``process.env``: the app starts again with it.
         """
         deployment = Deployment(path, content, "", "asset")
-        with self._lock:
+        with self._lock, _Change(self, path) as change:
+            change.file.write(content)
             self.deployments[path] = deployment
-            self._write_file(deployment)
+            change.host = "touched"
             if self._host is not None and self._host.alive:
                 self._deploy_on(self._host, deployment)
             self._env_file_changed(path)
@@ -315,15 +336,18 @@ class App:
         """Removes a deployed cell (and its file in the project folder)."""
         path = normalize_path(path, source_only=False)
         with self._lock:
-            if self.deployments.pop(path, None) is None:
+            if path not in self.deployments:
                 raise KeyError(path)
-            self._builds.pop(path, None)
-            (self.project_dir / path).unlink(missing_ok=True)
-            if self._host and self._host.alive:
-                self._send_routes(self._host)  # first: a request meanwhile finds no route (404), never a missing cell
-                self._host.call("undeploy", file=path)
-                self._send_statics(self._host)
-            self._env_file_changed(path)
+            with _Change(self, path) as change:
+                del self.deployments[path]
+                self._builds.pop(path, None)
+                change.file.remove()
+                change.host = "touched"
+                if self._host and self._host.alive:
+                    self._send_routes(self._host)  # first: meanwhile a 404, never a missing cell
+                    self._host.call("undeploy", file=path)
+                    self._send_statics(self._host)
+                self._env_file_changed(path)
 
     def _deploy_on(self, host: Host, deployment: Deployment) -> None:
         if deployment.kind == "asset":
@@ -378,11 +402,6 @@ class App:
         host.call(
             "routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next, origin=self.origin
         )
-
-    def _write_file(self, deployment: Deployment) -> None:
-        target = self.project_dir / deployment.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(deployment.source)
 
     # -- the build ---------------------------------------------------------------------------
 
@@ -464,17 +483,23 @@ class App:
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
-            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir, self.timeout)
-            host.start(edge=edge or any(d.runtime == "edge" for d in self.deployments.values()))
-            for deployment in self.deployments.values():
-                try:
-                    self._deploy_on(host, deployment)
-                except BuildError:
-                    pass  # it deployed before; the request that reaches it will show the error
-            self._send_routes(host)
-            self._send_statics(host, entries=True)  # the build's copies, as .next keeps them across restarts
-            self.clock.sync(host)
-            self._host = host
+            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir,
+                        self.timeout)
+            try:
+                with interrupts.deferred():  # Ctrl-C waits for the process to be ours, to stop it below
+                    host.start(edge=edge or any(d.runtime == "edge" for d in self.deployments.values()))
+                for deployment in self.deployments.values():
+                    try:
+                        self._deploy_on(host, deployment)
+                    except BuildError:
+                        pass  # it deployed before; the request that reaches it will show the error
+                self._send_routes(host)
+                self._send_statics(host, entries=True)  # the build's copies, as .next keeps them across restarts
+                self.clock.sync(host)
+                self._host = host
+            except BaseException:  # Ctrl-C, or a host that did not start: no half-made host is left running
+                host.kill()
+                raise
             self.restarts += crashed
             return host
 
@@ -778,7 +803,8 @@ class Stream:
         """Stops the request; the response ends with an AbortError."""
         if self.exchange and not self.exchange.finished:
             self.exchange.cancel()
-            self._host.send({"op": "cancel", "id": self._id})
+            if self._id is not None:
+                self._host.send({"op": "cancel", "id": self._id})
 
     def _abandon(self) -> None:
         """The caller was interrupted (Ctrl-C, a cancelled task) while waiting: the host stops the request too (its
@@ -823,15 +849,15 @@ class Stream:
 
     def __enter__(self) -> Stream:
         inbox = SyncInbox()
-        self._start(inbox)
-        self._early = []
-        self._events = self._drive(inbox)
         try:
+            self._start(inbox)
+            self._early = []
+            self._events = self._drive(inbox)
             for event in self._events:  # wait for the head
                 if event is HEAD:
                     break
                 self._early.append(event)
-        except BaseException:
+        except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
             self._abandon()
             raise
         return self
@@ -873,15 +899,15 @@ class Stream:
 
     async def __aenter__(self) -> Stream:
         inbox = AsyncInbox()
-        self._start(inbox)
-        self._early = []
-        self._async_events = self._adrive(inbox)
         try:
+            self._start(inbox)
+            self._early = []
+            self._async_events = self._adrive(inbox)
             async for event in self._async_events:
                 if event is HEAD:
                     break
                 self._early.append(event)
-        except BaseException:  # the task was cancelled while it waited
+        except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
             self._abandon()
             raise
         return self
@@ -994,3 +1020,27 @@ def get_app() -> App:
         if _shared_app is None:
             _shared_app = App()
         return _shared_app
+
+
+class _Change:
+    """One file of the app changing (deployed, replaced or removed), and what it was before in Python and on disk:
+    a change that fails or is interrupted is undone everywhere (``App._undo``), so none is left half made.
+
+    ``host`` says how far the host got: "untouched"; "touched" (a call that changes it was made, so it may hold
+    the change); "deployed" (it holds the cell, and said so).
+    """
+
+    def __init__(self, app: App, path: str):
+        self.app, self.path = app, path
+        self.previous = app.deployments.get(path)
+        self.builds = dict(app._builds)
+        self.file = FileEdit(app.project_dir, path)
+        self.host = "untouched"
+
+    def __enter__(self) -> _Change:
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, traceback: object) -> None:
+        if error is not None:
+            with interrupts.deferred():  # a second Ctrl-C waits until everything is back
+                self.app._undo(self, error)

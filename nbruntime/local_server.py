@@ -80,8 +80,10 @@ class LocalServer:
         return Handler
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 511  # Node's listen backlog: clients that connect at once wait to be accepted, not reset
+class _Listener(ThreadingHTTPServer):
+    # The standard library's backlog of 5 resets connections when a load tool opens many at once; Node's is 511.
+    request_queue_size = 511
+    daemon_threads = True  # a connection left open never keeps the kernel from exiting
 
 
 def _bind(port: int | None, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
@@ -89,7 +91,7 @@ def _bind(port: int | None, handler: type[BaseHTTPRequestHandler]) -> ThreadingH
     candidates = [port] if port is not None else range(DEFAULT_PORT, DEFAULT_PORT + PORTS_TRIED)
     for candidate in candidates:
         try:
-            http = _Server((HOST, candidate), handler)
+            http = _Listener((HOST, candidate), handler)
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise
@@ -97,7 +99,6 @@ def _bind(port: int | None, handler: type[BaseHTTPRequestHandler]) -> ThreadingH
                 raise OSError(errno.EADDRINUSE, f"port {port} on {HOST} is in use: pick another "
                                                 "(serve(port=0) takes any free one)") from None
             continue
-        http.daemon_threads = True  # a connection left open never keeps the kernel from exiting
         return http
     raise OSError(errno.EADDRINUSE, f"ports {DEFAULT_PORT}-{DEFAULT_PORT + PORTS_TRIED - 1} on {HOST} are all in use")
 

@@ -1,4 +1,5 @@
-"""The app's folder as a Next.js project: ``next start`` runs in a folder that holds a ``package.json``.
+"""The app's folder as a Next.js project: ``next start`` runs in a folder that holds a ``package.json``, and
+every deployed cell is a file in it.
 
 Node.js code reads it through ``process.cwd()`` (tests/conformance/production-env); the versions are the
 ones the emulated Next.js releases pin, also written into exported projects.
@@ -6,8 +7,13 @@ ones the emulated Next.js releases pin, also written into exported projects.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 from pathlib import Path
+
+from .errors import BuildError, Problem
 
 PACKAGES = {
     "15": {"next": "15.5.29", "react": "19.1.10", "react-dom": "19.1.10"},
@@ -33,3 +39,90 @@ def ensure_package_json(folder: Path, next_version: str) -> None:
         "dependencies": PACKAGES[major(next_version)],
     }
     target.write_text(json.dumps(package, indent=2) + "\n")
+
+
+class FileEdit:
+    """A cell's file in the project folder, written or removed in a way that can be taken back (``undo``): a
+    deploy that fails or is interrupted leaves the folder as it was, down to the folders made for the file.
+    """
+
+    def __init__(self, root: Path, path: str):
+        self.root, self.path = root, path
+        self.file = root / path
+        self.content = _read(self.file)  # what was there before (None: no file)
+        self.made: list[Path] = []  # the folders made for the file, outermost first
+        self.touched = False
+
+    def write(self, text: str) -> None:
+        """Writes the file and the folders it needs; a path the file system refuses is a BuildError naming it."""
+        self.made = [folder for folder in _ancestors(self.root, self.file) if not os.path.isdir(folder)]
+        self.touched = True
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            self.file.write_bytes(text.encode())
+        except OSError as error:
+            raise BuildError([self._problem(error)]) from None
+
+    def remove(self) -> None:
+        """Removes the file, and the folders it leaves empty."""
+        self.touched = True
+        self.file.unlink(missing_ok=True)
+        for folder in reversed(_ancestors(self.root, self.file)):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or not ours to remove): neither is any folder above it
+                break
+
+    def undo(self) -> None:
+        if self.touched:
+            if self.content is None:
+                if os.path.isfile(self.file):  # not a folder that was there (and made the write fail)
+                    self.file.unlink()
+            else:
+                self.file.parent.mkdir(parents=True, exist_ok=True)
+                self.file.write_bytes(self.content)
+        for folder in reversed(self.made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+    def _problem(self, error: OSError) -> Problem:
+        """What the file system's refusal means for the cell, in words."""
+        if error.errno == errno.EISDIR:
+            return Problem(self.path, "a folder of that name is in the project folder", name="PathConflict")
+        folders = _ancestors(self.root, self.file)
+        if blocker := next((f for f in folders if os.path.lexists(f) and not os.path.isdir(f)), None):
+            where = blocker.relative_to(self.root).as_posix()
+            return Problem(self.path, f"it needs a folder {where}, but {where} is a file", name="PathConflict")
+        if error.errno == errno.ENAMETOOLONG:
+            return Problem(self.path, self._too_long(), name="InvalidPath")
+        message = f"the project folder cannot hold it: {error.strerror or error}"
+        return Problem(self.path, message, name="FileSystemError")
+
+    def _too_long(self) -> str:
+        longest = max(self.path.split("/"), key=lambda name: len(os.fsencode(name)))
+        size, limit = len(os.fsencode(longest)), _limit(self.root, "PC_NAME_MAX", 255)
+        if size > limit:
+            shown = longest if len(longest) <= 40 else f"{longest[:20]}…{longest[-12:]}"
+            return f"the name {shown!r} is {size} bytes long; the file system takes names of {limit} bytes at most"
+        size, limit = len(os.fsencode(self.file)), _limit(self.root, "PC_PATH_MAX", 4096) - 1
+        return f"its path in the project folder is {size} bytes long; the file system takes {limit} bytes at most"
+
+
+def _ancestors(root: Path, file: Path) -> list[Path]:
+    """The folders between ``root`` and ``file``, outermost first."""
+    return [root / folder for folder in reversed(file.relative_to(root).parents[:-1])]
+
+
+def _read(file: Path) -> bytes | None:
+    try:
+        return file.read_bytes()
+    except OSError:  # none there, a folder, or a path the file system refuses
+        return None
+
+
+def _limit(folder: Path, name: str, default: int) -> int:
+    """A limit of the file system ``folder`` is on (``os.pathconf``), where the platform says."""
+    try:
+        return os.pathconf(folder, name)
+    except (AttributeError, OSError, ValueError):
+        return default

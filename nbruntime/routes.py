@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import Problem
@@ -17,6 +19,8 @@ ROUTE_EXPORTS = frozenset({
 _STEM = re.compile(r"^(?:src/)?(middleware|proxy)\.\w+$")
 _ROUTE = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.\w+$")
 _UNDERSCORE = re.compile("%5F")
+#: Unicode categories no file name of an app may hold, and what each is.
+_NOT_TEXT = {"Cc": "a control character", "Cs": "a lone surrogate, which is not text"}
 
 
 def normalize_path(path: str, source_only: bool = True) -> str:
@@ -28,9 +32,31 @@ def normalize_path(path: str, source_only: bool = True) -> str:
     clean = posixpath.normpath(given)
     if not given or clean in (".", "..") or clean.startswith("../") or posixpath.isabs(clean):
         raise ValueError(f"{path!r} is not a path inside the app (e.g. app/api/hello/route.ts)")
+    if odd := next((c for c in clean if unicodedata.category(c) in _NOT_TEXT), None):
+        # No file system keeps a NUL, and a line break or an escape in a file name is a slip, not a route.
+        what = _NOT_TEXT[unicodedata.category(odd)]
+        raise ValueError(f"{visible(clean)}: a file name cannot hold U+{ord(odd):04X} ({what})")
     if source_only and not clean.endswith(SOURCE_EXTENSIONS):
         raise ValueError(f"{path!r} must end in one of {', '.join(SOURCE_EXTENSIONS)}")
     return clean
+
+
+def visible(path: str) -> str:
+    """The path with its control characters (and lone surrogates) written as escapes, so a message shows them."""
+    return "".join(
+        c.encode("unicode_escape", "backslashreplace").decode() if unicodedata.category(c) in _NOT_TEXT else c
+        for c in path
+    )
+
+
+def clash(path: str, files: Iterable[str]) -> str | None:
+    """Why ``path`` cannot sit beside these files: one of them is where its folder must be, or inside it."""
+    for other in files:
+        if path.startswith(other + "/"):
+            return f"it needs a folder {other}, but {other} is a deployed file"
+        if other.startswith(path + "/"):
+            return f"it would be a file where the folder holding {other} is"
+    return None
 
 
 def file_kind(path: str) -> str:

@@ -5,6 +5,7 @@ usage: python scripts/record.py CASE_DIR [CASE_DIR ...] [--next 16] [--packages 
 The oracle (``tests/corpus/oracle`` for 15.5, ``oracle16`` for 16) is copied once into a cache folder and
 its pinned packages installed there with npm (the corpus was recorded on the ``node`` found on PATH,
 Node 20); each case's ``observed.json`` is then written beside its ``requests.json``. Needs the npm registry.
+A ``tests/conformance16`` case holding only ``observed.json`` records the 15.5 case of its name under 16.
 
 ``--packages GROUP_DIR`` names a folder whose ``package.json`` lists the npm packages the cases import (as in
 ``tests/packages/*`` and ``tests/corpus/packages``): they are installed beside Next.js in a copy of the oracle of
@@ -64,6 +65,16 @@ def with_packages(folder: Path, group: Path) -> Path:
     return target
 
 
+#: How the oracle is run: with http.client sending a path's non-ASCII characters as their UTF-8 bytes, as curl does
+#: (it sends ASCII only), so a case can ask for ``/café`` raw as well as percent-encoded. Other paths are unchanged.
+RUN_ORACLE = """
+import http.client, runpy, sys
+http.client.HTTPConnection._encode_request = lambda self, request: request.encode("utf-8")
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def main(argv: list[str]) -> int:
     name = "oracle16" if "--next" in argv and argv[argv.index("--next") + 1].startswith("16") else "oracle"
     options = {"--next", "--packages"}
@@ -75,7 +86,15 @@ def main(argv: list[str]) -> int:
     if "--packages" in argv:
         folder = with_packages(folder, Path(argv[argv.index("--packages") + 1]).resolve())
     run_case = folder / "run_case.py"
-    return subprocess.run([sys.executable, str(run_case), *map(str, map(Path.resolve, map(Path, cases)))]).returncode
+    code = 0
+    for case in map(Path.resolve, map(Path, cases)):
+        twin = case.parent.parent / "conformance" / case.name
+        if not (case / "requests.json").exists() and twin.is_dir():  # a 16 case of the 15 case's app and requests
+            arguments = [str(twin), "--out", str(case / "observed.json")]
+        else:
+            arguments = [str(case)]
+        code = subprocess.run([sys.executable, "-c", RUN_ORACLE, str(run_case), *arguments]).returncode or code
+    return code
 
 
 if __name__ == "__main__":

@@ -97,6 +97,100 @@ def test_malformed_headers_raise_a_request_error_naming_the_field(headers):
         assert app.host_pid is None
 
 
+# -- deploy paths --------------------------------------------------------------------------------------------
+
+OK_ROUTE = "export function GET() { return new Response('still here') }"
+
+BAD_PATHS = {
+    "a NUL": ("app/a\x00b/route.ts", "InvalidPath", "app/a\\x00b/route.ts", "cannot hold U+0000 (a control character)"),
+    "a line break": ("app/a\nb/route.ts", "InvalidPath", "app/a\\nb/route.ts", "U+000A"),
+    "an escape sequence": ("app/\x1b[31m/route.ts", "InvalidPath", "app/\\x1b[31m/route.ts", "U+001B"),
+    "DEL": ("lib/a\x7f.ts", "InvalidPath", "lib/a\\x7f.ts", "U+007F"),
+    "a C1 control": ("data/a\x85.txt", "InvalidPath", "data/a\\x85.txt", "U+0085"),
+    "a lone surrogate": ("app/\udcff/route.ts", "InvalidPath", "app/\\udcff/route.ts", "a lone surrogate"),
+    "a name longer than the file system takes": (
+        "app/" + "x" * 300 + "/route.ts", "InvalidPath", None, "is 300 bytes long; the file system takes names of"),
+    "a name of 2-byte characters past it": (
+        "app/" + "é" * 128 + "/route.ts", "InvalidPath", None, "is 256 bytes long"),
+    "a path longer than the file system takes": (
+        "app/" + "/".join(["y" * 200] * 25) + "/route.ts", "InvalidPath", None, "its path in the project folder is"),
+}
+
+
+def _everything(app: nbruntime.App) -> tuple:
+    """What a deploy may change: Python's cells, the project folder (names and contents), the host."""
+    files = sorted((str(f.relative_to(app.project_dir)), f.read_bytes() if f.is_file() else None)
+                   for f in app.project_dir.rglob("*"))
+    cells = sorted((d.path, d.source) for d in app.deployments.values())
+    return cells, files, app.host_pid, [r.file for r in app.routes]
+
+
+def _refused(app: nbruntime.App, path: str, source: str) -> nbruntime.BuildError:
+    """Deploys what must be refused; checks that nothing changed anywhere, and that the app still answers."""
+    before = _everything(app)
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy(path, source)
+    assert _everything(app) == before
+    assert app.request("GET", "/api/ok").text == "still here"
+    return caught.value
+
+
+@pytest.mark.parametrize("case", list(BAD_PATHS.values()), ids=list(BAD_PATHS))
+def test_a_path_no_file_system_keeps_is_a_build_error_naming_it_and_nothing_is_deployed(case):
+    path, name, shown, words = case
+    with nbruntime.App() as app:
+        app.deploy("app/api/ok/route.ts", OK_ROUTE)
+        (problem,) = _refused(app, path, OK_ROUTE).problems
+        assert (problem.name, problem.file) == (name, shown or path)
+        assert words in problem.message
+        assert not any(ord(c) < 32 or 0xD800 <= ord(c) < 0xE000 for c in str(problem))  # shown, not emitted
+
+
+CLASHES = {
+    "a route under a deployed file": ([("app/x", "data")], "app/x/route.ts", OK_ROUTE,
+                                      "it needs a folder app/x, but app/x is a deployed file"),
+    "a data file where a route's folder is": ([("app/z/route.ts", OK_ROUTE)], "app/z", "data",
+                                              "it would be a file where the folder holding app/z/route.ts is"),
+    "a data file where a data folder is": ([("data/f/g.txt", "g")], "data/f", "data",
+                                           "it would be a file where the folder holding data/f/g.txt is"),
+    "a module under a deployed module": ([("lib/a.ts", "export {}")], "lib/a.ts/b.ts", "export {}",
+                                         "it needs a folder lib/a.ts, but lib/a.ts is a deployed file"),
+}
+
+
+@pytest.mark.parametrize("case", list(CLASHES.values()), ids=list(CLASHES))
+def test_a_file_where_a_folder_is_or_the_reverse_is_a_build_error_and_nothing_is_deployed(case):
+    deployed, path, source, message = case
+    with nbruntime.App() as app:
+        app.deploy("app/api/ok/route.ts", OK_ROUTE)
+        for other, content in deployed:
+            app.deploy(other, content)
+        (problem,) = _refused(app, path, source).problems
+        assert (problem.file, problem.name, problem.message) == (path, "PathConflict", message)
+
+
+def test_files_of_the_project_folder_that_clash_are_build_errors_and_are_left_alone(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "x").write_text("the user's file")
+    (tmp_path / "data" / "f").mkdir(parents=True)
+    with nbruntime.App(project_dir=tmp_path) as app:
+        app.deploy("app/api/ok/route.ts", OK_ROUTE)
+        (problem,) = _refused(app, "app/x/y/route.ts", OK_ROUTE).problems
+        assert (problem.name, problem.message) == ("PathConflict", "it needs a folder app/x, but app/x is a file")
+        (problem,) = _refused(app, "data/f", "data").problems
+        assert (problem.name, problem.message) == ("PathConflict", "a folder of that name is in the project folder")
+        assert (tmp_path / "app" / "x").read_text() == "the user's file"
+
+
+def test_undeploying_removes_the_folders_it_empties_so_a_file_can_take_their_place():
+    with nbruntime.App() as app:
+        app.deploy("app/x/deep/route.ts", OK_ROUTE)
+        app.undeploy("app/x/deep/route.ts")
+        assert not (app.project_dir / "app").exists()
+        app.deploy("app/x", "now a data file")
+        assert (app.project_dir / "app" / "x").read_text() == "now a data file"
+
+
 # -- odd throwables ------------------------------------------------------------------------------------------
 
 ODD_THROWABLES = {

@@ -123,8 +123,11 @@ def test_a_built_wheel_installs_and_runs_a_first_cell_with_no_registry_reachable
     env = _venv(tmp_path / "venv", "--system-site-packages")
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_INDEX_URL=UNREACHABLE, PIP_EXTRA_INDEX_URL=UNREACHABLE,
                npm_config_registry=UNREACHABLE, NPM_CONFIG_REGISTRY=UNREACHABLE, YARN_NPM_REGISTRY_SERVER=UNREACHABLE)
-    subprocess.run(["python", "-m", "pip", "install", "--no-index", "-q", str(built_wheel)], env=env, check=True,
-                   timeout=300, cwd=tmp_path)
+    # --ignore-installed: the venv sees a copy of nbruntime in the system's site-packages when the test
+    # command installed it there (not editable), and pip would count that copy as this wheel.
+    subprocess.run(["python", "-m", "pip", "install", "--no-index", "--no-deps", "--ignore-installed", "-q",
+                    str(built_wheel)], env=env, check=True, timeout=300, cwd=tmp_path)
+    subprocess.run(["python", "-m", "pip", "check"], env=env, check=True, timeout=120, cwd=tmp_path)
     ran = subprocess.run(["python", "-c", FIRST_CELL.format(source=TICKS)], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stderr

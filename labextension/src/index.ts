@@ -5,7 +5,12 @@
  */
 
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { EditorExtensionRegistry, IEditorExtensionRegistry, IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import {
+  EditorExtensionRegistry,
+  IEditorExtensionFactory,
+  IEditorExtensionRegistry,
+  IEditorLanguageRegistry
+} from '@jupyterlab/codemirror';
 import { URLExt } from '@jupyterlab/coreutils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
@@ -14,16 +19,33 @@ import { highlightDeployCells } from './cells';
 import { Checker, ICheckResult, diagnostics } from './diagnostics';
 import { TYPESCRIPT_MIME } from './magic';
 
-function serverChecker(settings: ServerConnection.ISettings): Checker {
+/**
+ * Asks the server to check a cell. `notebook` gives the path of the notebook the cell is in, asked at each
+ * check (a notebook can be renamed or moved): its project folder is where the cell's npm packages are
+ * installed. Without one (an editor outside a notebook) the server looks from its root.
+ */
+function serverChecker(settings: ServerConnection.ISettings, notebook: () => string | undefined): Checker {
   const url = URLExt.join(settings.baseUrl, 'nbruntime', 'check');
   return async (source, signal) => {
-    const init = { method: 'POST', body: JSON.stringify({ source }), signal };
+    const init = { method: 'POST', body: JSON.stringify({ source, notebook: notebook() }), signal };
     const response = await ServerConnection.makeRequest(url, init, settings);
     if (!response.ok) {
       throw new ServerConnection.ResponseError(response);
     }
     return (await response.json()) as ICheckResult;
   };
+}
+
+/** The path (from the server's root) of the open notebook whose cell `model` is, if it is a notebook's cell. */
+function notebookPath(
+  model: IEditorExtensionFactory.IOptions['model'],
+  tracker: INotebookTracker | null
+): string | undefined {
+  const notebook = (model.sharedModel as { notebook?: unknown }).notebook;
+  if (!notebook) {
+    return undefined;
+  }
+  return tracker?.find(panel => panel.content.model?.sharedModel === notebook)?.context.localPath;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -38,10 +60,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     extensions: IEditorExtensionRegistry,
     tracker: INotebookTracker | null
   ): Promise<void> => {
-    const check = serverChecker(app.serviceManager.serverSettings);
+    const settings = app.serviceManager.serverSettings;
     extensions.addExtension({
       name: 'nbruntime:diagnostics',
-      factory: () => EditorExtensionRegistry.createImmutableExtension(diagnostics(check))
+      factory: ({ model }) => {
+        const check = serverChecker(settings, () => notebookPath(model, tracker));
+        return EditorExtensionRegistry.createImmutableExtension(diagnostics(check));
+      }
     });
     if (!tracker) {
       return;

@@ -30,13 +30,19 @@ function html(title, bytes) {
   return page + note + ' '.repeat(Math.max(0, bytes - Buffer.byteLength(page + note)));
 }
 
-export function errorPage(status, next = '15') {
-  const { title, bytes, headers = {} } = PAGES[String(next).startsWith('16') ? 16 : 15][status];
+// A 404 for a path that Next's file-system check found but no route answers comes from the render rather than
+// the router: 15's without the router's no-store, 16's as the prerendered page it is (recorded: unicode-folders).
+const FOUND_CACHE_CONTROL = { 15: null, 16: 's-maxage=31536000' };
+
+export function errorPage(status, next = '15', { found = false } = {}) {
+  const major = String(next).startsWith('16') ? 16 : 15;
+  const { title, bytes, headers = {} } = PAGES[major][status];
   const body = html(title, bytes);
+  const cacheControl = found ? FOUND_CACHE_CONTROL[major] : NO_STORE;
   return {
     status,
     headers: new Headers({
-      'cache-control': NO_STORE,
+      ...(cacheControl && { 'cache-control': cacheControl }),
       'content-type': 'text/html; charset=utf-8',
       ...headers,
       'x-powered-by': 'Next.js',

@@ -16,6 +16,7 @@ import { revive } from './steps.mjs';
 import { describeError } from './serve.mjs';
 
 const METHODS = new Set(PARSED_METHODS);
+const ASCII = /^[\x00-\x7f]*$/;
 const DATA_ROUTE = /^\/_next\/data\/[^/]+\/(.+)\.json$/;
 
 
@@ -84,8 +85,10 @@ export class Pipeline {
     const lifetime = new Lifetime(started);
     const url = new URL(href);
     const headers = incomingHeaders(pairs, url);
-    // Node's HTTP parser knows a fixed set of methods and answers any other with a bare 400 (recorded).
-    const outcome = METHODS.has(method) ? await this.resolve({ method, url, headers, body, signal, trace, lifetime })
+    // Node's HTTP parser answers a request line it refuses with a bare 400: a method outside its fixed set, or a
+    // byte outside ASCII in the target, as a raw /café (recorded: bad-requests, unicode-folders).
+    const parsed = METHODS.has(method) && ASCII.test(href);
+    const outcome = parsed ? await this.resolve({ method, url, headers, body, signal, trace, lifetime })
       : { kind: 'bad-request', status: 400, headers: new Headers(), body: null };
     trace.data.outcome = outcome.kind;
     trace.data.status = outcome.status;
@@ -208,7 +211,7 @@ export class Pipeline {
     if (found && !this.registry.cells.has(found.route.file)) found = null; // undeployed as the request came: no route
     if (!found) {
       // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
-      const page = errorPage(404, this.next);
+      const page = errorPage(404, this.next, { found: this.router.finds(target.pathname) });
       const headers = this.v16 ? overlay(carried, page.headers) : appendAll(carried, page.headers);
       return { kind: 'not-found', status: 404, headers: addCompressionVary(headers), body: page.body };
     }

@@ -28,6 +28,17 @@ export class Router {
     }
     return null;
   }
+
+  // Whether Next's file-system check finds a route for a path no route matches: it compares the routes'
+  // paths with the path as asked and decoded, where the routes' regexes see it as asked (so /caf%C3%A9 finds
+  // app/café, which then does not answer it; recorded: unicode-folders).
+  finds(pathname) {
+    let decoded = pathname;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {}
+    return this.routes.some(({ pattern }) => pattern === pathname || pattern === decoded);
+  }
 }
 
 // Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm; `params` is

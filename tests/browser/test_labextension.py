@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import nbruntime
+from nbruntime.npm import project_folder
 from nbruntime.server import diagnostics
 
 ARTIFACTS = Path(__file__).parents[2] / "test-output"
@@ -228,6 +229,41 @@ def test_diagnostics_and_highlighting_work_in_notebook_7(lab, page):
     wait_languages(page, ["typescript", "python"])
     assert [s.split()[0] for s in expected_squiggles(edge)] == ["'node:fs'"]
     wait_squiggles(page, 0, expected_squiggles(edge))
+
+
+# A cell importing a package, and calling process.cwd(), whose warning shows the check has been answered.
+PACKAGE_CELL = f"""%%edge {PATH}
+import {{ greet }} from 'tiny-greet'
+export function GET(): Response {{
+  return new Response(greet(process.cwd()))
+}}"""
+
+
+def test_packages_are_looked_for_in_the_notebooks_own_project_folder(lab, page):
+    # shop/ is a project whose node_modules has the package; its notebook sits a folder below, as in a real app
+    shop = lab.root / "shop"
+    package = shop / "node_modules" / "tiny-greet"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "tiny-greet", "version": "1.0.0", "type": "module", '
+                                          '"exports": "./index.js"}')
+    (package / "index.js").write_text("export const greet = (name) => `hi ${name}`\n")
+    (shop / "package.json").write_text('{"dependencies": {"tiny-greet": "1.0.0"}}')
+    (shop / "notebooks").mkdir()
+    (lab.root / "elsewhere").mkdir()
+    installed = lab.write_notebook("shop/notebooks/installed.ipynb", [PACKAGE_CELL])
+    missing = lab.write_notebook("elsewhere/missing.ipynb", [PACKAGE_CELL])
+
+    def expected(folder: Path) -> list[str]:
+        found = sorted(diagnostics(PACKAGE_CELL, project_folder(folder))["problems"], key=lambda p: p["from"])
+        return [f"{PACKAGE_CELL[p['from']:p['to']]} {p['rule']}" for p in found]  # in the order the page has them
+
+    assert [s.split()[-1] for s in expected(shop / "notebooks")] == ["process-function"]
+    assert [s.split()[-1] for s in expected(lab.root / "elsewhere")] == ["ModuleNotFound", "process-function"]
+    assert expected(lab.root) == expected(lab.root / "elsewhere")  # the server's root has no node_modules either
+    lab.open(page, missing, kernel=False)
+    wait_squiggles(page, 0, expected(lab.root / "elsewhere"))
+    lab.open(page, installed, kernel=False)
+    wait_squiggles(page, 0, expected(shop / "notebooks"))
 
 
 @pytest.fixture(autouse=True)

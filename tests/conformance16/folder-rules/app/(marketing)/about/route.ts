@@ -1,5 +1,0 @@
-import { label } from '../_components/label'
-
-export function GET() {
-  return new Response(label)
-}

@@ -1,4 +1,0 @@
-// Private folder: never a route.
-export function GET() {
-  return new Response('private')
-}

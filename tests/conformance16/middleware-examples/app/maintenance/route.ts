@@ -1,3 +1,0 @@
-export function GET() {
-  return new Response('down for maintenance', { status: 503 })
-}

@@ -1,3 +1,0 @@
-export function GET(request: Request) {
-  return new Response(`de: ${new URL(request.url).pathname}`)
-}

@@ -1,5 +1,0 @@
-export const runtime = 'edge'
-
-export function GET() {
-  return new Response(null, { status: 304, headers: { etag: '"v1"' } })
-}
