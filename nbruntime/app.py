@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import interrupts, npm
 from .build import Build, RouteBuild, job_for, plan_of, prerender_problem, result_of
@@ -22,8 +23,8 @@ from .compat import bundled, check_graph, erase_type_imports, explain, graph
 from .cookies import CookieJar
 from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
-from .exchange import CANCEL, HEAD, KILL, Exchange, Wait
-from .host import AsyncInbox, Host, SyncInbox
+from .exchange import CANCEL, CANCEL_GRACE_S, HEAD, KILL, Exchange, Wait
+from .host import EDGE, MAIN, AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .local_server import LocalServer
 from .matcher import Matcher
@@ -163,6 +164,8 @@ class App:
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
         self._owned = _Owned(self.project_dir if self._own_dir else None)
+        self._lanes: dict[str, str] = {}  # request path → the host thread that runs its route (see _lane_for)
+        self._route_index: list[tuple[re.Pattern, str]] | None = None
         self._closed = False
         self._lock = threading.RLock()
         # Released when the app is closed, garbage collected, or the interpreter exits.
@@ -197,6 +200,8 @@ class App:
             entries = [d.path for d in self.deployments.values() if d.kind in ENTRY_KINDS and d.path != path]
             matchers = check_entry(path, source, kind, runtime, self.next, entries)
         runtime = runtime or default_runtime(kind, declared_runtime(source, path))
+        if self._host is None and not self._closed:  # a first cell: its host starts while it is checked
+            threading.Thread(target=self._start_host, args=(runtime == "edge",), daemon=True).start()
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
         imports = package_imports(path, sources)
@@ -213,7 +218,7 @@ class App:
             if conflicts:
                 raise BuildError(conflicts)
         with self._lock, _Change(self, path) as change:
-            host = self._ensure_host()
+            host = self._ensure_host(edge=runtime == "edge")
             if imports:
                 self._bundle_packages(host, deployment, imports, sources)
             change.file.write(source)  # first: a path the file system refuses fails before the host holds anything
@@ -339,8 +344,8 @@ class App:
                 change.file.remove()
                 change.host = "touched"
                 if self._host and self._host.alive:
+                    self._send_routes(self._host)  # first: meanwhile a 404, never a missing cell
                     self._host.call("undeploy", file=path)
-                    self._send_routes(self._host)
                     self._send_statics(self._host)
                 self._env_file_changed(path)
 
@@ -387,6 +392,7 @@ class App:
         """The routing table Node tests each request against: routes, the middleware's matchers, the version,
         and the app's origin (a fetch to it from the app's own code is answered by the app)."""
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
+        self._route_index, self._lanes = None, {}  # requests find their lane afresh
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
             "file": entry.path,
@@ -465,17 +471,23 @@ class App:
 
     # -- the host ----------------------------------------------------------------------------
 
-    def _ensure_host(self) -> Host:
+    def _ensure_host(self, edge: bool = False) -> Host:
+        """The running host, started (or restarted) if need be; ``edge``: an edge cell is about to be deployed, so its
+        edge runtime starts with it rather than on the deploy."""
+        host = self._host
+        if host is not None and host.usable and not self._closed:  # the hot path of every request: no system call
+            return host
         with self._lock:
             if self._closed:
                 raise HostError("this App is closed: make a new App to deploy and send requests")
             if self._host is not None and self._host.alive:
                 return self._host
             crashed = self._host is not None
-            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir)
+            host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir,
+                        self.timeout)
             try:
                 with interrupts.deferred():  # Ctrl-C waits for the process to be ours, to stop it below
-                    host.start()
+                    host.start(edge=edge or any(d.runtime == "edge" for d in self.deployments.values()))
                 for deployment in self.deployments.values():
                     try:
                         self._deploy_on(host, deployment)
@@ -490,6 +502,12 @@ class App:
                 raise
             self.restarts += crashed
             return host
+
+    def _start_host(self, edge: bool) -> None:
+        try:
+            self._ensure_host(edge=edge)
+        except HostError:
+            pass  # the deploy that wanted it starts it again, and says why it could not
 
     def warm(self) -> None:
         """Starts the Node.js host now rather than on first use."""
@@ -670,27 +688,55 @@ class App:
         """
         streams = [self.stream(**spec) if isinstance(spec, Mapping) else self.stream(*spec) for spec in requests]
         in_flight: collections.deque[Iterator] = collections.deque()
-        for stream in streams:
-            if len(in_flight) >= max(window, 1):
-                collections.deque(in_flight.popleft(), maxlen=0)  # drive the oldest to its end
-            inbox = SyncInbox()
-            stream._start(inbox)
-            in_flight.append(stream._drive(inbox))
-        for events in in_flight:
-            collections.deque(events, maxlen=0)
+        try:
+            for stream in streams:  # requests started between two waits go to the host in one write per lane
+                if len(in_flight) >= max(window, 1):
+                    collections.deque(in_flight.popleft(), maxlen=0)  # drive the oldest to its end
+                inbox = SyncInbox()
+                stream._start(inbox, flush=False)
+                in_flight.append(stream._drive(inbox))
+            if self._host is not None:
+                self._host.flush()
+            for events in in_flight:
+                collections.deque(events, maxlen=0)
+        except BaseException:
+            for stream in streams:
+                stream._abandon()
+            raise
         return [stream.response for stream in streams]
 
     def _exchange(self, request: Request, timeout: float, keep_body: bool = True) -> Exchange:
         return Exchange(request, timeout, self.stream_timeout, self._describe_error, self._crash_reason, keep_body)
 
-    def _request_message(self, request: Request) -> dict:
+    def _request_message(self, request: Request, timeout: float) -> dict:
         return {
             "op": "request",
             "method": request.method,
             "url": request.url,
             "headers": request.headers,
             "body": request.body is not None,
+            # The CPU time its edge code may spend: its time limit and a cancel's grace (so the limit speaks first).
+            "budgetMs": round((timeout + CANCEL_GRACE_S) * 1000),
         }
+
+    def _lane_for(self, url: str) -> str:
+        """The host thread a request goes to: the edge thread when the route its path names is an edge route.
+
+        Only a matter of speed (each thread hands the other what is its own): a middleware in front, a rewrite, or
+        a path this misjudges is still answered right. Paths seen are remembered until the routes change.
+        """
+        path = url[len(self.origin):].partition("?")[0] if url.startswith(self.origin) else urlsplit(url).path
+        lane = self._lanes.get(path)
+        if lane is None:
+            if self._route_index is None:
+                routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
+                self._route_index = [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
+            runtime = next((runtime for regex, runtime in self._route_index if regex.match(path)), None)
+            lane = EDGE if runtime == "edge" else MAIN
+            if len(self._lanes) >= 4096:
+                self._lanes.clear()
+            self._lanes[path] = lane
+        return lane
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
         stack = _user_stack(str(error.get("stack", "")))
@@ -720,6 +766,7 @@ class Stream:
         self.jar = jar  # the cookie jar this request reads and feeds, if any
         self.exchange: Exchange | None = None
         self._host: Host | None = None
+        self._lane = MAIN
         self._id: int | None = None
         self._events: Iterator | None = None
         self._async_events: AsyncIterator | None = None
@@ -737,15 +784,17 @@ class Stream:
     def headers(self):
         return self.response.headers
 
-    def _start(self, inbox: SyncInbox | AsyncInbox) -> None:
+    def _start(self, inbox: SyncInbox | AsyncInbox, flush: bool = True) -> None:
         self.exchange = self.app._exchange(self.request, self.timeout, self.keep_body)
+        self._lane = self.app._lane_for(self.request.url)
+        message = self.app._request_message(self.request, self.timeout)
         for _ in range(2):  # a host found dead as the request is written is restarted, and serves it
             try:
                 self._host = self.app._ensure_host()
             except HostError as error:
                 self.exchange._fail(HandlerError("crash", "HostError", str(error)))
                 return
-            self._id = self._host.open(inbox, self.app._request_message(self.request), self.request.body or b"")
+            self._id = self._host.open(inbox, dict(message), self.request.body or b"", self._lane, flush)
             if self._id is not None:
                 return
         inbox.put(({"ev": "died"}, b""))
@@ -756,6 +805,17 @@ class Stream:
             self.exchange.cancel()
             if self._id is not None:
                 self._host.send({"op": "cancel", "id": self._id})
+
+    def _abandon(self) -> None:
+        """The caller was interrupted (Ctrl-C, a cancelled task) while waiting: the host stops the request too (its
+        handler's ``request.signal`` fires), and it is recorded as cancelled, without waiting for the host."""
+        if self.exchange is None or self.exchange.finished:
+            return
+        if self._host is not None and self._id is not None:
+            self.exchange.cancel()
+            self._host.send({"op": "cancel", "id": self._id})
+        self.exchange._fail(HandlerError("cancelled", "AbortError", "the request was interrupted and cancelled"))
+        self.app.history.append(Exchanged(self.request, self.exchange.response))
 
     def _act(self, action: object) -> object | None:
         """Carries out a non-waiting action; returns an event for the caller, if it is one."""
@@ -773,7 +833,8 @@ class Stream:
             middleware = trace.middleware if trace.middleware and trace.middleware.get("matched") else None
             ran = [step.get("file") for step in (middleware, trace.route) if step]
             bundles = {file: self.app.deployments[file].packages for file in ran if file in self.app.deployments}
-            self.exchange.response.trace = dataclasses.replace(trace, packages={f: p for f, p in bundles.items() if p})
+            if packages := {f: p for f, p in bundles.items() if p}:
+                self.exchange.response.trace = dataclasses.replace(trace, packages=packages)
         self.app.history.append(Exchanged(self.request, self.exchange.response))
         if self.jar is not None:
             self.jar.update(self.exchange.response.headers)
@@ -796,8 +857,8 @@ class Stream:
                 if event is HEAD:
                     break
                 self._early.append(event)
-        except BaseException:  # Ctrl-C while it waits: the handler must not go on in the host (its signal fires)
-            self.cancel()
+        except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
+            self._abandon()
             raise
         return self
 
@@ -813,7 +874,7 @@ class Stream:
             except StopIteration:
                 self._after()
                 return
-            received = inbox.get(action.timeout) if isinstance(action, Wait) else None
+            received = self._host.wait(inbox, self._lane, action.timeout) if isinstance(action, Wait) else None
             if not isinstance(action, Wait) and (event := self._act(action)) is not None:
                 yield event
 
@@ -827,7 +888,9 @@ class Stream:
         return (e for e in self.events() if isinstance(e, Chunk))
 
     def __exit__(self, *exc: object) -> None:
-        if not self.exchange.finished:
+        if exc[0] is not None and not isinstance(exc[1], Exception):  # Ctrl-C while reading the body
+            self._abandon()
+        elif not self.exchange.finished:
             self.cancel()
             for _ in self._events:
                 pass
@@ -844,8 +907,8 @@ class Stream:
                 if event is HEAD:
                     break
                 self._early.append(event)
-        except BaseException:  # cancelled (or Ctrl-C) while it waits: the handler must not go on in the host
-            self.cancel()
+        except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
+            self._abandon()
             raise
         return self
 
@@ -880,7 +943,9 @@ class Stream:
                 yield event
 
     async def __aexit__(self, *exc: object) -> None:
-        if not self.exchange.finished:
+        if exc[0] is not None and not isinstance(exc[1], Exception):  # the task was cancelled while it read
+            self._abandon()
+        elif not self.exchange.finished:
             self.cancel()
             async for _ in self._async_events:
                 pass

@@ -1,11 +1,15 @@
 """The Node.js host process: start it, talk to it over pipes, notice when it dies.
 
-Frames are ``u32 json length, u32 payload length, json, payload``; we write to Node's stdin (after a
-key made for this host) and read from a pipe of its own (so a handler printing to stdout cannot
-corrupt the protocol). Each frame Node sends is signed with the key (see ``js/wire.mjs``): code that
-finds the pipe cannot forge one, and a frame that fails its check is a broken channel, handled as a
-crash. One thread reads frames and hands each to the inbox of the exchange it belongs to: a blocking
-queue for the synchronous API (no event loop on the hot path), a loop-aware inbox for async callers.
+Frames are ``u32 json length, u32 payload length, json, payload``. We write them to Node's stdin (after a key made
+for this host), and requests for edge routes to the edge thread's own pipe. Each thread of Node that answers writes
+to a pipe of its own (so a handler printing to stdout cannot corrupt the protocol), the frames of one turn of its
+event loop as one record, signed with the key (see ``js/wire.mjs``): code that finds a pipe cannot forge a record, and
+one that fails its check is a broken channel, handled as a crash.
+
+Reading is done by whoever waits: the thread that waits for a request's answer reads its lane's pipe itself (one
+wake-up per answer, none through another thread) and hands frames for other requests to their inboxes. When nobody
+waits synchronously on a lane, a background thread reads it, for async callers (asyncio, trio) and for frames nobody
+asked for, so the host never blocks on a full pipe.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import itertools
 import json
 import os
 import queue
+import select
 import signal
 import struct
 import subprocess
@@ -29,17 +34,25 @@ from pathlib import Path
 from typing import Any
 
 from .errors import HostError
+from .exchange import CANCEL_GRACE_S
 
 HOST_SCRIPT = Path(__file__).parent / "js" / "host.mjs"
 _HEAD = struct.Struct("<II")
+_LENGTH = struct.Struct("<I")
 _SEQUENCE = struct.Struct("<Q")
 KEY_BYTES, TAG_BYTES = 32, 16
-_SIGNED_HEAD = 8 + 2 * TAG_BYTES
+_RECORD_HEAD = 4 + 2 * TAG_BYTES
+_READ_BYTES = 1 << 20
+_QUIET_S = 0.01  # a lane nobody waited on this long is read by its background thread
+# Operations the main thread passes on to the edge thread, which may receive a request on its own pipe first.
+_CONFIGURING = ("routes", "env")
 Item = tuple[dict, bytes]
+#: The lanes: the main thread (control and Node.js routes) and the edge thread (edge routes).
+MAIN, EDGE = "main", "edge"
 
 
 class ChannelError(Exception):
-    """Bytes on the host's pipe that are not a frame it signed: nothing after them can be trusted."""
+    """Bytes on the host's pipe that are not a record it signed: nothing after them can be trusted."""
 
 
 def node_executable() -> str:
@@ -57,36 +70,43 @@ def encode_frame(message: dict, payload: bytes = b"") -> bytes:
     return _HEAD.pack(len(text), len(payload)) + text + payload
 
 
-def _tag(key: bytes, sequence: int, *parts: bytes) -> bytes:
-    mac = hmac.new(key, _SEQUENCE.pack(sequence), hashlib.sha256)
-    for part in parts:
-        mac.update(part)
-    return mac.digest()[:TAG_BYTES]
+class _Tags:
+    """The record tags: SHA-256 keyed by prefix (key, record number, ...), cut to 16 bytes."""
+
+    def __init__(self, key: bytes) -> None:
+        self._keyed = hashlib.sha256(key)
+
+    def tag(self, sequence: int, *parts: bytes | bytearray | memoryview) -> bytes:
+        digest = self._keyed.copy()
+        digest.update(_SEQUENCE.pack(sequence))
+        for part in parts:
+            digest.update(part)
+        return digest.digest()[:TAG_BYTES]
 
 
-def sign_frame(key: bytes, sequence: int, message: dict, payload: bytes = b"") -> bytes:
-    """A frame as the host writes it: lengths, their tag, the tag of the rest, then JSON and payload."""
-    text = json.dumps(message, separators=(",", ":")).encode()
-    head = _HEAD.pack(len(text), len(payload))
-    return head + _tag(key, sequence, head) + _tag(key, sequence, text, payload) + text + payload
+def sign_record(key: bytes, sequence: int, frames: list[Item]) -> bytes:
+    """A record as a host thread writes it: the body's length, its tag, the body's tag, then the frames."""
+    body = b"".join(encode_frame(message, payload) for message, payload in frames)
+    tags, length = _Tags(key), _LENGTH.pack(len(body))
+    return length + tags.tag(sequence, length) + tags.tag(sequence, body) + body
 
 
 class FrameDecoder:
-    """Turns the host's byte stream back into ``(message, payload)`` frames, however the bytes are split.
+    """Turns one of the host's byte streams back into ``(message, payload)`` frames, however the bytes are split.
 
-    Each frame's tags are checked against ``key`` and the frame's place in the stream: the lengths as soon
-    as they arrive (a forged length cannot make us wait for bytes that never come), the rest once whole.
-    The first frame that fails ends the stream: ``feed`` returns the good frames before it, and raises then.
+    Each record's tags are checked against ``key`` and the record's place in the stream: its length as soon as it
+    arrives (a forged length cannot make us wait for bytes that never come), its frames once whole. The first record
+    that fails ends the stream: ``feed`` returns the good frames before it, and raises then.
     """
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        self._tags = _Tags(key)
         self._sequence = 0
         self._buffer = bytearray()
         self._head_checked = False
         self.broken: ChannelError | None = None
 
-    def feed(self, data: bytes) -> list[Item]:
+    def feed(self, data: bytes | memoryview) -> list[Item]:
         if self.broken:
             raise self.broken
         frames: list[Item] = []
@@ -98,46 +118,85 @@ class FrameDecoder:
                 raise
         return frames
 
-    def _decode(self, data: bytes, frames: list[Item]) -> None:
-        buffer, key = self._buffer, self._key
+    def _decode(self, data: bytes | memoryview, frames: list[Item]) -> None:
+        buffer, tags = self._buffer, self._tags
         buffer += data
-        while len(buffer) >= _SIGNED_HEAD:
+        while len(buffer) >= _RECORD_HEAD:
             sequence = self._sequence
             if not self._head_checked:
-                if not hmac.compare_digest(buffer[8 : 8 + TAG_BYTES], _tag(key, sequence, buffer[:8])):
-                    raise ChannelError(f"frame {sequence} is not one the host signed")
+                if not hmac.compare_digest(buffer[4 : 4 + TAG_BYTES], tags.tag(sequence, buffer[:4])):
+                    raise ChannelError(f"record {sequence} is not one the host signed")
                 self._head_checked = True
-            text_length, payload_length = _HEAD.unpack_from(buffer)
-            end = _SIGNED_HEAD + text_length + payload_length
+            (length,) = _LENGTH.unpack_from(buffer)
+            end = _RECORD_HEAD + length
             if len(buffer) < end:
                 return
-            text = bytes(buffer[_SIGNED_HEAD : _SIGNED_HEAD + text_length])
-            payload = bytes(buffer[end - payload_length : end])
-            if not hmac.compare_digest(buffer[8 + TAG_BYTES : _SIGNED_HEAD], _tag(key, sequence, text, payload)):
-                raise ChannelError(f"frame {sequence} was altered on the way")
+            body = memoryview(buffer)[_RECORD_HEAD:end]
             try:
-                message = json.loads(text)
-            except ValueError as error:
-                raise ChannelError(f"frame {sequence} is not JSON: {error}") from None
-            if not isinstance(message, dict):
-                raise ChannelError(f"frame {sequence} holds no message")
-            frames.append((message, payload))
+                if not hmac.compare_digest(buffer[4 + TAG_BYTES : _RECORD_HEAD], tags.tag(sequence, body)):
+                    raise ChannelError(f"record {sequence} was altered on the way")
+                record = _frames(body, sequence)
+            finally:
+                body.release()
+            frames += record
             self._sequence, self._head_checked = sequence + 1, False
-            del buffer[:end]  # cheap at the front of a bytearray; a failure in the next frame leaves none of this one
+            del buffer[:end]  # cheap at the front of a bytearray; a failure in the next record leaves none of this one
+
+
+def _frames(body: memoryview, sequence: int) -> list[Item]:
+    """The frames of a record's body (signed, so well formed unless the host itself is broken)."""
+    frames, offset, size = [], 0, len(body)
+    while offset < size:
+        if size - offset < 8:
+            raise ChannelError(f"record {sequence} ends inside a frame")
+        text_length, payload_length = _HEAD.unpack_from(body, offset)
+        start = offset + 8
+        end = start + text_length + payload_length
+        if end > size:
+            raise ChannelError(f"record {sequence} ends inside a frame")
+        try:
+            message = json.loads(bytes(body[start : start + text_length]))
+        except ValueError as error:
+            raise ChannelError(f"record {sequence} holds a frame that is not JSON: {error}") from None
+        if not isinstance(message, dict):
+            raise ChannelError(f"record {sequence} holds a frame with no message")
+        frames.append((message, bytes(body[start + text_length : end])))
+        offset = end
+    return frames
+
+
+_NUDGE: Item = ({"ev": "nudge"}, b"")  # "the reader let go: read yourself if you still wait"
 
 
 class SyncInbox:
-    """Where the reader thread leaves a blocking caller's events."""
+    """Where a blocking caller's events arrive (put there by whichever thread read them)."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[Item] = queue.SimpleQueue()
+        self._held: Item | None = None  # what ``wait`` received, for ``take``
         self.put = self._queue.put
 
-    def get(self, timeout: float | None) -> Item | None:
+    def take(self) -> Item | None:
+        if (item := self._held) is not None:
+            self._held = None
+            return item
         try:
-            return self._queue.get(timeout=None if timeout is None else max(timeout, 0))
+            while (item := self._queue.get_nowait()) is _NUDGE:
+                pass
+            return item
         except queue.Empty:
             return None
+
+    def wait(self, timeout: float | None) -> None:
+        """Blocks until something arrives (kept for ``take``) or ``timeout`` passes; a nudge ends the wait too."""
+        if self._held is not None:
+            return
+        try:
+            item = self._queue.get(timeout=None if timeout is None else max(timeout, 0))
+        except queue.Empty:
+            return
+        if item is not _NUDGE:
+            self._held = item
 
 
 class AsyncInbox:
@@ -160,6 +219,8 @@ class AsyncInbox:
             self._call_soon = asyncio.get_running_loop().call_soon_threadsafe
 
     def put(self, item: Item) -> None:
+        if item is _NUDGE:
+            return
         self._items.append(item)
         try:
             self._call_soon(self._wake)
@@ -177,6 +238,179 @@ class AsyncInbox:
         return self._items.popleft() if self._items else None
 
 
+class Lane:
+    """One thread of the host as the kernel sees it: the pipe its requests are written to, the pipe it answers on."""
+
+    def __init__(self, host: Host, name: str, writer: Any, read_fd: int) -> None:
+        self.host, self.name = host, name
+        os.set_blocking(read_fd, False)
+        self._writer = writer  # unbuffered; closed with the lane, so a late write fails rather than reach another fd
+        self._reader = open(read_fd, "rb", buffering=0)
+        self._decoder = FrameDecoder(host.key)
+        self._write_lock = threading.Lock()
+        self._outbox: list[bytes] = []  # frames written at the next flush (a batch goes as one write)
+        self._read_lock = threading.Lock()  # whoever holds it reads the pipe
+        self._idle = threading.Condition()
+        self._waiting: dict[SyncInbox, None] = {}  # blocking callers waiting on this lane, in order
+        self._last_wait = 0.0  # when a blocking caller last stopped waiting
+        self._async = 0  # exchanges of async callers in flight on this lane
+        self._buffer = bytearray(_READ_BYTES)  # what is read goes here first (under the read lock)
+        self._view = memoryview(self._buffer)
+        self._poll = select.poll()  # the reading waiter's (one at a time, under the read lock)
+        self._poll.register(self._reader, select.POLLIN)
+        self.closed = False
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def write(self, data: bytes, flush: bool = True) -> bool:
+        """Queues ``data``, written now or at the next ``flush``; False if the process is gone."""
+        with self._write_lock:
+            self._outbox.append(data)
+        return self.flush() if flush else True
+
+    def flush(self) -> bool:
+        if not self._outbox:
+            return True
+        with self._write_lock:
+            if not self._outbox:
+                return True
+            data = b"".join(self._outbox) if len(self._outbox) > 1 else self._outbox[0]
+            self._outbox.clear()
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[self._writer.write(view) :]
+                return True
+            except (OSError, ValueError):
+                self.host.unwritable = True  # dead, though no reader may have seen it yet
+                return False
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def wait(self, inbox: SyncInbox, timeout: float | None) -> Item | None:
+        """The next event for ``inbox``, reading the pipe ourselves when nobody else does; None after ``timeout``."""
+        if (item := inbox.take()) is not None:  # read already, with an earlier frame of the same batch
+            return item
+        self.flush()
+        deadline = None if timeout is None else time.perf_counter() + timeout
+        with self._idle:
+            self._waiting[inbox] = None
+        try:
+            while True:
+                if (item := inbox.take()) is not None:
+                    return item
+                remaining = None if deadline is None else deadline - time.perf_counter()
+                if remaining is not None and remaining <= 0:
+                    return None
+                if self._read_lock.acquire(blocking=False):
+                    try:
+                        if (item := inbox.take()) is not None:
+                            return item
+                        self._read(self._poll, remaining)
+                    finally:
+                        self._read_lock.release()
+                        self._nudge(inbox)
+                else:
+                    inbox.wait(remaining)
+        finally:
+            with self._idle:
+                self._waiting.pop(inbox, None)
+                self._last_wait = time.perf_counter()
+            if not self._read_lock.locked():  # the turn to read passes on, whoever held it
+                self._nudge(inbox)
+
+    def _nudge(self, leaving: SyncInbox | None) -> None:
+        """The reader lets go: the next waiter, if any, may read now (one, not all: they would all wake)."""
+        for inbox in list(self._waiting):
+            if inbox is not leaving:
+                inbox.put(_NUDGE)
+                return
+
+    def _read(self, poll: Any, timeout: float | None) -> None:
+        """Waits up to ``timeout`` for the pipe, then reads what is there and hands each frame on."""
+        try:
+            if not poll.poll(None if timeout is None else max(timeout * 1000, 0)):
+                return
+        except (OSError, ValueError, RuntimeError):  # the pipe was closed meanwhile
+            return
+        while not self.closed:
+            try:
+                size = self._reader.readinto(self._buffer)  # into a buffer kept for it: no allocation per read
+            except (OSError, ValueError):
+                size = 0
+            if size is None:  # nothing more for now
+                return
+            if not size:
+                self.closed = True
+                self.host.lost(None)
+                return
+            now = time.perf_counter()
+            try:
+                frames = self._decoder.feed(self._view[:size])
+            except ChannelError as error:
+                self.closed = True
+                self.host.lost(str(error))
+                return
+            for message, payload in frames:
+                message["_t"] = now
+                self.host.dispatch(message, payload)
+            if self._decoder.broken:
+                self.closed = True
+                self.host.lost(str(self._decoder.broken))
+                return
+            if size < _READ_BYTES:  # all there was (more would have filled the read)
+                return
+
+    def expect_async(self, change: int) -> None:
+        """An async caller starts (+1) or ends (-1) an exchange on this lane: the background reader serves it."""
+        with self._idle:
+            self._async += change
+            self._idle.notify_all()
+
+    def _quiet(self) -> bool:
+        """Whether the background reader should read: nobody waits synchronously, and either an async caller waits or
+        no synchronous one has for a while (so frames nobody asked for are read and the host never blocks on us)."""
+        if self.closed:
+            return True
+        return not self._waiting and (self._async > 0 or time.perf_counter() - self._last_wait >= _QUIET_S)
+
+    def background(self) -> None:
+        """Reads the pipe when no blocking caller does (for async callers, frames nobody asked for, the host's end)."""
+        poll = select.poll()
+        poll.register(self._reader, select.POLLIN)
+        while not self.closed:
+            with self._idle:
+                while not self._quiet():
+                    self._idle.wait(_QUIET_S)
+            if self.closed or not self._read_lock.acquire(blocking=False):
+                continue
+            try:
+                if not self._waiting:
+                    self._read(poll, _QUIET_S)
+            finally:
+                self._read_lock.release()
+                self._nudge(None)
+
+    def close(self) -> None:
+        """The host is gone: readers stop, and the pipes are closed (a later read or write fails at once)."""
+        self.closed = True
+        with self._idle:
+            self._idle.notify_all()
+        for pipe in (self._reader, self._writer):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+def _compile_cache() -> str:
+    """Where Node keeps the code it compiled (the host's modules, the edge engine) for the next host: it starts sooner.
+    Next to nbruntime's other caches (``NBRUNTIME_CACHE``, else the user's cache folder)."""
+    base = os.environ.get("NBRUNTIME_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "nbruntime")
+    return os.path.join(base, "node-compile-cache")
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: go when the kernel goes
@@ -189,7 +423,7 @@ _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_pref
 
 
 class Host:
-    """One Node.js process running the nbruntime host, and the thread that reads its frames."""
+    """One Node.js process running the nbruntime host, and its lanes."""
 
     def __init__(
         self,
@@ -198,10 +432,12 @@ class Host:
         heap_mb: int = 2048,
         edge_memory_mb: int = 128,
         packages_root: Path | None = None,
+        timeout: float = 25.0,
     ):
         self.cwd, self.env, self.heap_mb = cwd, env, heap_mb
+        self.timeout = timeout  # a request's time limit, which also bounds the CPU time its edge code may spend
         self.packages_root = packages_root  # where the cells' npm packages are installed (node_modules)
-        self.edge_memory_mb = edge_memory_mb  # each edge entry's worker heap limit, as on edge platforms
+        self.edge_memory_mb = edge_memory_mb  # each edge entry's memory limit, as on edge platforms
         self.process: subprocess.Popen | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=200)
         self.exiting: dict | None = None
@@ -209,14 +445,18 @@ class Host:
         self._ready = threading.Event()
         self._inboxes: dict[int, Any] = {}
         self._ids = itertools.count(1)
-        self._write_lock = threading.Lock()
-        self._unwritable = False
-        self._key = os.urandom(KEY_BYTES)  # signs the host's frames; given on stdin, so no /proc file shows it
-        #: Why the control channel was given up (a frame that failed its check), if it was.
+        self.lanes: dict[str, Lane] = {}
+        self.unwritable = False
+        self.key = os.urandom(KEY_BYTES)  # signs the host's records; given on stdin, so no /proc file shows it
+        self.configured = 0  # how many routing tables and env changes the host was sent (see call)
+        #: Why the control channel was given up (a record that failed its check), if it was.
         self.broken: str | None = None
+        self._lost = threading.Lock()
 
-    def start(self, timeout: float = 20.0) -> None:
-        read_fd, write_fd = os.pipe()
+    def start(self, timeout: float = 20.0, edge: bool = False) -> None:
+        """Starts the process; ``edge``: its edge runtime too, at once (else with the first edge cell)."""
+        main_out, edge_in, edge_out = os.pipe(), os.pipe(), os.pipe()
+        theirs = (main_out[1], edge_in[0], edge_out[1])  # what Node writes to and reads from
         command = [
             node_executable(),
             "--experimental-vm-modules",
@@ -224,7 +464,9 @@ class Host:
             f"--max-old-space-size={self.heap_mb}",
             str(HOST_SCRIPT),
             f"--edge-memory-mb={self.edge_memory_mb}",
+            f"--timeout-ms={round((self.timeout + CANCEL_GRACE_S) * 1000)}",
             *([f"--packages-root={self.packages_root}"] if self.packages_root else []),
+            *(["--edge"] if edge else []),
         ]
         try:
             self.process = _SPAWNER.submit(
@@ -233,30 +475,44 @@ class Host:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                pass_fds=(write_fd,),
+                pass_fds=theirs,
                 cwd=self.cwd,
-                env={**self.env, "NBRUNTIME_FD": str(write_fd)},
+                env={**self.env, "NBRUNTIME_FDS": ",".join(map(str, theirs)), "NODE_COMPILE_CACHE": _compile_cache()},
                 start_new_session=True,
                 preexec_fn=_die_with_parent,
             ).result()
         except OSError as error:
+            for fd in (*main_out, *edge_in, *edge_out):
+                os.close(fd)
             raise HostError(f"cannot start Node.js ({command[0]}): {error}") from error
         finally:
-            os.close(write_fd)
-        self._write(self._key)
+            for fd in theirs:
+                os.close(fd)
+        self.lanes = {
+            MAIN: Lane(self, MAIN, self.process.stdin.raw, main_out[0]),
+            EDGE: Lane(self, EDGE, open(edge_in[1], "wb", buffering=0), edge_out[0]),
+        }
+        self.lanes[MAIN].write(self.key)
         self._output_reader = threading.Thread(target=self._read_output, name="nbruntime-host-output", daemon=True)
         self._output_reader.start()
-        threading.Thread(target=self._read_frames, args=(read_fd,), name="nbruntime-host-reader", daemon=True).start()
+        for lane in self.lanes.values():
+            threading.Thread(target=lane.background, name=f"nbruntime-host-{lane.name}", daemon=True).start()
         if not self._ready.wait(timeout):
             self.kill()
             raise HostError("Node.js host did not start:\n" + "\n".join(self.output))
 
     @property
     def alive(self) -> bool:
-        return self.process is not None and not self._unwritable and not self.died.is_set() and not self._exited()
+        return self.usable and not self._exited()
+
+    @property
+    def usable(self) -> bool:
+        """Whether requests may go to it: started, and not known to be gone (a write to a host that died fails, and
+        the request then goes to a new one)."""
+        return self.process is not None and not self.unwritable and not self.died.is_set()
 
     def _exited(self) -> bool:
-        """Whether the process has ended, though the reader may not have noticed yet (it is not reaped here)."""
+        """Whether the process has ended, though no reader may have noticed yet (it is not reaped here)."""
         if not hasattr(os, "waitid"):
             return False
         try:
@@ -271,69 +527,83 @@ class Host:
     def next_id(self) -> int:
         return next(self._ids)
 
-    def send(self, message: dict, payload: bytes = b"") -> bool:
-        """Writes a frame; False if the process is gone (the reader tells every inbox soon after)."""
-        return self._write(encode_frame(message, payload))
+    def send(self, message: dict, payload: bytes = b"", lane: str = MAIN) -> bool:
+        """Writes a frame; False if the process is gone (every inbox is told soon after)."""
+        return self.lanes[lane].write(encode_frame(message, payload))
 
-    def _write(self, data: bytes) -> bool:
-        try:
-            with self._write_lock:
-                self.process.stdin.write(data)
-                self.process.stdin.flush()
-            return True
-        except (BrokenPipeError, OSError, ValueError):
-            self._unwritable = True  # dead, though the reader may not have seen it yet
-            return False
+    def open(self, inbox: Any, message: dict, payload: bytes = b"", lane: str = MAIN, flush: bool = True) -> int | None:
+        """Sends a message whose answers (one or many frames) go to ``inbox``; None if the host was gone.
 
-    def open(self, inbox: Any, message: dict, payload: bytes = b"") -> int | None:
-        """Sends a message whose answers (one or many frames) go to ``inbox``; None if the host was gone."""
+        With ``flush=False`` the frame waits for the lane's next write (a batch of requests goes as one write).
+        """
         message["id"] = exchange_id = self.next_id()
-        self._inboxes[exchange_id] = inbox
-        if self.died.is_set() or not self.send(message, payload):
+        if lane == EDGE:
+            message["configured"] = self.configured  # the routes and env it must be answered with
+        lanes = self.lanes[lane] if isinstance(inbox, AsyncInbox) else None  # whose background reader serves it
+        self._inboxes[exchange_id] = (inbox, lanes)
+        if lanes:
+            lanes.expect_async(1)
+        if self.died.is_set() or not self.lanes[lane].write(encode_frame(message, payload), flush):
             del self._inboxes[exchange_id]
+            if lanes:
+                lanes.expect_async(-1)
             return None
         return exchange_id
 
+    def flush(self) -> None:
+        """Writes the frames the lanes hold back (requests opened with ``flush=False``)."""
+        for lane in self.lanes.values():
+            lane.flush()
+
+    def wait(self, inbox: SyncInbox, lane: str, timeout: float | None) -> Item | None:
+        """The next event for a blocking caller's ``inbox`` (its request went to ``lane``); None after ``timeout``."""
+        return self.lanes[lane].wait(inbox, timeout)
+
     def call(self, op: str, timeout: float = 60.0, **fields: Any) -> dict:
         """A request/reply operation (deploy, routes, ...); raises HostError if there is no reply."""
+        if op in _CONFIGURING:  # numbered: a request on the edge thread's lane waits there until it has this one
+            self.configured += 1
+            fields["version"] = self.configured
         inbox = SyncInbox()
-        item = inbox.get(timeout) if self.open(inbox, {"op": op, **fields}) is not None else None
+        item = self.wait(inbox, MAIN, timeout) if self.open(inbox, {"op": op, **fields}) is not None else None
         if item is None or item[0].get("ev") != "reply":
             raise HostError(f"Node.js host gave no answer to {op!r}: {self.death_reason()}")
         return item[0]
 
-    def _read_frames(self, fd: int) -> None:
-        decoder = FrameDecoder(self._key)
-        with os.fdopen(fd, "rb", buffering=0) as pipe:
-            try:
-                while data := pipe.read(1 << 20):
-                    now = time.perf_counter()
-                    for message, payload in decoder.feed(data):
-                        message["_t"] = now
-                        self._dispatch(message, payload)
-            except Exception as error:  # a frame that failed its check, or one we could not act on
-                self.broken = str(error) if isinstance(error, ChannelError) else f"{type(error).__name__}: {error}"
-                self.process.kill()
-        self.process.wait()
-        self._output_reader.join(2)  # its last words (e.g. "heap out of memory") say why it died
-        self.died.set()
-        for inbox in list(self._inboxes.values()):
-            inbox.put(({"ev": "died"}, b""))
-        self._inboxes.clear()
-
-    def _dispatch(self, message: dict, payload: bytes) -> None:
+    def dispatch(self, message: dict, payload: bytes) -> None:
+        """A frame read from a lane: to the inbox of the exchange it belongs to."""
         event = message.get("ev")
-        inbox = self._inboxes.get(message.get("id"))
+        entry = self._inboxes.get(message.get("id"))
         if event == "exiting":
             self.exiting = message
-        if inbox is not None:
-            inbox.put((message, payload))
+        if entry is not None:
+            inbox, lane = entry
             if event in ("end", "reply"):
                 del self._inboxes[message["id"]]
+                if lane:
+                    lane.expect_async(-1)
+            inbox.put((message, payload))
         elif event == "ready":
             self._ready.set()
         elif event == "log":
             self.output.append(message["text"].rstrip("\n"))
+
+    def lost(self, broken: str | None) -> None:
+        """A lane ended (the process went) or broke (a record failed its check): every waiting exchange is told."""
+        if not self._lost.acquire(blocking=False):
+            return
+        if broken:
+            self.broken = broken
+            self.process.kill()
+        self.process.wait()
+        self._output_reader.join(2)  # its last words (e.g. "heap out of memory") say why it died
+        self.died.set()
+        for lane in self.lanes.values():
+            lane.close()
+        inboxes = [inbox for inbox, _ in self._inboxes.values()]
+        self._inboxes.clear()
+        for inbox in inboxes:
+            inbox.put(({"ev": "died"}, b""))
 
     def _read_output(self) -> None:
         for line in self.process.stdout:
@@ -375,7 +645,7 @@ class Host:
             return
         try:
             self.process.stdin.close()
-        except OSError:
+        except (OSError, ValueError):  # closed already, with the lanes
             pass
         try:
             self.process.wait(timeout)

@@ -1,8 +1,8 @@
 """The control channel between the kernel and the Node.js host is trusted to nobody.
 
-A Node.js cell can find the protocol's pipe (it is in /proc/self/fd) and write to it, or write to the host's
-own stdin. Neither can speak for the host: the host signs every frame with a key it was given on stdin, and
-the kernel takes any frame that fails the check, or bytes it cannot read, as a crash: the host is stopped and
+A Node.js cell can find the protocol's pipes (they are in /proc/self/fd) and write to them, or write to the host's
+own stdin. Neither can speak for the host: the host signs every record of frames with a key it was given on stdin,
+and the kernel takes any record that fails the check, or bytes it cannot read, as a crash: the host is stopped and
 restarted, the deployments come back, and the request says why.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 
 import nbruntime
-from nbruntime.host import ChannelError, FrameDecoder, encode_frame, sign_frame
+from nbruntime.host import ChannelError, FrameDecoder, encode_frame, sign_record
 
-# Finds the pipe the host writes frames to: write-only, fd 3 or above, its other end in another process.
+# Finds a pipe the host writes frames to: write-only, fd 3 or above, its other end in another process.
 FIND_PROTOCOL_FD = """import fs from 'node:fs'
 function protocolFd(): number {
   const pipes = new Map<number, string>()
@@ -50,7 +50,7 @@ def assert_recovered(app: nbruntime.App, pid: int) -> None:
 
 @pytest.mark.parametrize("bytes_written", [
     "Buffer.from('garbage that is no frame at all, long enough to look like a header')",
-    # a frame in the unsigned format, as a forger would write it
+    # frames in the unsigned format, as a forger would write them
     "(() => { const json = Buffer.from(JSON.stringify({ ev: 'log', id: null, level: 'log', text: 'forged' }));"
     " const head = Buffer.alloc(8); head.writeUInt32LE(json.length, 0); return Buffer.concat([head, json]) })()",
 ])
@@ -101,11 +101,12 @@ FRAMES = [({"ev": "a"}, b"1"), ({"ev": "b"}, b""), ({"ev": "c"}, b"333")]
 
 
 def signed(key: bytes = KEY, order: tuple[int, ...] = (0, 1, 2)) -> list[bytes]:
-    return [sign_frame(key, n, *FRAMES[i]) for n, i in enumerate(order)]
+    return [sign_record(key, n, [FRAMES[i]]) for n, i in enumerate(order)]
 
 
-def test_signed_frames_decode():
+def test_signed_records_decode():
     assert FrameDecoder(KEY).feed(b"".join(signed())) == FRAMES
+    assert FrameDecoder(KEY).feed(sign_record(KEY, 0, FRAMES)) == FRAMES  # a record holds a turn's frames
 
 
 def flipped(frame: bytes) -> bytes:
@@ -114,13 +115,13 @@ def flipped(frame: bytes) -> bytes:
 
 @pytest.mark.parametrize(("frames", "good", "error"), [
     (signed(key=bytes(32)), 0, "not one the host signed"),  # another key
-    ([signed()[0], sign_frame(KEY, 0, *FRAMES[1])], 1, "not one the host signed"),  # a replayed sequence number
+    ([signed()[0], sign_record(KEY, 0, [FRAMES[1]])], 1, "not one the host signed"),  # a replayed record number
     ([signed()[0], signed(order=(0, 2, 1))[2]], 1, "not one the host signed"),  # reordered
     ([signed()[0], encode_frame(*FRAMES[1]) + bytes(40)], 1, "not one the host signed"),  # unsigned
     ([signed()[0], flipped(signed()[1])], 1, "altered on the way"),
     ([*signed()[:2], flipped(signed()[2])], 2, "altered on the way"),
 ])
-def test_a_frame_that_fails_its_check_ends_the_stream_after_the_good_ones(frames, good, error):
+def test_a_record_that_fails_its_check_ends_the_stream_after_the_good_ones(frames, good, error):
     decoder = FrameDecoder(KEY)
     data = b"".join(frames)
     if good:

@@ -202,6 +202,13 @@ def test_rule_edge_memory_limit():
     assert notes[0] == "Use instead: " + rules()["edge-memory-limit"].hint and "edge_memory_mb" in notes[0]
 
 
+def test_rule_edge_cpu_limit():
+    # A run-time limit (tests/test_edge_limits.py trips it): no static check, but the words and the notes.
+    assert found("export function GET() { for (;;) {} }") == []
+    notes = explain("The edge deployment app/api/x/route.ts used up its request's CPU time: a request may keep ...")
+    assert notes[0] == "Use instead: " + rules()["edge-cpu-limit"].hint and "timeout" in notes[0]
+
+
 def test_rule_edge_runtime_in_node():
     source = "export const runtime = 'edge'\nexport function GET() { return new Response(process.cwd()) }"
     (problem,) = check(source, "nodejs", EDGE_ROUTE)

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nbruntime
-from nbruntime.host import FrameDecoder, encode_frame, node_executable, sign_frame
+from nbruntime.host import FrameDecoder, encode_frame, node_executable, sign_record
 from nbruntime.http import Request
 
 WITNESSES = {
@@ -409,10 +409,11 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
     return [data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)]
 
 
-@given(frames=FRAMES, cuts=st.lists(st.integers(min_value=0), max_size=12))
-def test_python_decodes_frames_however_the_bytes_are_split(frames, cuts):
+@given(frames=FRAMES, cuts=st.lists(st.integers(min_value=0), max_size=12), per_record=st.integers(1, 3))
+def test_python_decodes_frames_however_the_bytes_are_split(frames, cuts, per_record):
     decoder = FrameDecoder(KEY)
-    signed = b"".join(sign_frame(KEY, n, m, p) for n, (m, p) in enumerate(frames))
+    records = [frames[i : i + per_record] for i in range(0, len(frames), per_record)]
+    signed = b"".join(sign_record(KEY, n, record) for n, record in enumerate(records))
     decoded = [frame for piece in split(signed, cuts) for frame in decoder.feed(piece)]
     assert decoded == frames
 

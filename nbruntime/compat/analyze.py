@@ -333,6 +333,7 @@ def _bindings(clause: Node) -> list[tuple[Node, str]]:
     return found
 
 
+@lru_cache(maxsize=256)
 def erase_type_imports(source: str, path: str) -> str:
     """The cell as TypeScript compiles it for a bundle: imported names used only as types, or not at all, are
     erased, and an import left with none is dropped (``import { JWTPayload } from 'jose'`` needs no such export,
@@ -371,10 +372,12 @@ def erase_type_imports(source: str, path: str) -> str:
     return data.decode()
 
 
-def module_imports(source: str, path: str) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=256)
+def module_imports(source: str, path: str) -> tuple[tuple[str, int, int], ...]:
     """What a cell imports (static imports and exports-from, ``import('...')``), with each line and column.
 
-    Imports TypeScript erases (of types only, or unused) are left out, as they are left out of a bundle.
+    Imports TypeScript erases (of types only, or unused) are left out, as they are left out of a bundle. Cached: a
+    deploy asks for the imports of the same cells several times (the graph, the packages, the routes affected).
     """
     found = []
     for node in _walk(parse(erase_type_imports(source, path), path), skip=_TYPE_ONLY):
@@ -388,7 +391,7 @@ def module_imports(source: str, path: str) -> list[tuple[str, int, int]]:
             specifier = _string_value(arguments.named_children[0]) if arguments.named_child_count else None
         if specifier:
             found.append((specifier, node.start_point.row + 1, node.start_point.column + 1))
-    return found
+    return tuple(found)
 
 
 def local_target(specifier: str, path: str) -> str | None:

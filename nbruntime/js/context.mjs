@@ -2,14 +2,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
-import { send } from './wire.mjs';
 
 export const currentRequest = new AsyncLocalStorage();
 
-// Where log frames go: the host writes them; an edge isolate's worker hands them to the host instead.
-let emit = send;
+// Where log frames go: each thread says (its own pipe, or the thread whose request it is).
+let emit = () => {};
 export function routeOutput(fn) {
   emit = fn;
+}
+
+// A console line made elsewhere (the build's worker), sent the way this thread sends its own.
+export function emitLine(message) {
+  emit(message);
 }
 
 function sink(level) {

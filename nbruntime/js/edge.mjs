@@ -23,6 +23,18 @@ function engine() {
   return EdgeVM;
 }
 
+// Each realm runs its microtasks in a queue of its own, drained at the end of each slice (gate.mjs): so edge code runs
+// only inside slices, where it can be stopped. The engine makes the context; it is made with this option meanwhile.
+function withOwnMicrotasks(build) {
+  const { createContext } = vm;
+  vm.createContext = (object, options) => createContext(object, { ...options, microtaskMode: 'afterEvaluate' });
+  try {
+    return build();
+  } finally {
+    vm.createContext = createContext;
+  }
+}
+
 // The recorded Next.js answers come from Node 20, whose worker_threads has no markAsUncloneable, so the
 // engine's undici (set up lazily, in the first realm) leaves Request/Response/Headers cloneable by
 // structuredClone. Node 24 has it: hide it while a realm is built so the engine sets up as it does there.
@@ -118,6 +130,43 @@ function absoluteUrlsOnly(context) {
   context.Response.redirect = (url, ...rest) => redirect(validateURL(url), ...rest);
 }
 
+// queueMicrotask on the realm's own queue (the engine's is Node's, whose queue edge code must not run in): a callback
+// that throws is reported as an uncaught exception, as Node reports it.
+const QUEUE_MICROTASK = `((then, resolved, report) => function queueMicrotask(callback) {
+  if (typeof callback !== 'function') {
+    throw new TypeError('The "callback" argument must be of type function. Received ' + (callback === null ? 'null' : typeof callback))
+  }
+  then.call(resolved, () => { try { callback() } catch (error) { report('Uncaught exception:', error) } })
+})`;
+
+function ownQueueMicrotask(context) {
+  const make = vm.runInContext(QUEUE_MICROTASK, context);
+  const report = vm.runInContext('console.error', context);
+  context.queueMicrotask = make(vm.runInContext('Promise.prototype.then', context), vm.runInContext('Promise.resolve()', context), report);
+}
+
+// Timers started while a request runs belong to it (they are cleared when it ends: timers.mjs); the realm's
+// setTimeout/setInterval and clear* go through `timers` when one is set (the edge thread sets it).
+let timers = null;
+export function trackTimers(tracker) {
+  timers = tracker;
+}
+
+function trackedTimers(context) {
+  for (const [start, clear] of [['setTimeout', 'clearTimeout'], ['setInterval', 'clearInterval']]) {
+    const [started, cleared] = [context[start], context[clear]];
+    context[start] = function (...args) {
+      const id = Reflect.apply(started, this, args);
+      timers?.started(id, cleared);
+      return id;
+    };
+    context[clear] = function (id) {
+      timers?.cleared(id);
+      return Reflect.apply(cleared, this, [id]);
+    };
+  }
+}
+
 function nextExtensions(context, env, membrane) {
   Object.assign(context, { process: processPolyfill(env), AsyncLocalStorage }); // enumerable, as in Next
   absoluteUrlsOnly(context);
@@ -128,6 +177,7 @@ function nextExtensions(context, env, membrane) {
   }
   guardWasm(context);
   defaultUserAgent(context);
+  trackedTimers(context);
   return context;
 }
 
@@ -196,26 +246,14 @@ function buildContext(env) {
     hostKeys = Reflect.ownKeys(context);
     return context;
   };
-  const { context } = asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend })));
+  const { context } = withOwnMicrotasks(() => asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend }))));
+  const classes = { Request: context.Request, Response: context.Response }; // the host's, before they cross
   seal(context, holder.current, hostKeys, originals);
-  return { context, membrane: holder.current };
+  ownQueueMicrotask(context);
+  return { context, membrane: holder.current, classes };
 }
 
-// Most of a realm's cost is V8 making the context, so one is made ahead, once the messages that follow
-// a deploy (routes, ...) are answered: the next redeploy does not wait for it. discardSpareContext()
-// drops it when the env it copied changes.
-const SPARE_DELAY_MS = 50;
-let spare = null;
-
+// A realm's context: made for the edge realm of an entry (loader.mjs makes one ahead, while the thread is idle).
 export function createEdgeContext(env) {
-  const ready = spare?.env === env ? spare.realm : null;
-  spare = null;
-  setTimeout(() => {
-    spare ??= { env, realm: buildContext(env) };
-  }, SPARE_DELAY_MS).unref();
-  return ready ?? buildContext(env);
-}
-
-export function discardSpareContext() {
-  spare = null;
+  return buildContext(env);
 }

@@ -3,7 +3,7 @@
 // a stale copy regenerated in the background, and the server's data cache for unstable_cache.
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { send } from './wire.mjs';
+import { emitLine } from './context.mjs';
 import { Caches, Clock, DataCache, RouteCache, Tags, implicitTags, pathTag } from './cache.mjs';
 import { Generation } from './generation.mjs';
 import { Lifetime } from './scope.mjs';
@@ -39,7 +39,7 @@ export class StaticRoutes {
     });
     return new Promise((resolve, reject) => {
       worker.on('message', (message) => {
-        if (message.ev === 'log') return send({ ...message, id: null });
+        if (message.ev === 'log') return emitLine({ ...message, id: null });
         this.caches.data.import(message.data);
         for (const result of message.results) this.routes.install(result.entries ?? []);
         resolve(message.results);

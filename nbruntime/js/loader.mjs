@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { REQUIRE_MODULE, isBuiltin } from './packages.mjs';
 import { PackageLayer, nodeRequire, requireSource, unsupportedModuleSource, unsupportedSource } from './package-realm.mjs';
 
+const SPARE_DELAY_MS = 25;
 const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '.json', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
 const NODE_BUILTINS = new Set(builtinModules);
 
@@ -79,10 +80,18 @@ function syntaxError(file, error) {
 class Realm {
   // An edge realm comes with its membrane: Node values cross into it by `membrane.toRealm`, and its values
   // reach host code only by `outside()`.
-  constructor(registry, context, membrane = null) {
+  constructor(registry, context, membrane = null, entry = null, classes = null) {
     this.registry = registry;
     this.context = context;
     this.membrane = membrane;
+    this.classes = classes; // an edge realm's Request and Response, as host code holds them
+    this.entry = entry; // the edge entry this realm was made for
+    this.slices = membrane ? registry.slices : null; // where its code runs, in stoppable slices (gate.mjs)
+    if (this.slices) {
+      this.slice = this.slices.install(context);
+      this.memoryLimit = registry.memoryLimit;
+      membrane.gate = (fn) => this.slices.run(this, fn);
+    }
     this.modules = new Map();
     this.importers = new Map();
     this.pending = new WeakMap();
@@ -101,9 +110,66 @@ class Realm {
     return this.membrane ? this.membrane.toHost(value) : value;
   }
 
-  // The evaluated module for a deployed file, linking its imports on first use.
+  // A module's exports as host code uses them: a plain object of what each name holds now, each value crossed. Reading
+  // a namespace runs no code of the realm, so no slice is needed (a binding not yet initialized reads undefined).
+  exportsOf(namespace) {
+    if (!this.membrane) return namespace;
+    const exports = {};
+    for (const name of Object.keys(namespace)) {
+      let value;
+      try {
+        value = namespace[name];
+      } catch {
+        continue;
+      }
+      exports[name] = this.membrane.toHost(value);
+    }
+    return exports;
+  }
+
+  // The request a handler of this realm gets: for an edge realm, the engine's Request made by host code and given the
+  // realm's NextRequest prototype (building it in the realm would cross the membrane at every step).
+  nextRequest(NextRequest, url, init) {
+    if (!this.membrane) return new NextRequest(url, init);
+    this.prototypes ??= new WeakMap();
+    let prototype = this.prototypes.get(NextRequest);
+    if (!prototype) this.prototypes.set(NextRequest, (prototype = NextRequest.prototype));
+    const request = new this.classes.Request(url, init);
+    Object.setPrototypeOf(request, prototype);
+    return request;
+  }
+
+  // A handler's Response as host code reads it. A NextResponse made by edge code has its prototype in the realm, where
+  // each read would run through it: the engine's own getters read it instead, into a plain Response of the same state.
+  hostResponse(response) {
+    if (!this.membrane || !this.membrane.outside.targets.has(Object.getPrototypeOf(response))) return response;
+    const { Response } = this.classes;
+    const read = (name) => Reflect.apply(Object.getOwnPropertyDescriptor(Response.prototype, name).get, response, []);
+    const status = read('status');
+    if (status < 200 || status > 599) return response;
+    return new Response(read('body'), { status, statusText: read('statusText'), headers: read('headers') });
+  }
+
+  // A new version of a file, evaluated apart (Registry.stage): while it links, it is the file's module here.
+  async stage(file, cell) {
+    this.staged = { file, cell, module: this.makeModule(file, cell) };
+    try {
+      this.linkingEntry = file;
+      return await this.ready(this.staged.module);
+    } finally {
+      this.staged = null;
+    }
+  }
+
+  // The staged version takes the place of the file's module (modules that import it link afresh).
+  install(file, module) {
+    this.forget(file);
+    this.modules.set(file, module);
+  }
+
+  // The evaluated module for a deployed file, linking its imports on first use (a version being staged is not it).
   load(file) {
-    const module = this.moduleFor(file);
+    const module = this.moduleFor(file, false);
     if (module.status === 'unlinked' && this.registry.cells.get(file)?.entry) this.linkingEntry = file;
     return this.ready(module);
   }
@@ -115,7 +181,7 @@ class Realm {
     if (seen.has(file)) return found;
     seen.add(file);
     for (const { specifier } of this.moduleFor(file).moduleRequests ?? []) { // a JSON module imports nothing
-      const cell = this.registry.findCell(specifier, file);
+      const cell = this.registry.findCell(specifier, file, this.staged?.file);
       if (cell) for (const name of this.packagesOf(cell, seen)) found.add(name);
       else if (isPackage(specifier)) found.add(specifier);
     }
@@ -138,12 +204,13 @@ class Realm {
     let pending = this.pending.get(module);
     if (!pending) {
       pending = (async () => {
-        if (module.status === 'unlinked' && this.registry.cells.has(module.identifier)) {
+        const cell = module.identifier === this.staged?.file || this.registry.cells.has(module.identifier);
+        if (module.status === 'unlinked' && cell) {
           const wanted = this.packagesOf(module.identifier);
           if (wanted.size) await this.preparePackages(wanted);
         }
         if (module.status === 'unlinked') await module.link((specifier, referrer) => this.resolve(specifier, referrer));
-        if (module.status === 'linked') await module.evaluate();
+        if (module.status === 'linked') await (this.slices ? this.slices.evaluate(this, module) : module.evaluate());
         if (module.status === 'errored') throw module.error;
         return module;
       })();
@@ -152,14 +219,19 @@ class Realm {
     return pending;
   }
 
-  moduleFor(file) {
+  // The module of a file; `staged`: the version being staged, if it is that file's (as its own imports resolve it).
+  moduleFor(file, staged = true) {
+    if (staged && this.staged?.file === file) return this.staged.module;
     let module = this.modules.get(file);
     if (!module) {
-      const { code, json } = this.registry.cells.get(file);
-      module = json === undefined ? this.sourceModule(file, code) : this.jsonModule(file, json);
+      module = this.makeModule(file, this.registry.cells.get(file));
       this.modules.set(file, module);
     }
     return module;
+  }
+
+  makeModule(file, { code, json }) {
+    return json === undefined ? this.sourceModule(file, code) : this.jsonModule(file, json);
   }
 
   sourceModule(file, code) {
@@ -169,7 +241,7 @@ class Realm {
         initializeImportMeta: (meta) => {
           meta.url = pathToFileURL(path.join(this.registry.root, file)).href;
         },
-        importModuleDynamically: (specifier, referrer) => this.importDynamic(specifier, referrer),
+        importModuleDynamically: (specifier, referrer) => this.importFromCode(specifier, referrer),
       });
   }
 
@@ -191,12 +263,19 @@ class Realm {
     return this.ready(await this.resolve(specifier, referrer));
   }
 
+  // An import() in the realm's code: V8 settles its promise in the realm's own queue, which only a slice runs.
+  importFromCode(specifier, referrer) {
+    const module = this.importDynamic(specifier, referrer);
+    if (this.slices) module.finally(() => setImmediate(() => this.slices.drain(this))).catch(() => {});
+    return module;
+  }
+
   async resolve(specifier, referrer) {
     const from = referrer.identifier;
     const fromPackage = this.layer?.isChunk(referrer);
     if (fromPackage && specifier.startsWith('.')) return this.layer.sibling(specifier, referrer);
     if (specifier === REQUIRE_MODULE && fromPackage) return this.requireModule();
-    const cell = fromPackage ? null : this.registry.findCell(specifier, from);
+    const cell = fromPackage ? null : this.registry.findCell(specifier, from, this.staged?.file);
     if (cell) {
       if (!this.importers.has(cell)) this.importers.set(cell, new Set());
       this.importers.get(cell).add(from);
@@ -268,7 +347,9 @@ export class Registry {
     this.cells = new Map();
     this.nodeRealm = new Realm(this, undefined);
     this.edgeRealms = new Map();
-    this.isolates = null; // set in the host (isolate.mjs): edge entries then run in workers of their own
+    this.edgeThread = null; // set in the host (edge-link.mjs): edge entries then run in the edge thread
+    this.slices = null; // set in the edge thread: its realms' code runs in stoppable slices (gate.mjs)
+    this.memoryLimit = Infinity; // each edge realm's memory limit, in bytes (set in the edge thread)
   }
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
@@ -284,29 +365,46 @@ export class Registry {
     } catch (error) {
       throw locateSyntaxError(file, code, error);
     }
-    const previous = this.cells.get(file);
-    this.replace(file, { code, runtime, entry });
-    if (!entry) return { exports: [] };
-    try {
-      // With isolates (the host), an edge entry is evaluated in its own worker, never in the host's heap.
-      if (runtime === 'edge' && this.isolates) return { exports: await this.isolates.deploy(file) };
-      const module = await this.realmFor(file).load(file);
-      return { exports: Object.keys(module.namespace) };
-    } catch (error) {
-      this.replace(file, previous);
-      throw error;
+    const cell = { code, runtime, entry };
+    if (!entry) {
+      this.replace(file, cell);
+      return { exports: [] };
     }
+    // In the host, an edge entry is evaluated in the edge thread, never in the host's heap; it puts it in place there.
+    if (runtime === 'edge' && this.edgeThread) {
+      const exports = await this.edgeThread.deploy(file, cell);
+      this.replace(file, cell, { thread: false });
+      return { exports };
+    }
+    const module = await this.stage(file, cell);
+    return { exports: Object.keys(module.namespace) };
+  }
+
+  // Evaluates a new version of an entry apart from the one requests use, then puts it in place: a request meanwhile is
+  // answered by the old version, and a version that fails to evaluate never answers one. Resolves its module.
+  async stage(file, cell) {
+    const edge = cell.runtime === 'edge';
+    const realm = edge ? this.makeEdgeRealm(file) : this.nodeRealm;
+    if (edge) realm.budgetMs = Infinity; // a top level that never ends is the deploy's timeout to report (app.py)
+    const module = await realm.stage(file, cell).finally(() => { realm.budgetMs = undefined; });
+    await realm.importDynamic('next/server', { identifier: file }); // what its requests are built with (made ahead)
+    this.replace(file, cell);
+    realm.install(file, module);
+    if (edge) this.edgeRealms.set(file, realm);
+    return module;
   }
 
   undeploy(file) {
     this.replace(file, undefined);
   }
 
-  replace(file, cell) {
+  // A cell changed (or went): modules and realms that used it are made afresh when next needed; `thread: false` when
+  // the edge thread has it already.
+  replace(file, cell, { thread = true } = {}) {
     if (cell) this.cells.set(file, cell);
     else this.cells.delete(file);
     this.nodeRealm.forget(file);
-    this.isolates?.replace(file, cell);
+    if (thread) this.edgeThread?.replace(file, cell);
     for (const [name, realm] of this.edgeRealms) {
       if (name === file || realm.modules.has(file)) this.edgeRealms.delete(name);
     }
@@ -314,34 +412,63 @@ export class Registry {
 
   realmFor(entry) {
     if (this.cells.get(entry).runtime !== 'edge') return this.nodeRealm;
-    if (!this.edgeRealms.has(entry)) {
-      const { context, membrane } = createEdgeContext(this.env);
-      for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
-      this.edgeRealms.set(entry, new Realm(this, context, membrane));
-    }
+    if (!this.edgeRealms.has(entry)) this.edgeRealms.set(entry, this.makeEdgeRealm(entry));
     return this.edgeRealms.get(entry);
   }
 
-  // An entry's exports, as host code may use them (through the membrane, for an edge entry).
+  // A realm for an entry: the one made ahead if there is one (a deploy then costs what evaluating the cell costs).
+  makeEdgeRealm(entry) {
+    const realm = this.spareRealm ?? this.newEdgeRealm();
+    this.spareRealm = null;
+    realm.entry = entry;
+    this.prepareSpareRealm(SPARE_DELAY_MS);
+    return realm;
+  }
+
+  newEdgeRealm() {
+    const { context, membrane, classes } = createEdgeContext(this.env);
+    for (const key of Reflect.ownKeys(this.realmGlobals)) context[key] = membrane.toRealm(this.realmGlobals[key]);
+    return new Realm(this, context, membrane, null, classes);
+  }
+
+  // Most of a realm's cost is V8 making its context and evaluating next/server in it: the next one is made ahead,
+  // once the messages that follow a deploy (routes, a first request) are answered, in the thread that runs edge code.
+  prepareSpareRealm(delay = 0) {
+    if (!this.slices) return;
+    clearTimeout(this.spareTimer);
+    this.spareTimer = setTimeout(() => {
+      this.spareRealm = this.newEdgeRealm(); // taken as it is if a deploy comes before next/server is in it
+      this.spareRealm.importDynamic('next/server', { identifier: 'middleware.ts' }).catch(() => {});
+    }, delay).unref();
+  }
+
+  // The env changed: a realm copies it when it is made, so the one made ahead is not fit any more.
+  discardSpareRealm() {
+    this.spareRealm = null;
+    this.prepareSpareRealm(SPARE_DELAY_MS);
+  }
+
+  // An entry's exports, as host code may use them (crossed, for an edge entry).
   async exportsOf(entry) {
     const realm = this.realmFor(entry);
-    return realm.outside((await realm.load(entry)).namespace);
+    return realm.exportsOf((await realm.load(entry)).namespace);
   }
 
   // A framework module (next/server, ...) of the entry's realm, to build its requests with.
   async frameworkOf(entry, name) {
     const realm = this.realmFor(entry);
-    return realm.outside((await realm.importDynamic(name, { identifier: entry })).namespace);
+    return realm.exportsOf((await realm.importDynamic(name, { identifier: entry })).namespace);
   }
 
-  // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x').
-  findCell(specifier, from) {
+  // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x'); `also`: a file being
+  // deployed, not in place yet.
+  findCell(specifier, from, also = null) {
     let base;
     if (specifier.startsWith('@/')) base = specifier.slice(2);
     else if (specifier.startsWith('.')) base = path.posix.join(path.posix.dirname(from), specifier);
     else return null;
     for (const extension of EXTENSIONS) {
-      if (this.cells.has(base + extension)) return base + extension;
+      if (this.cells.has(base + extension) || base + extension === also) return base + extension;
     }
     return null;
   }

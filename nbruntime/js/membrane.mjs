@@ -14,6 +14,7 @@
 // realm's too.
 import { types } from 'node:util';
 import vm from 'node:vm';
+import { SliceStopped } from './gate.mjs';
 
 // The intrinsics paired across the wall, in one order for both realms. Function constructors must be among them
 // (a Node one would compile strings); binary types, so Node's binary data can become the realm's own; the others
@@ -88,8 +89,12 @@ export class Membrane {
       raw: new WeakSet() };
     const outside = { reflect: Reflect, shadows: [() => ({}), () => [], () => () => {}, () => (function () {}).bind()],
       proxies: new WeakMap(), targets: new WeakMap() };
-    inside.handler = handler(outside, inside, (value) => this.toRealm(value), (value) => this.toHost(value));
-    outside.handler = handler(inside, outside, (value) => this.toHost(value), (value) => this.toRealm(value));
+    // Node code's operations on edge objects run edge code (getters, Proxy traps, functions): each is a slice of the
+    // realm (gate.mjs), where it can be stopped; `gate` is set by the realm that owns this membrane.
+    this.gate = (fn) => fn();
+    const gate = (fn) => this.gate(fn);
+    inside.handler = handler(outside, inside, (value) => this.toRealm(value), (value) => this.toHost(value), (fn) => fn());
+    outside.handler = handler(inside, outside, (value) => this.toHost(value), (value) => this.toRealm(value), gate);
     Object.assign(this, { inside, outside });
     this.promises = new WeakMap(); // a promise → its follower on the other side
   }
@@ -102,7 +107,7 @@ export class Membrane {
     if (this.intrinsics.has(value)) return this.intrinsics.get(value);
     if (inside.targets.has(value) || this.realmIntrinsics.has(value)) return value;
     if (isBinary(value)) return this.rehome(value);
-    if (types.isPromise(value)) return this.follow(value, hostThen, this.RealmPromise, (v) => this.toRealm(v));
+    if (types.isPromise(value)) return this.follow(value, hostThen, this.RealmPromise, (v) => this.toRealm(v), true);
     return this.proxy(inside, value);
   }
 
@@ -113,7 +118,7 @@ export class Membrane {
     if (inside.targets.has(value)) return inside.targets.get(value); // a Node object coming back
     if (outside.targets.has(value) || isBinary(value)) return value;
     if (this.hostIntrinsics.has(value)) return this.hostIntrinsics.get(value);
-    if (types.isPromise(value)) return this.follow(value, this.realmThen, Promise, (v) => this.toHost(v));
+    if (types.isPromise(value)) return this.follow(value, this.realmThen, Promise, (v) => this.toHost(v), false);
     return this.proxy(outside, value);
   }
 
@@ -154,11 +159,16 @@ export class Membrane {
     return value;
   }
 
-  follow(promise, then, Promise, cross) {
+  // A promise of one side followed by one of the other. Settling a realm's promise, or subscribing to one, queues work
+  // in the realm's own microtask queue: done as a slice, which runs that queue.
+  follow(promise, then, Promise, cross, intoRealm) {
     let follower = this.promises.get(promise);
     if (!follower) {
       follower = new Promise((resolve, reject) => {
-        Reflect.apply(then, promise, [(value) => resolve(cross(value)), (error) => reject(cross(error))]);
+        const settle = intoRealm ? (fn, value) => this.gate(() => fn(cross(value))) : (fn, value) => fn(cross(value));
+        const subscribe = () => Reflect.apply(then, promise, [(value) => settle(resolve, value), (error) => settle(reject, error)]);
+        if (intoRealm) subscribe();
+        else this.gate(subscribe);
       });
       // A promise that also carries values (Next 15's params, readable without await) keeps them: own data
       // properties cross too; accessors are left behind, since reading one would run the other side's code.
@@ -176,18 +186,30 @@ export class Membrane {
 }
 
 // The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the
-// near side, `into` a near value to the far side. Far operations use the far realm's Reflect; an error thrown
-// by far code crosses as any value does.
-function handler(far, near, out, into) {
+// near side, `into` a near value to the far side. Far operations use the far realm's Reflect; those that may run far
+// code (a call, a getter or setter, any operation on a far Proxy) go through `gate`. An error thrown by far code crosses
+// as any value does (a slice stopped by the host is the host's own error).
+function handler(far, near, out, into, gate) {
   const R = far.reflect;
   const N = near.reflect;
   const real = (shadow) => near.shadowTargets.get(shadow);
-  const guard = (fn) => {
+  const run = (fn) => {
     try {
-      return fn();
+      return gate(fn);
     } catch (error) {
-      throw out(error);
+      throw error instanceof SliceStopped ? error : out(error);
     }
+  };
+  // An operation on the object itself: it runs far code only if the object is a Proxy.
+  const guard = (fn, target) => {
+    if (target !== undefined && !types.isProxy(target)) {
+      try {
+        return fn();
+      } catch (error) {
+        throw out(error);
+      }
+    }
+    return run(fn);
   };
   const nearDescriptor = (descriptor) => {
     const result = { __proto__: null, enumerable: descriptor.enumerable, configurable: descriptor.configurable };
@@ -207,42 +229,57 @@ function handler(far, near, out, into) {
   };
   const syncShadow = (shadow) => {
     const target = real(shadow);
-    for (const key of guard(() => R.ownKeys(target))) {
+    for (const key of guard(() => R.ownKeys(target), target)) {
       Reflect.defineProperty(shadow, key, handlers.getOwnPropertyDescriptor(shadow, key));
     }
     Reflect.setPrototypeOf(shadow, handlers.getPrototypeOf(shadow));
     Reflect.preventExtensions(shadow);
   };
   const handlers = {
-    getPrototypeOf: (shadow) => out(guard(() => R.getPrototypeOf(real(shadow)))),
-    setPrototypeOf: (shadow, prototype) => guard(() => R.setPrototypeOf(real(shadow), into(prototype))),
+    getPrototypeOf(shadow) {
+      const target = real(shadow);
+      return out(guard(() => R.getPrototypeOf(target), target));
+    },
+    setPrototypeOf(shadow, prototype) {
+      const target = real(shadow);
+      return guard(() => R.setPrototypeOf(target, into(prototype)), target);
+    },
     isExtensible(shadow) {
-      const extensible = guard(() => R.isExtensible(real(shadow)));
+      const target = real(shadow);
+      const extensible = guard(() => R.isExtensible(target), target);
       if (!extensible && Reflect.isExtensible(shadow)) syncShadow(shadow);
       return extensible;
     },
     preventExtensions(shadow) {
-      const done = guard(() => R.preventExtensions(real(shadow)));
+      const target = real(shadow);
+      const done = guard(() => R.preventExtensions(target), target);
       if (done && Reflect.isExtensible(shadow)) syncShadow(shadow);
       return done;
     },
     getOwnPropertyDescriptor(shadow, key) {
-      const descriptor = guard(() => R.getOwnPropertyDescriptor(real(shadow), key));
+      const target = real(shadow);
+      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key), target);
       return descriptor === undefined ? undefined : settle(shadow, key, nearDescriptor(descriptor));
     },
     defineProperty(shadow, key, descriptor) {
       const target = real(shadow);
-      if (!guard(() => R.defineProperty(target, key, farDescriptor(descriptor)))) return false;
+      if (!guard(() => R.defineProperty(target, key, farDescriptor(descriptor)), target)) return false;
       if (hasOwn(descriptor, 'configurable') && !descriptor.configurable) {
-        settle(shadow, key, nearDescriptor(guard(() => R.getOwnPropertyDescriptor(target, key))));
+        settle(shadow, key, nearDescriptor(guard(() => R.getOwnPropertyDescriptor(target, key), target)));
       }
       return true;
     },
-    deleteProperty: (shadow, key) => guard(() => R.deleteProperty(real(shadow), key)),
-    ownKeys: (shadow) => guard(() => R.ownKeys(real(shadow))),
+    deleteProperty(shadow, key) {
+      const target = real(shadow);
+      return guard(() => R.deleteProperty(target, key), target);
+    },
+    ownKeys(shadow) {
+      const target = real(shadow);
+      return guard(() => R.ownKeys(target), target);
+    },
     has(shadow, key) {
       const target = real(shadow);
-      if (guard(() => R.getOwnPropertyDescriptor(target, key)) !== undefined) return true;
+      if (guard(() => R.getOwnPropertyDescriptor(target, key), target) !== undefined) return true;
       const prototype = handlers.getPrototypeOf(shadow);
       return prototype !== null && N.has(prototype, key);
     },
@@ -250,23 +287,23 @@ function handler(far, near, out, into) {
     // inherits the realm's Function.prototype, and its `constructor` is the realm's Function).
     get(shadow, key, receiver) {
       const target = real(shadow);
-      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key));
+      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key), target);
       if (descriptor === undefined) {
         const prototype = handlers.getPrototypeOf(shadow);
         return prototype === null ? undefined : N.get(prototype, key, receiver);
       }
       if (hasOwn(descriptor, 'value')) return out(descriptor.value);
-      return descriptor.get === undefined ? undefined : out(guard(() => R.apply(descriptor.get, into(receiver), [])));
+      return descriptor.get === undefined ? undefined : out(run(() => R.apply(descriptor.get, into(receiver), [])));
     },
     set(shadow, key, value, receiver) {
       const target = real(shadow);
-      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key));
+      const descriptor = guard(() => R.getOwnPropertyDescriptor(target, key), target);
       if (descriptor === undefined) {
         const prototype = handlers.getPrototypeOf(shadow);
         if (prototype !== null) return N.set(prototype, key, value, receiver);
       } else if (!hasOwn(descriptor, 'value')) {
         if (descriptor.set === undefined) return false;
-        guard(() => R.apply(descriptor.set, into(receiver), [into(value)]));
+        run(() => R.apply(descriptor.set, into(receiver), [into(value)]));
         return true;
       } else if (!descriptor.writable) {
         return false;
@@ -284,12 +321,12 @@ function handler(far, near, out, into) {
       const passed = new Array(args.length);
       const raw = near.raw?.has(target);
       for (let i = 0; i < args.length; i++) passed[i] = raw ? (near.targets.get(args[i]) ?? args[i]) : into(args[i]);
-      return out(guard(() => R.apply(target, into(self), passed)));
+      return out(run(() => R.apply(target, into(self), passed)));
     },
     construct(shadow, args, newTarget) {
       const passed = new Array(args.length);
       for (let i = 0; i < args.length; i++) passed[i] = into(args[i]);
-      return out(guard(() => R.construct(real(shadow), passed, into(newTarget))));
+      return out(run(() => R.construct(real(shadow), passed, into(newTarget))));
     },
   };
   return handlers;

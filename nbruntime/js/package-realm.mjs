@@ -38,7 +38,7 @@ export class PackageLayer {
           Object.assign(meta, { url: `file://${path.join(dirname, name)}` });
           if (!realm.context) Object.assign(meta, { dirname, filename: path.join(dirname, `${path.basename(owner, path.extname(owner))}.js`) });
         },
-        importModuleDynamically: (specifier, referrer) => realm.importDynamic(specifier, referrer),
+        importModuleDynamically: (specifier, referrer) => realm.importFromCode(specifier, referrer),
       });
       this.modules.set(name, module);
       this.names.set(module, name);

@@ -7,11 +7,13 @@ import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
 import { FLIGHT_HEADERS } from './next/app-router-headers.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
 import {
-  RSC_VARY, addCompressionVary, appendAll, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
+  RSC_VARY, addCompressionVary, appendAll, chunkBytes, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
 } from './respond.mjs';
 import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope } from './scope.mjs';
 import { cacheControl, entryOf } from './cache.mjs';
+import { revive } from './steps.mjs';
+import { describeError } from './serve.mjs';
 
 const METHODS = new Set(PARSED_METHODS);
 const ASCII = /^[\x00-\x7f]*$/;
@@ -42,12 +44,27 @@ class Trace {
 const round = (ms) => Math.round(ms * 1000) / 1000;
 
 export class Pipeline {
-  constructor(registry, statics = null) {
+  // `edgeSide`: this pipeline runs in the edge thread (edge entries are its own, Node.js ones the main thread's);
+  // `remote` runs a step in the other thread (steps.mjs).
+  constructor(registry, statics = null, { edgeSide = false, remote = null } = {}) {
     this.registry = registry;
     this.statics = statics; // the app's statically generated routes and caches (isr.mjs), in the host
+    this.edgeSide = edgeSide;
+    this.remote = remote;
     this.router = new Router();
     this.middleware = null;
     this.next = '15';
+  }
+
+  // The 500 Next sends for an edge error: the HTML page in 15, bare text in 16 (both recorded).
+  serverError() {
+    const page = this.v16 ? plainServerError() : errorPage(500, this.next);
+    return { status: 500, headers: addCompressionVary(new Headers(page.headers)), body: page.body };
+  }
+
+  // Whether an entry runs in this thread.
+  isLocal(file) {
+    return this.isEdge(file) === this.edgeSide;
   }
 
   // The app's table, from Python: ordered routes, the middleware with compiled matchers, the version.
@@ -64,6 +81,7 @@ export class Pipeline {
   async run({ method, url: href, headers: pairs }, body, signal) {
     const started = performance.now();
     const trace = new Trace(started, this.next);
+    trace.epoch = performance.timeOrigin + started; // the same instant for the other thread's clock
     const lifetime = new Lifetime(started);
     const url = new URL(href);
     const headers = incomingHeaders(pairs, url);
@@ -109,7 +127,7 @@ export class Pipeline {
         scope.caches = this.statics?.caches ?? null;
         try {
           response = await trace.time('middleware', () => this.callMiddleware({ ...request, url }, scope));
-          this.statics?.revalidate(scope.revalidations);
+          await this.statics?.revalidate(scope.revalidations);
         } catch (error) {
           report.decision = { kind: 'error' };
           const page = this.v16 ? plainServerError() : errorPage(500, this.next);
@@ -142,10 +160,11 @@ export class Pipeline {
 
   async callMiddleware({ method, url, headers, body, signal }, scope) {
     const { file, kind } = this.middleware;
-    // Edge middleware runs in its own isolate (a worker with a heap limit): the call goes there as data.
-    if (this.registry.isolates && this.isEdge(file)) {
-      const call = { phase: 'middleware', kind, method, url: url.href, headers: [...headers], body, next: this.next };
-      return (await this.registry.isolates.call(file, call, scope)).response;
+    // Middleware of the other runtime runs in the other thread: the call goes there as data.
+    if (!this.isLocal(file)) {
+      const call = { phase: 'middleware', file, kind, method, url: url.href, headers: [...headers], body, next: this.next };
+      const { status, statusText, headers: answered, body: stream } = await this.remote.call(call, scope);
+      return new Response(stream, { status, statusText, headers: answered });
     }
     return invokeMiddleware(this.registry, { file, kind }, { method, url, headers, body, signal }, scope);
   }
@@ -189,6 +208,7 @@ export class Pipeline {
       const page = this.v16 ? plainServerError() : errorPage(400, this.next);
       return { kind: 'bad-request', ...page, headers: addCompressionVary(page.headers) };
     }
+    if (found && !this.registry.cells.has(found.route.file)) found = null; // undeployed as the request came: no route
     if (!found) {
       // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
       const page = errorPage(404, this.next, { found: this.router.finds(target.pathname) });
@@ -197,7 +217,42 @@ export class Pipeline {
     }
     const location = this.v16 ? rscCacheBustingRedirect(url, headers) : null;
     if (location) return { kind: 'rsc-redirect', status: 307, headers: appendAll(carried, [['location', location]]), body: null };
+    if (!this.isLocal(found.route.file)) return this.handleElsewhere(request, found, carried);
     return this.handle(request, found, carried);
+  }
+
+  // A route of the other runtime: the other thread handles it (handle() there) and hands back the outcome, with what
+  // its trace learned.
+  async handleElsewhere({ method, url, target = url, headers, body, trace, lifetime }, found, carried) {
+    const call = {
+      phase: 'handle', file: found.route.file, params: found.params, method, url: url.href, target: target.href,
+      headers: [...headers], carried: [...carried], body, next: this.next, epoch: trace.epoch,
+    };
+    const scope = new Scope('route', headers, lifetime, this.next);
+    const { status, headers: answered, body: stream, extra } = await this.remote.call(call, scope);
+    trace.data.route = extra.route;
+    if (extra.cache) trace.data.cache = extra.cache;
+    for (const { name, start_ms, end_ms } of extra.steps) trace.data.steps.push({ name, start_ms, end_ms });
+    const outcome = { kind: extra.kind, status, headers: new Headers(answered), body: stream };
+    if (extra.error) outcome.error = revive(extra.error);
+    return outcome;
+  }
+
+  // The handling side of handleElsewhere: handle() here, for a request another thread runs. Resolves the answer of a
+  // step (steps.mjs): the outcome's head and body, and in `extra` its kind, error and what the trace learned.
+  async handleFor(message, scope, signal) {
+    const trace = new Trace(message.epoch - performance.timeOrigin, this.next);
+    const route = this.router.routes.find((candidate) => candidate.file === message.file) ?? { file: message.file, pattern: '', params: [] };
+    const request = {
+      method: message.method, url: new URL(message.url), target: new URL(message.target), headers: scope.requestHeaders,
+      body: message.body, signal, trace, lifetime: scope.lifetime,
+    };
+    const outcome = await this.handle(request, { route, params: message.params }, new Headers(message.carried));
+    const extra = { kind: outcome.kind, route: trace.data.route, cache: trace.data.cache, steps: trace.data.steps };
+    if ('error' in outcome) extra.error = describeError(outcome.error);
+    const body = outcome.body === null || outcome.body === undefined ? null
+      : typeof outcome.body.getReader === 'function' ? outcome.body : ReadableStream.from([chunkBytes(outcome.body)].filter((bytes) => bytes.length));
+    return { response: { status: outcome.status, statusText: '', headers: outcome.headers, body }, extra };
   }
 
   // The route's handler answers; its response gets the headers gathered so far, as Next sends them.
@@ -215,11 +270,7 @@ export class Pipeline {
     scope.caches = this.statics?.caches ?? null;
     let result;
     try {
-      // An edge route runs in its own isolate (a worker with a heap limit): the call goes there as data.
-      const isolated = edge && this.registry.isolates;
-      const call = { phase: 'route', params, method, url: url.href, headers: [...headers], body, next: this.next };
-      result = await trace.time('route', () => isolated ? this.registry.isolates.call(route.file, call, scope)
-        : invokeRoute(this.registry, route, params, { method, url, headers, body, signal }, scope));
+      result = await trace.time('route', () => invokeRoute(this.registry, route, params, { method, url, headers, body, signal }, scope));
     } catch (error) {
       report.handler = `${method} (threw)`;
       if (edge) { // the HTML page in 15, bare text in 16 (both recorded)
@@ -232,7 +283,7 @@ export class Pipeline {
     }
     const { response, used } = result;
     report.handler = used;
-    this.statics?.revalidate(scope.revalidations);
+    await this.statics?.revalidate(scope.revalidations); // (from the edge thread: once the main thread has it)
     // Middleware headers first, then (node routes) the RSC vary and preview-cookie clearing, then the
     // handler's own headers appended, as Next's sendResponse appends them; 16 also compresses routes.
     if (!edge) {
@@ -323,14 +374,15 @@ function incomingHeaders(pairs, url) {
 
 // The middleware call inside the realm that holds its code: the host's, or an edge isolate's (isolate-worker.mjs).
 export async function invokeMiddleware(registry, { file, kind }, { method, url, headers, body, signal }, scope) {
-  const edge = registry.cells.get(file)?.runtime === 'edge';
   const handler = Middleware.prototype.handlerOf.call({ file, kind }, await registry.exportsOf(file));
   const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
-  const request = new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+  const realm = registry.realmFor(file);
+  const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
   const event = new NextFetchEvent({ page: `/${kind}`, context: { waitUntil: (p) => scope.waitUntil(p) } });
-  const result = await scope.run(() => handler(request, event));
-  if (result === undefined || result === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
-  if (!isResponse(result)) throw new TypeError('Expected an instance of Response to be returned');
+  const answer = await scope.run(() => handler(request, event));
+  if (answer === undefined || answer === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
+  if (!isResponse(answer)) throw new TypeError('Expected an instance of Response to be returned');
+  const result = realm.hostResponse(answer);
   // Next's adapter parses these as absolute URLs: a relative one throws (a 500), whatever the status.
   for (const name of ['location', 'x-middleware-rewrite']) {
     const value = result.headers.get(name);
@@ -342,13 +394,13 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
 // The route handler call inside the realm that holds its code; resolves { response, used }. While a
 // static copy is made, the handler's request is the one the generation shows it (generation.mjs).
 export async function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
-  const edge = registry.cells.get(route.file)?.runtime === 'edge';
   scope.fetchCache = (await registry.exportsOf(route.file)).fetchCache; // how its fetches are cached
+  const realm = registry.realmFor(route.file);
   return scope.run(() => callHandler(registry, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
-    const request = new NextRequest(url.href, requestInit(method, headers, body, signal, edge));
+    const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
     return scope.generation ? scope.generation.request(request) : request;
-  }, scope.next));
+  }, scope.next, (response) => realm.hostResponse(response)));
 }
 
 // The route's GET run as a static generation (at build, or when the server makes a cached copy), its
@@ -360,10 +412,10 @@ export async function generateRoute(registry, { route, params, url, generation, 
   return { response, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
-// Init for a Request built in a cell's realm: plain values only, since edge realms have their own classes.
-function requestInit(method, headers, body, signal, edge) {
-  const init = { method, headers: [...headers] };
+// Init for the Request a handler gets. Its signal aborts when the request is cancelled (the client went, or Ctrl-C in
+// the kernel), as Next's does when the connection closes, in edge code as in Node.js code.
+function requestInit(method, headers, body, signal) {
+  const init = { method, headers: [...headers], signal };
   if (body) Object.assign(init, { body: new Uint8Array(body), duplex: 'half' });
-  if (!edge) init.signal = signal;
   return init;
 }

@@ -42,8 +42,9 @@ export class Router {
 }
 
 // Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm; `params` is
-// null for a route without dynamic segments. Returns the response and which handler answered (for the trace).
-export async function callHandler(registry, route, params, method, makeRequest, next) {
+// null for a route without dynamic segments; `hostResponse` gives the handler's Response as host code reads it.
+// Returns the response and which handler answered (for the trace).
+export async function callHandler(registry, route, params, method, makeRequest, next, hostResponse = (r) => r) {
   const exports = await registry.exportsOf(route.file);
   const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
   let [handler, used] = [exports[method], method];
@@ -68,6 +69,7 @@ export async function callHandler(registry, route, params, method, makeRequest, 
     throw new TypeError(`No response is returned from route handler '${route.file}'. ` +
       'Ensure you return a `Response` or a `NextResponse` in all branches of your handler.');
   }
+  response = hostResponse(response);
   // NextResponse.next() and rewrite() belong to middleware: Next refuses them from a route (recorded).
   if (response.headers.has('x-middleware-next')) {
     throw new Error('NextResponse.next() was used in a app route handler, this is not supported. ' +

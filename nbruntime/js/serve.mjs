@@ -1,7 +1,6 @@
 // Answers one simulated request: runs it through the pipeline, streams the response back chunk by
 // chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
 import { performance } from 'node:perf_hooks';
-import { send } from './wire.mjs';
 import { currentRequest } from './context.mjs';
 import { Pipeline } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
@@ -31,10 +30,14 @@ export function describeError(error) {
 }
 
 export class Server {
-  constructor(registry, statics) {
+  // `output`: where this thread writes its frames (wire.mjs); `options` go to the Pipeline (the thread's side).
+  // `begin(message)`, `cancelled(id)` and `end(id)` are told when a request starts, is cancelled and ends.
+  constructor(registry, statics, output, { begin = () => {}, cancelled = () => {}, end = () => {}, ...options } = {}) {
     this.registry = registry;
-    this.pipeline = new Pipeline(registry, statics);
+    this.output = output;
+    this.pipeline = new Pipeline(registry, statics, options);
     this.inflight = new Map();
+    Object.assign(this, { begin, cancelled, end });
     // next/server and next/headers find the current request here, in the node realm and every edge realm.
     globalThis[REQUEST_CONTEXT] = requestContext;
     registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
@@ -46,35 +49,54 @@ export class Server {
 
   async handle(message, payload) {
     const state = { abort: new AbortController(), reader: null, cancelled: false, outcome: null };
-    this.inflight.set(message.id, state);
+    const { id } = message;
+    this.inflight.set(id, state);
+    this.begin(message);
+    const send = (frame, bytes) => this.output.send(frame, bytes);
     try {
       // A cancel ends the exchange even when the handler never settles.
-      await currentRequest.run({ id: message.id }, () =>
+      await currentRequest.run({ id, budgetMs: message.budgetMs }, () =>
         Promise.race([this.respond(message, payload, state), whenAborted(state.abort.signal)]));
     } catch (error) {
-      if (!state.cancelled) send({ id: message.id, ev: 'error', error: describeError(error) });
+      if (!state.cancelled) send({ id, ev: 'error', error: describeError(error) });
+      // Its edge code was stopped while it waited on something else: Next's 500 for an edge error, if nothing went.
+      if (state.failure && !state.headSent) await this.stream(id, this.pipeline.serverError(), false, state).catch(() => {});
     } finally {
       // One turn of the event loop first, so an unhandled rejection the handler left behind is reported
-      // (in this request's console output) before the request ends.
+      // (in this request's console output) before the request ends; the frames wait, to go in one write with `end`.
+      this.output.hold();
       await new Promise((resolve) => setImmediate(resolve));
-      this.inflight.delete(message.id);
-      send({ id: message.id, ev: 'end', cancelled: state.cancelled, trace: state.outcome?.trace.data ?? null });
+      this.inflight.delete(id);
+      this.end(id);
+      send({ id, ev: 'end', cancelled: state.cancelled, trace: state.outcome?.trace.data ?? null });
+      this.output.release();
     }
+  }
+
+  // The request fails with `error` (its edge code was stopped), whatever it was waiting for.
+  fail(id, error) {
+    const state = this.inflight.get(id);
+    if (!state) return;
+    state.failure = error;
+    state.abort.abort(error);
   }
 
   cancel(id) {
     const state = this.inflight.get(id);
     if (!state) return;
     state.cancelled = true;
+    this.cancelled(id);
     state.abort.abort(new DOMException('The request was cancelled', 'AbortError'));
     state.reader?.cancel().catch(() => {});
-    this.registry.isolates?.cancel(id); // an edge handler still running in its worker is stopped there
+    this.pipeline.remote?.cancel(id); // a step running in the other thread is stopped there
   }
 
   async respond(message, payload, state) {
     const { id, method } = message;
+    const send = (frame, bytes) => this.output.send(frame, bytes);
     const outcome = await this.pipeline.run(message, message.body ? payload : null, state.abort.signal);
     state.outcome = outcome;
+    if (state.cancelled) return; // nothing more is sent for a cancelled request
     if ('error' in outcome) send({ id, ev: 'error', error: describeError(outcome.error) }); // (null may be thrown)
     const trace = outcome.trace;
     const start = performance.now() - trace.started;
@@ -117,12 +139,15 @@ export class Server {
   }
 
   async stream(id, { status, headers, body }, headOnly, state) {
+    const send = (frame, bytes) => this.output.send(frame, bytes);
     send({ id, ev: 'head', status, headers: [...headers] });
+    state.headSent = true;
     if (body === null || body === undefined || headOnly) {
       if (headOnly && body && typeof body.cancel === 'function') await body.cancel().catch(() => {});
       return;
     }
     for await (const bytes of bytesOf(body, state)) {
+      if (state.cancelled) return;
       send({ id, ev: 'chunk' }, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
   }

@@ -1,61 +1,153 @@
 // Frames between the Python kernel and this host.
-// Python writes frames to our stdin: u32 LE json length, u32 LE payload length, the JSON text, the payload bytes.
-// The first KEY_BYTES on stdin are a key the kernel made for this host. We write our frames to a pipe of our own
-// (NBRUNTIME_FD), so nothing a handler prints to stdout can corrupt the protocol, and sign each one: after the
-// two lengths come a tag of the lengths and a tag of the JSON and payload, HMACs under the key that also cover the
-// frame's sequence number. Code that finds the pipe (it is in /proc/self/fd) cannot forge, replay or reorder a
-// frame without the key, which lives only in this module; the kernel treats a frame that fails as a crash.
+//
+// A frame is u32 LE json length, u32 LE payload length, the JSON text, the payload bytes. The kernel writes frames to
+// the main thread's stdin (after a key it made for this host: the first KEY_BYTES) and to the edge thread's own pipe.
+// Each thread that answers writes to a pipe of its own (so nothing a handler prints to stdout can corrupt the
+// protocol), and writes the frames of one turn of its event loop together, as one record:
+//
+//   u32 LE body length, head tag (16 bytes), body tag (16 bytes), body (the frames)
+//
+// The tags are SHA-256 keyed by prefix (key, record number, ...) and cut to 16 bytes: the head's covers the length, so
+// bytes that are not a record are refused before we wait for any more; the body's covers the frames. Code that finds
+// a pipe (it is in /proc/self/fd) cannot forge, replay or reorder a record without the key, which lives only in this
+// module; the kernel treats a record that fails as a crash. One record per turn is one write and one check per batch
+// of frames, not per frame.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
-const OUT_FD = Number(process.env.NBRUNTIME_FD ?? 3);
-const EMPTY = Buffer.alloc(0);
 export const KEY_BYTES = 32;
 const TAG_BYTES = 16;
-const HEAD_BYTES = 8 + 2 * TAG_BYTES;
+const HEAD_BYTES = 4 + 2 * TAG_BYTES;
+const EMPTY = Buffer.alloc(0);
 
 let key = null;
-let sequence = 0n;
-const waiting = []; // frames sent before the key arrived
 
-function tag(seq, ...parts) {
-  const mac = crypto.createHmac('sha256', key).update(seq);
-  for (const part of parts) mac.update(part);
-  return mac.digest().subarray(0, TAG_BYTES);
-}
+// The frames one thread writes to its pipe: gathered during a turn of the event loop, written at its end as one
+// record, laid out in one buffer: the record's head, then the key and record number (hashed with the frames, never
+// written), then the frames.
+const SMALL_PAYLOAD = 64 * 1024; // larger payloads are written from where they are, not copied into the record
+const RECORD_BYTES = 256 * 1024; // a turn's frames past this size go at once
+const HASHED = KEY_BYTES + 8;
 
-export function send(message, payload = EMPTY) {
-  if (!key) {
-    waiting.push([message, payload]);
-    return;
+export class Output {
+  constructor(fd) {
+    this.fd = fd;
+    this.sequence = 0n;
+    this.pending = []; // [json text, its byte length, payload] per frame
+    this.size = 0;
+    this.scheduled = false;
+    this.holds = 0; // while above 0, frames wait (a request about to end: its `end` goes with them)
+    this.flush = this.flush.bind(this);
   }
-  const json = Buffer.from(JSON.stringify(message));
-  const frame = Buffer.allocUnsafe(HEAD_BYTES + json.length + payload.length);
-  frame.writeUInt32LE(json.length, 0);
-  frame.writeUInt32LE(payload.length, 4);
-  const seq = Buffer.allocUnsafe(8);
-  seq.writeBigUInt64LE(sequence++);
-  tag(seq, frame.subarray(0, 8)).copy(frame, 8);
-  tag(seq, json, payload).copy(frame, 8 + TAG_BYTES);
-  json.copy(frame, HEAD_BYTES);
-  payload.copy(frame, HEAD_BYTES + json.length);
-  writeAll(frame);
+
+  hold() {
+    this.holds += 1;
+  }
+
+  release() {
+    this.holds -= 1;
+    if (!this.holds && this.pending.length) this.flush();
+  }
+
+  send(message, payload = EMPTY) {
+    const json = JSON.stringify(message);
+    const length = Buffer.byteLength(json);
+    this.pending.push(json, length, payload);
+    this.size += 8 + length + payload.length;
+    // A turn that makes a lot (a body streamed as fast as it is read) writes as it goes: records stay small, and a
+    // full pipe holds the producer back, as one write per frame did.
+    if (this.size >= RECORD_BYTES && key) return this.flush(true);
+    if (!this.scheduled && key) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  // Writes what was gathered as one signed record (`now`: even while held, as before the process exits).
+  flush(now = false) {
+    this.scheduled = false;
+    if (!this.pending.length || !key || (this.holds && now !== true)) return;
+    const { pending, size } = this;
+    this.pending = [];
+    this.size = 0;
+    let copied = 0;
+    for (let i = 0; i < pending.length; i += 3) {
+      copied += 8 + pending[i + 1] + (pending[i + 2].length > SMALL_PAYLOAD ? 0 : pending[i + 2].length);
+    }
+    const record = Buffer.allocUnsafe(HEAD_BYTES + HASHED + copied);
+    const pieces = []; // the body in order: spans of the record, and large payloads between them
+    let start = HEAD_BYTES + HASHED;
+    let offset = start;
+    for (let i = 0; i < pending.length; i += 3) {
+      const [json, length, payload] = [pending[i], pending[i + 1], pending[i + 2]];
+      record.writeUInt32LE(length, offset);
+      record.writeUInt32LE(payload.length, offset + 4);
+      record.write(json, offset + 8, length, 'utf8');
+      offset += 8 + length;
+      if (payload.length > SMALL_PAYLOAD) {
+        pieces.push(record.subarray(start, offset), payload);
+        start = offset;
+      } else {
+        record.set(payload, offset);
+        offset += payload.length;
+      }
+    }
+    pieces.push(record.subarray(start, offset));
+    record.writeUInt32LE(size, 0);
+    key.copy(record, HEAD_BYTES);
+    record.writeBigUInt64LE(this.sequence++, HEAD_BYTES + KEY_BYTES);
+    const keyed = record.subarray(HEAD_BYTES, HEAD_BYTES + HASHED);
+    tagInto(record, 4, [Buffer.concat([keyed, record.subarray(0, 4)])]);
+    tagInto(record, 4 + TAG_BYTES, pieces.length === 1 ? [record.subarray(HEAD_BYTES, offset)] : [keyed, ...pieces]);
+    writeAll(this.fd, [record.subarray(0, HEAD_BYTES), ...pieces.filter((piece) => piece.length)]);
+  }
 }
 
-function writeAll(buffer) {
-  let offset = 0;
-  while (offset < buffer.length) {
+// Writes the tag of `parts` (SHA-256 of them, cut to TAG_BYTES) into `target` at `at`.
+function tagInto(target, at, parts) {
+  const digest = parts.length === 1 ? crypto.hash('sha256', parts[0], 'buffer')
+    : parts.reduce((hash, part) => hash.update(part), crypto.createHash('sha256')).digest();
+  digest.copy(target, at, 0, TAG_BYTES);
+}
+
+function writeAll(fd, buffers) {
+  let written = 0;
+  const total = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+  while (written < total) {
     try {
-      offset += fs.writeSync(OUT_FD, buffer, offset);
+      written += fs.writevSync(fd, written ? remaining(buffers, written) : buffers);
     } catch (error) {
       if (error.code !== 'EAGAIN') throw error;
     }
   }
 }
 
-// The kernel's frames on `stream`, after its key: the key signs what we send from then on. A frame that cannot be
-// read (bad JSON, say) calls onBroken: nothing after it can be trusted to line up.
-export function openChannel(stream, onFrame, onBroken) {
+// The buffers from byte `offset` on (after a partial write).
+function remaining(buffers, offset) {
+  const rest = [];
+  for (const buffer of buffers) {
+    if (offset >= buffer.length) offset -= buffer.length;
+    else {
+      rest.push(offset ? buffer.subarray(offset) : buffer);
+      offset = 0;
+    }
+  }
+  return rest;
+}
+
+// The key, in a thread that did not read it from stdin (the edge thread gets it from the main thread).
+export function useKey(bytes) {
+  key = Buffer.from(bytes);
+}
+
+export function currentKey() {
+  return key;
+}
+
+// The kernel's frames on `stream`, after its key (on the main thread's stdin): `outputs` start writing once the key
+// is known, and `onKey(key)` is told. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can
+// be trusted to line up.
+export function openChannel(stream, outputs, onKey, onFrame, onBroken) {
   let preamble = EMPTY;
   const frames = frameReader(onFrame);
   stream.on('data', (data) => {
@@ -63,9 +155,10 @@ export function openChannel(stream, onFrame, onBroken) {
       if (!key) {
         preamble = Buffer.concat([preamble, data]);
         if (preamble.length < KEY_BYTES) return;
-        key = crypto.createSecretKey(preamble.subarray(0, KEY_BYTES));
+        useKey(preamble.subarray(0, KEY_BYTES));
         data = preamble.subarray(KEY_BYTES);
-        for (const [message, payload] of waiting.splice(0)) send(message, payload);
+        for (const output of outputs) if (output.pending.length) output.flush();
+        onKey(key);
       }
       frames(data);
     } catch (error) {
@@ -76,8 +169,15 @@ export function openChannel(stream, onFrame, onBroken) {
 
 // Calls onFrame(message, payload) for each complete frame read from a byte stream. Pieces of a large frame are
 // kept in a list and joined once the frame is complete: joining on every read copies a 100 MB body ~1,600 times.
-export function readFrames(stream, onFrame) {
-  stream.on('data', frameReader(onFrame));
+export function readFrames(stream, onFrame, onBroken = (error) => { throw error; }) {
+  const frames = frameReader(onFrame);
+  stream.on('data', (data) => {
+    try {
+      frames(data);
+    } catch (error) {
+      onBroken(error);
+    }
+  });
 }
 
 function frameReader(onFrame) {

@@ -92,23 +92,28 @@ export class NextURL {
   }
 }
 
-export class NextRequest extends Request {
-  #cookies;
-  #nextUrl;
+// A NextRequest's nextUrl and cookies, made when first read: the server makes the request a handler gets without
+// running this constructor (an edge realm's request is the engine's, given this prototype).
+const requestParts = new WeakMap();
+function partsOf(request) {
+  let parts = requestParts.get(request);
+  if (!parts) requestParts.set(request, (parts = { nextUrl: new NextURL(request.url), cookies: new RequestCookies(request.headers) }));
+  return parts;
+}
 
+export class NextRequest extends Request {
   constructor(input, init = {}) {
     const url = typeof input === 'object' && input !== null && 'url' in input ? input.url : validateURL(input);
     super(input, init);
-    this.#nextUrl = new NextURL(url);
-    this.#cookies = new RequestCookies(this.headers);
+    requestParts.set(this, { nextUrl: new NextURL(url), cookies: new RequestCookies(this.headers) });
   }
 
   get cookies() {
-    return this.#cookies;
+    return partsOf(this).cookies;
   }
 
   get nextUrl() {
-    return this.#nextUrl;
+    return partsOf(this).nextUrl;
   }
 
   get page() {
