@@ -166,6 +166,7 @@ class App:
         self._owned = _Owned(self.project_dir if self._own_dir else None)
         self._lanes: dict[str, str] = {}  # request path → the host thread that runs its route (see _lane_for)
         self._route_index: list[tuple[re.Pattern, str]] | None = None
+        self._sent: dict[str, tuple[Host, Any]] = {}  # the routing table and static plans the host has, and which host
         self._closed = False
         self._lock = threading.RLock()
         # Released when the app is closed, garbage collected, or the interpreter exits.
@@ -229,7 +230,8 @@ class App:
                 raise BuildError([problem])
             self.deployments[path] = deployment
             self._prerender(host, self._affected_routes(path))
-            self._send_routes(host)
+            # An edge entry's new version is in the edge thread already: only a new table need wait for its answer.
+            self._send_routes(host, barrier=deployment.runtime != "edge" or deployment.kind == "module")
         return deployment
 
     def _export_problem(self, deployment: Deployment) -> Problem | None:
@@ -388,9 +390,13 @@ class App:
         message, name = _clip(str(error.get("message", ""))), _clip(str(error.get("name", "Error")), 200)
         return Problem(file, message, line, column, name, code_frame(source, line, column))
 
-    def _send_routes(self, host: Host) -> None:
+    def _send_routes(self, host: Host, barrier: bool = True) -> None:
         """The routing table Node tests each request against: routes, the middleware's matchers, the version,
-        and the app's origin (a fetch to it from the app's own code is answered by the app)."""
+        and the app's origin (a fetch to it from the app's own code is answered by the app).
+
+        The same table is sent again only as a ``barrier``: the edge thread takes it after what the main thread
+        passed on to it meanwhile (a changed cell), and the requests sent after it wait there until it has it.
+        """
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
         self._route_index, self._lanes = None, {}  # requests find their lane afresh
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
@@ -399,9 +405,11 @@ class App:
             "kind": entry.kind,
             "matchers": None if entry.matchers is None else [m.as_message() for m in entry.matchers],
         }
-        host.call(
-            "routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next, origin=self.origin
-        )
+        table = {"routes": [r.as_message() for r in routes], "middleware": middleware, "next": self.next,
+                 "origin": self.origin}
+        if barrier or self._sent.get("routes") != (host, table):
+            host.call("routes", **table)
+            self._sent["routes"] = (host, table)
 
     # -- the build ---------------------------------------------------------------------------
 
@@ -462,7 +470,9 @@ class App:
         built = [b for b in self._builds.values() if b.kind != "dynamic" and b.file in self.deployments]
         plans = [plan_of(b, self.deployments[b.file]) for b in built]
         copies = [entry for b in built for entry in b.entries] if entries else None
-        host.call("statics", plans=plans, entries=copies)
+        if copies is not None or self._sent.get("statics") != (host, plans):  # the same plans change nothing
+            host.call("statics", plans=plans, entries=copies)
+            self._sent["statics"] = (host, plans)
 
     @property
     def routes(self) -> list[Route]:
