@@ -398,7 +398,7 @@ class App:
         passed on to it meanwhile (a changed cell), and the requests sent after it wait there until it has it.
         """
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
-        self._route_index, self._lanes = None, {}  # requests find their lane afresh
+        self._route_index, self._lanes = self._index(routes), {}  # requests find their lane afresh
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
             "file": entry.path,
@@ -739,14 +739,18 @@ class App:
         lane = self._lanes.get(path)
         if lane is None:
             if self._route_index is None:
-                routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
-                self._route_index = [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
+                self._route_index = self._index(route_table([d.path for d in self.deployments.values() if d.route])[0])
             runtime = next((runtime for regex, runtime in self._route_index if regex.match(path)), None)
             lane = EDGE if runtime == "edge" else MAIN
             if len(self._lanes) >= 4096:
                 self._lanes.clear()
             self._lanes[path] = lane
         return lane
+
+    def _index(self, routes: list[Route]) -> list[tuple[re.Pattern, str]]:
+        """Each route's pattern and runtime, in the order Next tries them (made with the routing table, so that a
+        new route's first request does not wait for it)."""
+        return [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
         stack = _user_stack(str(error.get("stack", "")))
