@@ -219,7 +219,7 @@ class App:
             if conflicts:
                 raise BuildError(conflicts)
         with self._lock, _Change(self, path) as change:
-            host = self._ensure_host(edge=runtime == "edge")
+            host = self._ensure_host(edge=runtime == "edge", checked=True)
             if imports:
                 self._bundle_packages(host, deployment, imports, sources)
             change.file.write(source)  # first: a path the file system refuses fails before the host holds anything
@@ -481,11 +481,12 @@ class App:
 
     # -- the host ----------------------------------------------------------------------------
 
-    def _ensure_host(self, edge: bool = False) -> Host:
+    def _ensure_host(self, edge: bool = False, checked: bool = False) -> Host:
         """The running host, started (or restarted) if need be; ``edge``: an edge cell is about to be deployed, so its
-        edge runtime starts with it rather than on the deploy."""
+        edge runtime starts with it rather than on the deploy; ``checked``: the process is asked whether it is still
+        there (a deploy does; a request takes the host as its readers last saw it, and is sent again if it died)."""
         host = self._host
-        if host is not None and host.usable and not self._closed:  # the hot path of every request: no system call
+        if host is not None and (host.alive if checked else host.usable) and not self._closed:  # requests: no syscall
             return host
         with self._lock:
             if self._closed:
