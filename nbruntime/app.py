@@ -166,6 +166,7 @@ class App:
         self._owned = _Owned(self.project_dir if self._own_dir else None)
         self._lanes: dict[str, str] = {}  # request path → the host thread that runs its route (see _lane_for)
         self._route_index: list[tuple[re.Pattern, str]] | None = None
+        self._sent: dict[str, tuple[Host, Any]] = {}  # the routing table and static plans the host has, and which host
         self._closed = False
         self._lock = threading.RLock()
         # Released when the app is closed, garbage collected, or the interpreter exits.
@@ -218,7 +219,7 @@ class App:
             if conflicts:
                 raise BuildError(conflicts)
         with self._lock, _Change(self, path) as change:
-            host = self._ensure_host(edge=runtime == "edge")
+            host = self._ensure_host(edge=runtime == "edge", checked=True)
             if imports:
                 self._bundle_packages(host, deployment, imports, sources)
             change.file.write(source)  # first: a path the file system refuses fails before the host holds anything
@@ -229,7 +230,8 @@ class App:
                 raise BuildError([problem])
             self.deployments[path] = deployment
             self._prerender(host, self._affected_routes(path))
-            self._send_routes(host)
+            # An edge entry's new version is in the edge thread already: only a new table need wait for its answer.
+            self._send_routes(host, barrier=deployment.runtime != "edge" or deployment.kind == "module")
         return deployment
 
     def _export_problem(self, deployment: Deployment) -> Problem | None:
@@ -388,20 +390,26 @@ class App:
         message, name = _clip(str(error.get("message", ""))), _clip(str(error.get("name", "Error")), 200)
         return Problem(file, message, line, column, name, code_frame(source, line, column))
 
-    def _send_routes(self, host: Host) -> None:
+    def _send_routes(self, host: Host, barrier: bool = True) -> None:
         """The routing table Node tests each request against: routes, the middleware's matchers, the version,
-        and the app's origin (a fetch to it from the app's own code is answered by the app)."""
+        and the app's origin (a fetch to it from the app's own code is answered by the app).
+
+        The same table is sent again only as a ``barrier``: the edge thread takes it after what the main thread
+        passed on to it meanwhile (a changed cell), and the requests sent after it wait there until it has it.
+        """
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
-        self._route_index, self._lanes = None, {}  # requests find their lane afresh
+        self._route_index, self._lanes = self._index(routes), {}  # requests find their lane afresh
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
             "file": entry.path,
             "kind": entry.kind,
             "matchers": None if entry.matchers is None else [m.as_message() for m in entry.matchers],
         }
-        host.call(
-            "routes", routes=[r.as_message() for r in routes], middleware=middleware, next=self.next, origin=self.origin
-        )
+        table = {"routes": [r.as_message() for r in routes], "middleware": middleware, "next": self.next,
+                 "origin": self.origin}
+        if barrier or self._sent.get("routes") != (host, table):
+            host.call("routes", **table)
+            self._sent["routes"] = (host, table)
 
     # -- the build ---------------------------------------------------------------------------
 
@@ -462,7 +470,9 @@ class App:
         built = [b for b in self._builds.values() if b.kind != "dynamic" and b.file in self.deployments]
         plans = [plan_of(b, self.deployments[b.file]) for b in built]
         copies = [entry for b in built for entry in b.entries] if entries else None
-        host.call("statics", plans=plans, entries=copies)
+        if copies is not None or self._sent.get("statics") != (host, plans):  # the same plans change nothing
+            host.call("statics", plans=plans, entries=copies)
+            self._sent["statics"] = (host, plans)
 
     @property
     def routes(self) -> list[Route]:
@@ -471,11 +481,12 @@ class App:
 
     # -- the host ----------------------------------------------------------------------------
 
-    def _ensure_host(self, edge: bool = False) -> Host:
+    def _ensure_host(self, edge: bool = False, checked: bool = False) -> Host:
         """The running host, started (or restarted) if need be; ``edge``: an edge cell is about to be deployed, so its
-        edge runtime starts with it rather than on the deploy."""
+        edge runtime starts with it rather than on the deploy; ``checked``: the process is asked whether it is still
+        there (a deploy does; a request takes the host as its readers last saw it, and is sent again if it died)."""
         host = self._host
-        if host is not None and host.usable and not self._closed:  # the hot path of every request: no system call
+        if host is not None and (host.alive if checked else host.usable) and not self._closed:  # requests: no syscall
             return host
         with self._lock:
             if self._closed:
@@ -729,14 +740,18 @@ class App:
         lane = self._lanes.get(path)
         if lane is None:
             if self._route_index is None:
-                routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
-                self._route_index = [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
+                self._route_index = self._index(route_table([d.path for d in self.deployments.values() if d.route])[0])
             runtime = next((runtime for regex, runtime in self._route_index if regex.match(path)), None)
             lane = EDGE if runtime == "edge" else MAIN
             if len(self._lanes) >= 4096:
                 self._lanes.clear()
             self._lanes[path] = lane
         return lane
+
+    def _index(self, routes: list[Route]) -> list[tuple[re.Pattern, str]]:
+        """Each route's pattern and runtime, in the order Next tries them (made with the routing table, so that a
+        new route's first request does not wait for it)."""
+        return [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
         stack = _user_stack(str(error.get("stack", "")))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tree_sitter import Node
 
-from .segment import parse
+from .syntax import nodes
 
 #: Highest precedence first.
 ENV_FILES = (".env.production.local", ".env.local", ".env.production", ".env")
@@ -86,8 +86,8 @@ def inlined_env(source: str, env: Mapping[str, str], path: str = "cell.ts") -> s
     expression is padded with spaces, so the columns after it stay the cell's.
     """
     values = {**{k: v for k, v in env.items() if k.startswith("NEXT_PUBLIC_")}, "NODE_ENV": "production"}
-    found = [node for node in _env_reads(parse(source, path)) if node.child_by_field_name("property").text.decode()
-             in values]
+    found = [node for node in _env_reads(nodes(source, path).members)
+             if node.child_by_field_name("property").text.decode() in values]
     if not found:
         return source
     data = source.encode()
@@ -98,9 +98,11 @@ def inlined_env(source: str, env: Mapping[str, str], path: str = "cell.ts") -> s
     return data.decode()
 
 
-def _env_reads(node: Node) -> Iterator[Node]:
-    """``process.env.NAME`` member expressions that are read (not assigned to or deleted)."""
-    if node.type == "member_expression" and node.child_by_field_name("object").text == b"process.env":
+def _env_reads(members: list[Node]) -> Iterator[Node]:
+    """The ``process.env.NAME`` member expressions of ``members`` that are read (not assigned to or deleted)."""
+    for node in members:
+        if node.child_by_field_name("object").text != b"process.env":
+            continue
         parent = node.parent
         written = parent is not None and (
             (parent.type in ("assignment_expression", "augmented_assignment_expression")
@@ -110,6 +112,3 @@ def _env_reads(node: Node) -> Iterator[Node]:
         optional = any(child.type == "optional_chain" for child in node.children)
         if not written and not optional and node.child_by_field_name("property").type == "property_identifier":
             yield node
-        return
-    for child in node.children:
-        yield from _env_reads(child)

@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from typing import Literal
 
 import tree_sitter_typescript
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 
 @cache
@@ -27,9 +27,49 @@ def parse(source: str, path: str = "cell.ts") -> Node:
     return _parse(source, path.endswith("x"))
 
 
+# The last tree of each grammar and its text: a cell edited and deployed again is parsed as an edit of it.
+_last: dict[bool, tuple[bytes, Tree]] = {}
+
+
 @lru_cache(maxsize=64)
 def _parse(source: str, tsx: bool) -> Node:
-    return _parser(tsx).parse(source.encode()).root_node
+    data = source.encode()
+    previous = _last.get(tsx)
+    edited = _edited(*previous, data) if previous else None
+    tree = _parser(tsx).parse(data, edited) if edited else _parser(tsx).parse(data)
+    _last[tsx] = (data, tree)
+    return tree.root_node
+
+
+def _edited(old: bytes, tree: Tree, new: bytes) -> Tree | None:
+    """A copy of ``old``'s tree told where ``new`` differs from it (tree-sitter then reparses only around the change),
+    or None when they share too little for that to pay."""
+    start = _common_prefix(old, new)
+    end = _common_prefix(old[start:][::-1], new[start:][::-1])  # the common suffix after it
+    if start + end < len(new) // 2:
+        return None
+    edited = tree.copy()
+    edited.edit(start_byte=start, old_end_byte=len(old) - end, new_end_byte=len(new) - end,
+                start_point=_point(old, start), old_end_point=_point(old, len(old) - end),
+                new_end_point=_point(new, len(new) - end))
+    return edited
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """The length of the longest common prefix (a binary search of slice comparisons, each done in C)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    """Row and column (in bytes, as tree-sitter counts) of a byte offset."""
+    return data.count(b"\n", 0, offset), offset - (data.rfind(b"\n", 0, offset) + 1)
 
 
 def _string(node: Node | None) -> str | None:

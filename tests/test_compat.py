@@ -302,3 +302,15 @@ def test_what_process_has_from_object_prototype_is_not_reported():
              "process.hasOwnProperty('env'), String(process.pid)])\n}"
     problems = nbruntime.check(source, runtime="edge", path="app/api/p/route.ts")
     assert [p.api for p in problems] == ["process.pid"]
+
+
+def test_an_edited_cell_is_checked_as_written():
+    """A cell deployed again is parsed as an edit of its previous tree: each version's problems sit where that
+    version has them, and type-only code stays out of the check."""
+    base = "type T = { cwd: string }\nexport function GET(): Response {\n  return new Response(process.cwd())\n}\n"
+    assert found(base) == [("process-function", "process.cwd", 3, 23)]
+    edited = base.replace("export function", "const pad = 1\nconst more: T | null = null\nexport function")
+    assert found(edited) == [("process-function", "process.cwd", 5, 23)]
+    typed = edited.replace("process.cwd()", "'x' as unknown as typeof process.cwd")
+    assert found(typed) == []
+    assert found(base) == [("process-function", "process.cwd", 3, 23)]  # back to the first version

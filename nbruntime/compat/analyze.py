@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 from tree_sitter import Node
@@ -16,6 +16,7 @@ from tree_sitter import Node
 from ..errors import Problem
 from ..routes import file_kind, route_for
 from ..segment import _property, declared_runtime, exported_consts, parse, segment_config
+from ..syntax import Nodes, nodes
 from .rules import rules, table
 
 _UNWRAP = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"}
@@ -35,25 +36,12 @@ _BINDING_PARENTS = {
 }
 _BINDING_LISTS = {"import_clause", "namespace_import", "array_pattern", "rest_pattern", "pair_pattern"}
 _LAZY_VALUES = {"arrow_function", "function_expression", "function", "class"}
-# Subtrees that are only types: TypeScript erases them, so nothing in them runs.
-_TYPE_ONLY = {"type_annotation", "type_alias_declaration", "interface_declaration", "type_arguments", "type_query"}
 
 # What every object has from Object.prototype, Next's process polyfill too (process.constructor is Object).
 _OBJECT_MEMBERS = frozenset({
     "constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "toString",
     "valueOf", "__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
 })
-
-
-def _walk(node: Node, skip: frozenset[str] | set[str] = frozenset()) -> Iterator[Node]:
-    """The node and everything under it, in source order, leaving out subtrees of the ``skip`` types."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type in skip:
-            continue
-        yield current
-        stack.extend(reversed(current.children))
 
 
 def _unwrap(node: Node) -> Node:
@@ -85,34 +73,35 @@ def _is_binding(node: Node) -> bool:
 
 
 @lru_cache(maxsize=64)
-def declared_names(root: Node) -> frozenset[str]:
+def declared_names(found: Nodes) -> frozenset[str]:
     """Every name the cell declares somewhere (imports, variables, functions, classes, parameters).
 
-    Cached per tree: the analyzer and the bundling step both ask, and ``parse`` hands out one tree per cell.
+    Cached per tree: the analyzer and the bundling step both ask, and ``nodes`` hands out one index per cell.
     """
-    return frozenset(_text(n) for n in _walk(root) if n.type == "shorthand_property_identifier_pattern"
-                     or (n.type == "identifier" and _is_binding(n)))
+    return frozenset([*map(_text, found.patterns), *(_text(n) for n in found.identifiers if _is_binding(n))])
 
 
-def _live_statements(root: Node) -> set[int]:
-    """Top-level statements that run or that an export reaches (what a tree-shaking bundler keeps)."""
-    lazy: dict[str, Node] = {}
+def _live_statements(found: Nodes) -> set[int]:
+    """Top-level statements (their indexes) that run or that an export reaches (what a tree-shaking bundler keeps)."""
+    lazy: dict[str, int] = {}
     roots = []
-    for statement in root.named_children:
+    for index, statement in enumerate(found.root.named_children):
         names = _lazy_declaration_names(statement)
         if names:
             for name in names:
-                lazy[name] = statement
+                lazy[name] = index
         else:
-            roots.append(statement)
-    live = {s.id for s in roots}
+            roots.append(index)
+    names_in: dict[int, set[str]] = {}  # each statement's identifiers (what it may reach)
+    for node in (*found.identifiers, *found.shorthands):
+        names_in.setdefault(found.statement_of(node), set()).add(_text(node))
+    live = set(roots)
     pending = list(roots)
     while pending:
-        statement = pending.pop()
-        for node in _walk(statement):
-            target = lazy.get(_text(node)) if node.type in ("identifier", "shorthand_property_identifier") else None
-            if target is not None and target.id not in live:
-                live.add(target.id)
+        for name in names_in.get(pending.pop(), ()):
+            target = lazy.get(name)
+            if target is not None and target not in live:
+                live.add(target)
                 pending.append(target)
     return live
 
@@ -132,12 +121,12 @@ def _lazy_declaration_names(statement: Node) -> list[str]:
 class _Finder:
     """Walks one cell and collects the problems of the edge rules."""
 
-    def __init__(self, source: str, path: str, root: Node, rejects_dynamic_code: bool, middleware: bool = False):
-        self.source, self.path, self.root = source, path, root
+    def __init__(self, source: str, path: str, found: Nodes, rejects_dynamic_code: bool, middleware: bool = False):
+        self.source, self.path, self.found = source, path, found
         self.rejects_dynamic_code = rejects_dynamic_code
         self.middleware = middleware  # bundled into middleware: a Node module loads, and throws when used
-        self.own = declared_names(root)
-        self.live = _live_statements(root)
+        self.own = declared_names(found)
+        self.live = _live_statements(found)
         self.facts = table()
         self.problems: list[Problem] = []
 
@@ -149,10 +138,10 @@ class _Finder:
         return node.type == "identifier" and _text(node) == name and name not in self.own
 
     def run(self) -> list[Problem]:
-        for statement in self.root.named_children:
-            live = statement.id in self.live
-            for node in _walk(statement, skip=_TYPE_ONLY):
-                self.visit(node, live)
+        found = self.found
+        visited = [*found.modules, *found.calls, *found.members, *found.identifiers]
+        for node in sorted(found.runs(visited), key=lambda node: (node.start_byte, -node.end_byte)):
+            self.visit(node, found.statement_of(node) in self.live)
         return sorted(self.problems, key=lambda p: (p.line, p.column))
 
     def visit(self, node: Node, live: bool) -> None:
@@ -255,10 +244,10 @@ def _dynamic_code_rejected(entry: str, entry_source: str) -> Callable[[str], boo
 
 
 def _edge_check(source: str, path: str, rejects_dynamic_code: bool, middleware: bool) -> list[Problem]:
-    root = parse(source, path)
-    if root.has_error:  # the build reports the syntax error itself, with a better message
+    found = nodes(source, path)
+    if found.root.has_error:  # the build reports the syntax error itself, with a better message
         return []
-    return _Finder(source, path, root, rejects_dynamic_code, middleware).run()
+    return _Finder(source, path, found, rejects_dynamic_code, middleware).run()
 
 
 def _is_middleware(path: str) -> bool:
@@ -274,8 +263,7 @@ def package_api_problems(source: str, path: str) -> list[Problem]:
     names = ("process", *table()["stubbed_globals"])
     if not any(name in source for name in names):
         return []
-    root = parse(source, path)
-    found = _Finder(source, path, root, rejects_dynamic_code=False).run()
+    found = _Finder(source, path, nodes(source, path), rejects_dynamic_code=False).run()
     return [problem for problem in found if problem.name in PACKAGE_RULES]
 
 
@@ -339,12 +327,13 @@ def erase_type_imports(source: str, path: str) -> str:
     erased, and an import left with none is dropped (``import { JWTPayload } from 'jose'`` needs no such export,
     and a package of types only needs nothing at run time). Erased text becomes spaces: lines stay put.
     """
-    root = parse(source, path)
-    statements = [s for s in root.named_children if s.type == "import_statement"]
-    if not statements or root.has_error:
+    found = nodes(source, path)
+    statements = [s for s in found.root.named_children if s.type == "import_statement"]
+    if not statements or found.root.has_error:
         return source
-    values = {_text(n) for n in _walk(root, skip=_TYPE_ONLY | {"import_statement"})
-              if n.type in ("identifier", "shorthand_property_identifier")}
+    imports = [(s.start_byte, s.end_byte) for s in found.modules if s.type == "import_statement"]
+    values = {_text(n) for n in found.runs([*found.identifiers, *found.shorthands])
+              if not any(start <= n.start_byte and n.end_byte <= end for start, end in imports)}
     spans: list[tuple[int, int]] = []
     for statement in statements:
         clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
@@ -380,7 +369,8 @@ def module_imports(source: str, path: str) -> tuple[tuple[str, int, int], ...]:
     deploy asks for the imports of the same cells several times (the graph, the packages, the routes affected).
     """
     found = []
-    for node in _walk(parse(erase_type_imports(source, path), path), skip=_TYPE_ONLY):
+    index = nodes(erase_type_imports(source, path), path)
+    for node in sorted(index.runs([*index.modules, *index.calls]), key=lambda node: (node.start_byte, -node.end_byte)):
         specifier = None
         if node.type in ("import_statement", "export_statement"):
             if any(child.type == "type" for child in node.children):  # import type / export type
@@ -434,8 +424,8 @@ def check_graph(path: str, sources: Mapping[str, str], runtime: str = "edge") ->
 
 
 def _runtime_position(source: str, path: str) -> tuple[int, int]:
-    for node in _walk(parse(source, path)):
-        if node.type == "identifier" and _text(node) == "runtime" and _is_binding(node):
+    for node in nodes(source, path).identifiers:
+        if _text(node) == "runtime" and _is_binding(node):
             return node.start_point.row + 1, node.start_point.column + 1
     return 1, 1
 
@@ -448,9 +438,8 @@ def bundled(source: str, runtime: str, path: str = "cell.ts") -> str:
     """
     if runtime != "edge":
         return source
-    root = parse(source, path)
-    own = declared_names(root)
-    used = {_text(n) for n in _walk(root, _TYPE_ONLY) if n.type == "identifier" and not _is_binding(n)} - own
+    found = nodes(source, path)
+    used = {_text(n) for n in found.runs(found.identifiers) if not _is_binding(n)} - declared_names(found)
     names = sorted(used & set(table()["bundler_globals"]))
     if "Buffer" in used:
         source += "\nimport { Buffer } from 'node:buffer';"

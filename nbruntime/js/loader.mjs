@@ -57,6 +57,15 @@ export function compileSource(file, source) {
   }
 }
 
+// A module of the cell's code, made by `make` (a module of no realm by default); a syntax error says where it is.
+function compiled(file, code, make = () => new vm.SourceTextModule(code, { identifier: file })) {
+  try {
+    return make();
+  } catch (error) {
+    throw locateSyntaxError(file, code, error);
+  }
+}
+
 // V8 does not say where a module's early error is (a duplicate `let`, say); `node --check` does.
 function locateSyntaxError(file, code, error) {
   const check = spawnSync(process.execPath, ['--check', '--input-type=module'], { input: code, encoding: 'utf8' });
@@ -152,7 +161,7 @@ class Realm {
 
   // A new version of a file, evaluated apart (Registry.stage): while it links, it is the file's module here.
   async stage(file, cell) {
-    this.staged = { file, cell, module: this.makeModule(file, cell) };
+    this.staged = { file, cell, module: compiled(file, cell.code, () => this.makeModule(file, cell)) };
     try {
       this.linkingEntry = file;
       return await this.ready(this.staged.module);
@@ -358,23 +367,18 @@ export class Registry {
       this.replace(file, { json: source, runtime: 'json', entry: false });
       return { exports: [] };
     }
-    const code = compileSource(file, source);
-    try {
-      // Compile once up front: a syntax error must not replace a working deployment.
-      new vm.SourceTextModule(code, { identifier: file });
-    } catch (error) {
-      throw locateSyntaxError(file, code, error);
-    }
-    const cell = { code, runtime, entry };
-    if (!entry) {
-      this.replace(file, cell);
-      return { exports: [] };
-    }
-    // In the host, an edge entry is evaluated in the edge thread, never in the host's heap; it puts it in place there.
-    if (runtime === 'edge' && this.edgeThread) {
+    const cell = { code: compileSource(file, source), runtime, entry };
+    // In the host, an edge entry is compiled and evaluated in the edge thread, never in the host's heap; it puts it in
+    // place there, if it compiles and evaluates.
+    if (entry && runtime === 'edge' && this.edgeThread) {
       const exports = await this.edgeThread.deploy(file, cell);
       this.replace(file, cell, { thread: false });
       return { exports };
+    }
+    if (!entry) {
+      compiled(file, cell.code); // a syntax error must not replace a working deployment
+      this.replace(file, cell);
+      return { exports: [] };
     }
     const module = await this.stage(file, cell);
     return { exports: Object.keys(module.namespace) };
