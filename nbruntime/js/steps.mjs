@@ -228,7 +228,7 @@ export class StepServer {
     const changed = JSON.stringify(after) !== JSON.stringify(message.headers);
     const head = {
       ev: 'response', seq, status: response.status, statusText: response.statusText, headers: [...response.headers],
-      used, extra, setCookies: scope.setCookies.getSetCookie(), requestHeaders: changed ? after : undefined,
+      used, extra, setCookies: scope.writtenCookies(), requestHeaders: changed ? after : undefined,
       revalidations: plainRevalidations(scope.revalidations),
       hasBody: response.body !== null, chunks: [], done: false, pending: false,
     };
