@@ -10,6 +10,7 @@ handler's ``request.signal`` fires, in edge code as in Node.js code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -133,7 +134,12 @@ VERSION = "export function GET() {{ return new Response('{text}') }}"
 FAILING = "await new Promise(r => setTimeout(r, 300))\nthrow new Error('bad version')\nexport function GET() {}"
 
 
-def hammer(app: nbruntime.App, path: str, answers: list, stop: threading.Event) -> threading.Thread:
+@contextlib.contextmanager
+def hammered(app: nbruntime.App, path: str) -> Iterator[list]:
+    """Requests ``path`` from another thread for as long as the block runs; yields the answers so far."""
+    answers: list = []
+    stop = threading.Event()
+
     def run() -> None:
         while not stop.is_set():
             r = app.request("GET", path, timeout=10)
@@ -141,24 +147,22 @@ def hammer(app: nbruntime.App, path: str, answers: list, stop: threading.Event) 
 
     thread = threading.Thread(target=run)
     thread.start()
-    return thread
+    try:
+        yield answers
+    finally:
+        stop.set()
+        thread.join()
 
 
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])
 def test_requests_during_redeploys_get_the_old_or_the_new_version(runtime):
     with nbruntime.App() as app:
         app.deploy("app/api/v/route.ts", VERSION.format(text="v0"), runtime=runtime)
-        answers: list = []
-        stop = threading.Event()
-        thread = hammer(app, "/api/v", answers, stop)
-        try:
+        with hammered(app, "/api/v") as answers:
             for version in range(1, 6):
                 with pytest.raises(nbruntime.BuildError, match="bad version"):
                     app.deploy("app/api/v/route.ts", FAILING, runtime=runtime)
                 app.deploy("app/api/v/route.ts", VERSION.format(text=f"v{version}"), runtime=runtime)
-        finally:
-            stop.set()
-            thread.join()
         assert len(answers) > 10
         assert {status for status, _ in answers} == {200}, [a for a in answers if a[0] != 200][:3]
         assert {text for _, text in answers} <= {f"v{n}" for n in range(6)}
@@ -168,16 +172,10 @@ def test_requests_during_redeploys_get_the_old_or_the_new_version(runtime):
 def test_requests_during_undeploys_get_the_route_or_a_404(runtime):
     with nbruntime.App() as app:
         app.deploy("app/api/v/route.ts", VERSION.format(text="here"), runtime=runtime)
-        answers: list = []
-        stop = threading.Event()
-        thread = hammer(app, "/api/v", answers, stop)
-        try:
+        with hammered(app, "/api/v") as answers:
             for _ in range(15):
                 app.undeploy("app/api/v/route.ts")
                 app.deploy("app/api/v/route.ts", VERSION.format(text="here"), runtime=runtime)
-        finally:
-            stop.set()
-            thread.join()
         assert {status for status, _ in answers} <= {200, 404}, [a for a in answers if a[0] not in (200, 404)][:3]
 
 
