@@ -102,8 +102,10 @@ class Realm {
       membrane.gate = (fn) => this.slices.run(this, fn);
     }
     this.modules = new Map();
+    this.frameworks = new Map(); // framework module name → its exports as host code uses them (they never change)
     this.importers = new Map();
     this.pending = new WeakMap();
+    this.evaluated = new WeakSet(); // modules whose `ready` finished: used at once, without a promise
     this.layer = null; // the npm packages its cells import, bundled (package-realm.mjs)
     // The entry being linked: package chunks made meanwhile take its folder as __dirname on Node.js, as a module
     // of next start's server takes the folder of the entry chunk that loaded it first.
@@ -112,6 +114,11 @@ class Realm {
 
   get runtime() {
     return this.context ? 'edge' : 'nodejs';
+  }
+
+  // Runs `fn` (host code that calls into the realm) as one slice of an edge realm.
+  inSlice(fn) {
+    return this.slices ? this.slices.run(this, fn) : fn();
   }
 
   // A value of this realm as host code may hold it.
@@ -221,6 +228,7 @@ class Realm {
         if (module.status === 'unlinked') await module.link((specifier, referrer) => this.resolve(specifier, referrer));
         if (module.status === 'linked') await (this.slices ? this.slices.evaluate(this, module) : module.evaluate());
         if (module.status === 'errored') throw module.error;
+        this.evaluated.add(module);
         return module;
       })();
       this.pending.set(module, pending);
@@ -458,10 +466,23 @@ export class Registry {
     return realm.exportsOf((await realm.load(entry)).namespace);
   }
 
-  // A framework module (next/server, ...) of the entry's realm, to build its requests with.
-  async frameworkOf(entry, name) {
+  // The same at once, without a promise, when the entry's module is evaluated (as for every request after its first);
+  // else null.
+  evaluatedExportsOf(entry) {
     const realm = this.realmFor(entry);
-    return realm.exportsOf((await realm.importDynamic(name, { identifier: entry })).namespace);
+    const module = realm.modules.get(entry);
+    return module && realm.evaluated.has(module) ? realm.exportsOf(module.namespace) : null;
+  }
+
+  // A framework module (next/server, ...) of the entry's realm, to build its requests with: the exports once it is
+  // loaded (no promise to wait for on every request), else a promise of them.
+  frameworkOf(entry, name) {
+    const realm = this.realmFor(entry);
+    return realm.frameworks.get(name) ?? realm.importDynamic(name, { identifier: entry }).then((module) => {
+      const exports = realm.exportsOf(module.namespace);
+      realm.frameworks.set(name, exports);
+      return exports;
+    });
   }
 
   // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x'); `also`: a file being

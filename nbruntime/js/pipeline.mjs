@@ -136,7 +136,7 @@ export class Pipeline {
         const decision = decisionOf(response);
         report.decision = decision;
         // Cookies written with cookies() replace the response's own Set-Cookie lines, as Next's adapter does.
-        const written = scope.setCookies.getSetCookie();
+        const written = scope.writtenCookies();
         if (written.length) response = withSetCookies(response, written);
         if (decision.kind === 'redirect') return this.redirect(response, decision, url, headers);
         if (decision.kind === 'respond') return this.direct(response, headers);
@@ -290,9 +290,14 @@ export class Pipeline {
       carried.append('vary', RSC_VARY);
       appendAll(carried, previewClearing(cookie, scope.previewModeId));
     }
-    const own = mergeWrittenCookies(new Headers(response.headers), scope.setCookies.getSetCookie());
-    own.delete('x-middleware-set-cookie'); // NextResponse keeps it for middleware; a route's is never sent
-    appendAll(carried, own);
+    const written = scope.writtenCookies();
+    if (written.length || response.headers.has('x-middleware-set-cookie')) {
+      const own = mergeWrittenCookies(new Headers(response.headers), written);
+      own.delete('x-middleware-set-cookie'); // NextResponse keeps it for middleware; a route's is never sent
+      appendAll(carried, own);
+    } else {
+      appendAll(carried, response.headers);
+    }
     if (this.v16) addCompressionVary(carried);
     return { kind: 'route', status: response.status, headers: carried, body: response.body };
   }
@@ -372,14 +377,15 @@ function incomingHeaders(pairs, url) {
   return headers;
 }
 
-// The middleware call inside the realm that holds its code: the host's, or an edge isolate's (isolate-worker.mjs).
+// The middleware call inside the realm that holds its code: the host's, or an edge realm's, where making its event and
+// calling it are one slice.
 export async function invokeMiddleware(registry, { file, kind }, { method, url, headers, body, signal }, scope) {
-  const handler = Middleware.prototype.handlerOf.call({ file, kind }, await registry.exportsOf(file));
+  const handler = Middleware.prototype.handlerOf.call({ file, kind }, registry.evaluatedExportsOf(file) ?? await registry.exportsOf(file));
   const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
   const realm = registry.realmFor(file);
   const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
-  const event = new NextFetchEvent({ page: `/${kind}`, context: { waitUntil: (p) => scope.waitUntil(p) } });
-  const answer = await scope.run(() => handler(request, event));
+  const context = { waitUntil: (p) => scope.waitUntil(p) };
+  const answer = await scope.run(() => realm.inSlice(() => handler(request, new NextFetchEvent({ page: `/${kind}`, context }))));
   if (answer === undefined || answer === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
   if (!isResponse(answer)) throw new TypeError('Expected an instance of Response to be returned');
   const result = realm.hostResponse(answer);
@@ -394,9 +400,10 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
 // The route handler call inside the realm that holds its code; resolves { response, used }. While a
 // static copy is made, the handler's request is the one the generation shows it (generation.mjs).
 export async function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
-  scope.fetchCache = (await registry.exportsOf(route.file)).fetchCache; // how its fetches are cached
+  const exports = registry.evaluatedExportsOf(route.file) ?? await registry.exportsOf(route.file);
+  scope.fetchCache = exports.fetchCache; // how its fetches are cached
   const realm = registry.realmFor(route.file);
-  return scope.run(() => callHandler(registry, route, params, method, async () => {
+  return scope.run(() => callHandler(exports, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
     const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
     return scope.generation ? scope.generation.request(request) : request;

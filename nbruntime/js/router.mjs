@@ -41,11 +41,10 @@ export class Router {
   }
 }
 
-// Calls the method handler; `makeRequest` builds the NextRequest in the route's own realm; `params` is
+// Calls the method handler among the route's `exports`; `makeRequest` builds the NextRequest in the route's own realm; `params` is
 // null for a route without dynamic segments; `hostResponse` gives the handler's Response as host code reads it.
 // Returns the response and which handler answered (for the trace).
-export async function callHandler(registry, route, params, method, makeRequest, next, hostResponse = (r) => r) {
-  const exports = await registry.exportsOf(route.file);
+export async function callHandler(exports, route, params, method, makeRequest, next, hostResponse = (r) => r) {
   const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
   let [handler, used] = [exports[method], method];
   if (!handler && method === 'HEAD') [handler, used] = [exports.GET, 'GET (for HEAD)'];

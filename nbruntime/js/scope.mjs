@@ -53,13 +53,22 @@ export class Scope {
     this.phase = phase;
     this.next = next; // 15 still allows synchronous use of headers() / cookies(); 16 does not
     this.requestHeaders = requestHeaders; // a host Headers: what headers() and cookies() read
-    this.setCookies = new Headers(); // Set-Cookie lines written with cookies().set/delete
+    this.written = null; // Set-Cookie lines written with cookies().set/delete (setCookies), made on first use
     this.cookieJar = null; // what cookies() returns in this phase, made on first use (next/headers)
     this.previewModeId = PREVIEW_MODE_ID;
     this.lifetime = lifetime;
     this.generation = null; // a static generation (generation.mjs) when the handler makes a cached copy
     this.caches = null; // the server's caches (cache.mjs), for unstable_cache
     this.revalidations = []; // revalidatePath / revalidateTag calls, applied once the handler is done
+  }
+
+  get setCookies() {
+    return (this.written ??= new Headers());
+  }
+
+  // The Set-Cookie lines written in this phase.
+  writtenCookies() {
+    return this.written === null ? [] : this.written.getSetCookie();
   }
 
   revalidate(what) {

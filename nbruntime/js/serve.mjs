@@ -54,9 +54,11 @@ export class Server {
     this.begin(message);
     const send = (frame, bytes) => this.output.send(frame, bytes);
     try {
-      // A cancel ends the exchange even when the handler never settles.
-      await currentRequest.run({ id, budgetMs: message.budgetMs }, () =>
-        Promise.race([this.respond(message, payload, state), whenAborted(state.abort.signal)]));
+      // A cancel (or a failure: abort) ends the exchange even when the handler never settles.
+      await currentRequest.run({ id, budgetMs: message.budgetMs }, () => new Promise((resolve, reject) => {
+        state.stop = reject;
+        this.respond(message, payload, state).then(resolve, reject);
+      }));
     } catch (error) {
       if (!state.cancelled) send({ id, ev: 'error', error: describeError(error) });
       // Its edge code was stopped while it waited on something else: Next's 500 for an edge error, if nothing went.
@@ -78,7 +80,7 @@ export class Server {
     const state = this.inflight.get(id);
     if (!state) return;
     state.failure = error;
-    state.abort.abort(error);
+    this.abort(state, error);
   }
 
   cancel(id) {
@@ -86,9 +88,15 @@ export class Server {
     if (!state) return;
     state.cancelled = true;
     this.cancelled(id);
-    state.abort.abort(new DOMException('The request was cancelled', 'AbortError'));
+    this.abort(state, new DOMException('The request was cancelled', 'AbortError'));
     state.reader?.cancel().catch(() => {});
     this.pipeline.remote?.cancel(id); // a step running in the other thread is stopped there
+  }
+
+  // The request's signal aborts, and its exchange ends with `reason`.
+  abort(state, reason) {
+    state.abort.abort(reason);
+    state.stop?.(state.abort.signal.reason);
   }
 
   async respond(message, payload, state) {
@@ -166,8 +174,4 @@ async function* bytesOf(body, state = {}) {
     if (done) return;
     yield chunkBytes(value);
   }
-}
-
-function whenAborted(signal) {
-  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }

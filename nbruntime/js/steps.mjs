@@ -225,10 +225,11 @@ export class StepServer {
       return;
     }
     const after = [...headers];
-    const changed = JSON.stringify(after) !== JSON.stringify(message.headers);
+    const before = message.headers;
+    const changed = after.length !== before.length || after.some(([name, value], i) => name !== before[i][0] || value !== before[i][1]);
     const head = {
       ev: 'response', seq, status: response.status, statusText: response.statusText, headers: [...response.headers],
-      used, extra, setCookies: scope.setCookies.getSetCookie(), requestHeaders: changed ? after : undefined,
+      used, extra, setCookies: scope.writtenCookies(), requestHeaders: changed ? after : undefined,
       revalidations: plainRevalidations(scope.revalidations),
       hasBody: response.body !== null, chunks: [], done: false, pending: false,
     };
