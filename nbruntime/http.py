@@ -21,18 +21,22 @@ class Headers:
 
     def __init__(self, headers: HeaderInput = None):
         items = headers.items() if isinstance(headers, Mapping) else (headers or [])
-        self._items: list[tuple[str, str]] = [(str(k).lower(), str(v)) for k, v in items]
+        self._items = _lowercase(items)
+        self._values = self._index()
 
     @classmethod
     def from_wire(cls, pairs: list[list[str]]) -> Headers:
-        """The headers as the host sends them (lowercase text pairs, as fetch's Headers gives them)."""
+        """The headers as the host sends them, indexed when first looked up: most responses' headers are never read."""
         headers = cls.__new__(cls)
-        headers._items = [(name, value) for name, value in pairs]
+        headers._items = _lowercase(pairs)
         return headers
 
     @functools.cached_property
     def _values(self) -> dict[str, list[str]]:
-        """Name → values, so each lookup costs the same however many; made when first looked up."""
+        """Name → values, so each lookup costs the same however many headers there are."""
+        return self._index()
+
+    def _index(self) -> dict[str, list[str]]:
         values: dict[str, list[str]] = {}
         for name, value in self._items:
             values.setdefault(name, []).append(value)
@@ -73,6 +77,10 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
+
+
+def _lowercase(items: Iterable) -> list[tuple[str, str]]:
+    return [(str(name).lower(), str(value)) for name, value in items]
 
 
 @dataclass(frozen=True)
