@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import dataclasses
 import os
 import re
 import shutil
@@ -23,7 +22,7 @@ from .compat import bundled, check_graph, erase_type_imports, explain, graph
 from .cookies import CookieJar
 from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
-from .exchange import CANCEL, CANCEL_GRACE_S, HEAD, KILL, Exchange, Wait
+from .exchange import CANCEL, CANCEL_GRACE_S, HEAD, KILL, Exchange, Head
 from .host import EDGE, MAIN, AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response
 from .local_server import LocalServer
@@ -104,10 +103,11 @@ class History(collections.deque):
 
     def append(self, entry: Exchanged) -> None:
         super().append(entry)
-        self._listeners = [ref for ref in self._listeners if ref() is not None]
-        for ref in self._listeners:
-            if (method := ref()) is not None:
-                method(entry)
+        if self._listeners:
+            self._listeners = [ref for ref in self._listeners if ref() is not None]
+            for ref in self._listeners:
+                if (method := ref()) is not None:
+                    method(entry)
 
 
 class App:
@@ -668,9 +668,13 @@ class App:
         keep_body: bool = True,
     ) -> Response:
         """Sends a request through the app and returns the whole response."""
-        with self.stream(method, url, headers, body, json, timeout, session, keep_body) as stream:
-            for _ in stream:
-                pass
+        stream = self.stream(method, url, headers, body, json, timeout, session, keep_body)
+        try:
+            stream._start(SyncInbox())
+            stream._finish()
+        except BaseException:  # Ctrl-C while it waits: the host stops the handler too
+            stream._abandon()
+            raise
         return stream.response
 
     async def arequest(
@@ -698,18 +702,17 @@ class App:
         so the batch costs one crossing per request rather than a full round trip each.
         """
         streams = [self.stream(**spec) if isinstance(spec, Mapping) else self.stream(*spec) for spec in requests]
-        in_flight: collections.deque[Iterator] = collections.deque()
+        in_flight: collections.deque[Stream] = collections.deque()
         try:
             for stream in streams:  # requests started between two waits go to the host in one write per lane
                 if len(in_flight) >= max(window, 1):
-                    collections.deque(in_flight.popleft(), maxlen=0)  # drive the oldest to its end
-                inbox = SyncInbox()
-                stream._start(inbox, flush=False)
-                in_flight.append(stream._drive(inbox))
+                    in_flight.popleft()._finish()
+                stream._start(SyncInbox(), flush=False)
+                in_flight.append(stream)
             if self._host is not None:
                 self._host.flush()
-            for events in in_flight:
-                collections.deque(events, maxlen=0)
+            for stream in in_flight:
+                stream._finish()
         except BaseException:
             for stream in streams:
                 stream._abandon()
@@ -783,8 +786,8 @@ class Stream:
         self._host: Host | None = None
         self._lane = MAIN
         self._id: int | None = None
-        self._events: Iterator | None = None
-        self._async_events: AsyncIterator | None = None
+        self._inbox: SyncInbox | AsyncInbox | None = None
+        self._recorded = False  # in the history (once complete)
         self._early: list = []
 
     @property
@@ -801,15 +804,16 @@ class Stream:
 
     def _start(self, inbox: SyncInbox | AsyncInbox, flush: bool = True) -> None:
         self.exchange = self.app._exchange(self.request, self.timeout, self.keep_body)
+        self._inbox = inbox
         self._lane = self.app._lane_for(self.request.url)
-        message = self.app._request_message(self.request, self.timeout)
         for _ in range(2):  # a host found dead as the request is written is restarted, and serves it
             try:
                 self._host = self.app._ensure_host()
             except HostError as error:
                 self.exchange._fail(HandlerError("crash", "HostError", str(error)))
                 return
-            self._id = self._host.open(inbox, dict(message), self.request.body or b"", self._lane, flush)
+            message = self.app._request_message(self.request, self.timeout)
+            self._id = self._host.open(inbox, message, self.request.body or b"", self._lane, flush)
             if self._id is not None:
                 return
         inbox.put(({"ev": "died"}, b""))
@@ -830,30 +834,26 @@ class Stream:
             self.exchange.cancel()
             self._host.send({"op": "cancel", "id": self._id})
         self.exchange._fail(HandlerError("cancelled", "AbortError", "the request was interrupted and cancelled"))
+        self._recorded = True
         self.app.history.append(Exchanged(self.request, self.exchange.response))
 
-    def _act(self, action: object) -> object | None:
-        """Carries out a non-waiting action; returns an event for the caller, if it is one."""
+    def _act(self, action: object) -> None:
+        """Carries out what the exchange asks when a wait timed out."""
         if action is CANCEL:
             self._host.send({"op": "cancel", "id": self._id})
         elif action is KILL:
             self._host.kill()
-        else:
-            return action
-        return None
 
     def _after(self) -> None:
-        trace = self.exchange.response.trace
-        if trace is not None:  # the npm packages in the bundles of the middleware and route that ran
-            middleware = trace.middleware if trace.middleware and trace.middleware.get("matched") else None
-            ran = [step.get("file") for step in (middleware, trace.route) if step]
-            bundles = {file: self.app.deployments[file].packages for file in ran if file in self.app.deployments}
-            if packages := {f: p for f, p in bundles.items() if p}:
-                self.exchange.response.trace = dataclasses.replace(trace, packages=packages)
-        self.app.history.append(Exchanged(self.request, self.exchange.response))
+        self._recorded = True
+        response = self.exchange.response
+        if isinstance(trace := response._trace, dict):  # the npm packages in the bundles of the entries that ran
+            if packages := _packages_ran(trace, self.app.deployments):
+                trace["packages"] = packages
+        self.app.history.append(Exchanged(self.request, response))
         if self.jar is not None:
-            self.jar.update(self.exchange.response.headers)
-        if self.exchange.response.error and self.exchange.response.error.kind in ("crash", "timeout"):
+            self.jar.update(response.headers)
+        if response.error and response.error.kind in ("crash", "timeout"):
             if self._host and not self._host.alive:
                 try:
                     self.app._ensure_host()  # back up before the user reads the error
@@ -863,41 +863,41 @@ class Stream:
     # synchronous use
 
     def __enter__(self) -> Stream:
-        inbox = SyncInbox()
         try:
-            self._start(inbox)
+            self._start(SyncInbox())
             self._early = []
-            self._events = self._drive(inbox)
-            for event in self._events:  # wait for the head
-                if event is HEAD:
-                    break
+            while (event := self._next()) is not None and event is not HEAD:  # wait for the head
                 self._early.append(event)
         except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
             self._abandon()
             raise
         return self
 
-    def _drive(self, inbox: SyncInbox) -> Iterator:
-        if self.exchange.finished:
+    def _next(self) -> Chunk | LogLine | Head | None:
+        """Waits for the next event the caller sees; None once the response is complete (and in the history)."""
+        exchange, inbox, lane = self.exchange, self._inbox, self._lane
+        while not exchange.finished:
+            item = self._host.wait(inbox, lane, exchange.remaining())
+            if item is None:
+                self._act(exchange.expired())
+            elif (event := exchange.receive(*item)) is not None:
+                return event
+        if not self._recorded:
             self._after()
-            return
-        conversation = self.exchange.run()
-        received = None
-        while True:
-            try:
-                action = conversation.send(received)
-            except StopIteration:
-                self._after()
-                return
-            received = self._host.wait(inbox, self._lane, action.timeout) if isinstance(action, Wait) else None
-            if not isinstance(action, Wait) and (event := self._act(action)) is not None:
-                yield event
+        return None
+
+    def _finish(self) -> None:
+        """Waits for the whole response."""
+        while self._next() is not None:
+            pass
 
     def events(self) -> Iterator[Chunk | LogLine]:
         """Chunks and console lines, in the order they arrived."""
-        yield from (e for e in self._early if e is not HEAD)
-        self._early = []
-        yield from (e for e in self._events if e is not HEAD)
+        early, self._early = self._early, []
+        yield from early
+        while (event := self._next()) is not None:
+            if event is not HEAD:
+                yield event
 
     def __iter__(self) -> Iterator[Chunk]:
         return (e for e in self.events() if isinstance(e, Chunk))
@@ -907,48 +907,40 @@ class Stream:
             self._abandon()
         elif not self.exchange.finished:
             self.cancel()
-            for _ in self._events:
-                pass
+            self._finish()
 
     # asynchronous use
 
     async def __aenter__(self) -> Stream:
-        inbox = AsyncInbox()
         try:
-            self._start(inbox)
+            self._start(AsyncInbox())
             self._early = []
-            self._async_events = self._adrive(inbox)
-            async for event in self._async_events:
-                if event is HEAD:
-                    break
+            while (event := await self._anext()) is not None and event is not HEAD:
                 self._early.append(event)
         except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
             self._abandon()
             raise
         return self
 
-    async def _adrive(self, inbox: AsyncInbox) -> AsyncIterator:
-        if self.exchange.finished:
+    async def _anext(self) -> Chunk | LogLine | Head | None:
+        """The async form of :meth:`_next`."""
+        exchange, inbox = self.exchange, self._inbox
+        while not exchange.finished:
+            item = await inbox.get(exchange.remaining())
+            if item is None:
+                self._act(exchange.expired())
+            elif (event := exchange.receive(*item)) is not None:
+                return event
+        if not self._recorded:
             self._after()
-            return
-        conversation = self.exchange.run()
-        received = None
-        while True:
-            try:
-                action = conversation.send(received)
-            except StopIteration:
-                self._after()
-                return
-            received = await inbox.get(action.timeout) if isinstance(action, Wait) else None
-            if not isinstance(action, Wait) and (event := self._act(action)) is not None:
-                yield event
+        return None
 
     async def aevents(self) -> AsyncIterator[Chunk | LogLine]:
         """Chunks and console lines, in the order they arrived."""
-        for event in self._early:
+        early, self._early = self._early, []
+        for event in early:
             yield event
-        self._early = []
-        async for event in self._async_events:
+        while (event := await self._anext()) is not None:
             if event is not HEAD:
                 yield event
 
@@ -962,8 +954,16 @@ class Stream:
             self._abandon()
         elif not self.exchange.finished:
             self.cancel()
-            async for _ in self._async_events:
+            while await self._anext() is not None:
                 pass
+
+
+def _packages_ran(trace: dict, deployments: dict[str, Deployment]) -> dict[str, dict[str, str]]:
+    """The npm packages in the bundles of the middleware and route a request ran (from its trace as sent)."""
+    middleware, route = trace.get("middleware"), trace.get("route")
+    ran = [entry.get("file") for entry in (middleware if middleware and middleware.get("matched") else None, route)
+           if entry]
+    return {file: deployments[file].packages for file in ran if file in deployments and deployments[file].packages}
 
 
 def _utf8_source(path: str, source: str | bytes) -> str:

@@ -1,36 +1,30 @@
 """One request's conversation with the host, written without I/O so the sync and async APIs share it.
 
-``Exchange.run()`` is a generator: it yields what it needs done (wait for the next event, cancel the
-request, kill the host) and what the caller should see (the head, chunks, console lines); the caller
-sends back each event it received, or ``None`` when the wait timed out.
+The caller waits for the host's next event (at most :meth:`Exchange.remaining` seconds) and hands it to
+:meth:`Exchange.receive`, which answers what the caller should see (the head, a chunk, a console line);
+when a wait times out, :meth:`Exchange.expired` says what to do: cancel the request, or kill the host.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from .errors import HandlerError
 from .http import Chunk, Headers, LogLine, Request, Response
-from .trace import Trace
 
 #: After a cancel, how long the host gets to confirm before we decide its event loop is stuck.
 CANCEL_GRACE_S = 2.0
 
 
-@dataclass(frozen=True)
-class Wait:
-    timeout: float
-
-
 class Head:
-    """Marker yielded once the status and headers are known."""
+    """Marker returned once the status and headers are known."""
 
 
 CANCEL, KILL, HEAD = object(), object(), Head()
 Event = Chunk | LogLine | Head
-Action = Wait | Event | object
+
+_now = time.perf_counter
 
 
 class Exchange:
@@ -50,81 +44,82 @@ class Exchange:
         self.response = Response(request.method, request.url)
         self.timeout, self.stream_timeout = timeout, stream_timeout
         self.describe, self.crash_reason = describe, crash_reason
-        self.started = time.perf_counter()
+        self.started = _now()
+        self.deadline = self.started + timeout
+        self.stopping = False  # cancelled for its time limit, waiting for the host to confirm
         self.finished = False
         self.cancelled_by_user = False
 
-    def _ms(self, message: dict) -> float:
-        return round((message.get("_t", time.perf_counter()) - self.started) * 1000, 3)
+    def remaining(self) -> float:
+        """How long the caller may wait for the next event."""
+        return self.deadline - _now()
 
-    def run(self) -> Generator[Action, tuple[dict, bytes] | None, None]:
+    def expired(self) -> object:
+        """The wait timed out: CANCEL the request, or (no confirmation came) KILL the host, whose event loop is stuck;
+        the response has then failed already."""
+        if not self.stopping:
+            self.stopping = True
+            self.deadline = _now() + CANCEL_GRACE_S
+            return CANCEL
+        self._fail(
+            HandlerError(
+                "timeout",
+                "TimeoutError",
+                self._limit_message() + " and blocked the Node.js event "
+                "loop (a synchronous loop, or promises that never yield), so the host was restarted",
+                notes=["Deployed cells were redeployed; module-level state was reset."],
+            )
+        )
+        return KILL
+
+    def receive(self, message: dict, payload: bytes) -> Event | None:
+        """Takes one event of the host into the response; returns what the caller should see of it, if anything."""
         response = self.response
-        deadline = self.started + self.timeout
-        stopping = False
-        while True:
-            item = yield Wait(deadline - time.perf_counter())
-            if item is None:
-                if stopping:  # no confirmation: the handler is blocking the event loop
-                    yield KILL
-                    self._fail(
-                        HandlerError(
-                            "timeout",
-                            "TimeoutError",
-                            self._limit_message() + " and blocked the Node.js event "
-                            "loop (a synchronous loop, or promises that never yield), so the host was restarted",
-                            notes=["Deployed cells were redeployed; module-level state was reset."],
-                        )
-                    )
-                    return
-                stopping = True
-                deadline = time.perf_counter() + CANCEL_GRACE_S
-                yield CANCEL
-                continue
-            message, payload = item
-            event = message["ev"]
-            if event == "head":
-                response.status = message["status"]
-                response.headers = Headers(message["headers"])
-                response.ttfb_ms = self._ms(message)
-                if not stopping:
-                    deadline = self.started + self.stream_timeout
-                yield HEAD
-            elif event == "chunk":
-                chunk = Chunk(self._ms(message), payload)
-                response.body_size += len(payload)
-                response.chunk_count += 1
-                if self.keep_body:
-                    response.chunks.append(chunk)
-                yield chunk
-            elif event == "log":
-                line = LogLine(self._ms(message), message["level"], message["text"].rstrip("\n"))
-                response.logs.append(line)
-                yield line
-            elif event == "error":
-                response.error = self.describe(message["error"], "exception")
-            elif event == "done":  # the body is complete; after() work may still be running
+        event = message["ev"]
+        if event == "chunk":
+            chunk = Chunk(self._ms(message), payload)
+            response.body_size += len(payload)
+            response.chunk_count += 1
+            if self.keep_body:
+                response.chunks.append(chunk)
+            return chunk
+        if event == "head":
+            response.status = message["status"]
+            response.headers = Headers.from_wire(message["headers"])
+            response.ttfb_ms = self._ms(message)
+            if not self.stopping:
+                self.deadline = self.started + self.stream_timeout
+            return HEAD
+        if event == "end":
+            if response.elapsed_ms is None:
                 response.elapsed_ms = self._ms(message)
-            elif event == "end":
-                if response.elapsed_ms is None:
-                    response.elapsed_ms = self._ms(message)
-                if message.get("trace"):
-                    response.trace = Trace.from_message(message["trace"])
-                if self.cancelled_by_user:
-                    self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
-                elif stopping:
-                    self._fail(HandlerError("timeout", "TimeoutError", self._limit_message()))
-                self.finished = True
-                return
-            elif event == "died":
-                self._fail(
-                    HandlerError(
-                        "crash",
-                        "HostCrashed",
-                        self.crash_reason(),
-                        notes=["The host was restarted and every cell redeployed."],
-                    )
+            response._trace = message.get("trace") or None  # made a Trace when first read
+            if self.cancelled_by_user:
+                self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
+            elif self.stopping:
+                self._fail(HandlerError("timeout", "TimeoutError", self._limit_message()))
+            self.finished = True
+        elif event == "log":
+            line = LogLine(self._ms(message), message["level"], message["text"].rstrip("\n"))
+            response.logs.append(line)
+            return line
+        elif event == "error":
+            response.error = self.describe(message["error"], "exception")
+        elif event == "done":  # the body is complete; after() work may still be running
+            response.elapsed_ms = self._ms(message)
+        elif event == "died":
+            self._fail(
+                HandlerError(
+                    "crash",
+                    "HostCrashed",
+                    self.crash_reason(),
+                    notes=["The host was restarted and every cell redeployed."],
                 )
-                return
+            )
+        return None
+
+    def _ms(self, message: dict) -> float:
+        return round((message.get("_t", _now()) - self.started) * 1000, 3)
 
     def cancel(self) -> None:
         """Records that the caller stopped the request (the host is told separately)."""
@@ -148,5 +143,5 @@ class Exchange:
         if not response.status:
             response.status = 504 if error.kind == "timeout" else 502
         if response.elapsed_ms is None:
-            response.elapsed_ms = round((time.perf_counter() - self.started) * 1000, 3)
+            response.elapsed_ms = round((_now() - self.started) * 1000, 3)
         self.finished = True

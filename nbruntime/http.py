@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json as jsonlib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +21,26 @@ class Headers:
 
     def __init__(self, headers: HeaderInput = None):
         items = headers.items() if isinstance(headers, Mapping) else (headers or [])
-        self._items: list[tuple[str, str]] = [(str(k).lower(), str(v)) for k, v in items]
-        self._values: dict[str, list[str]] = {}  # name → values, so each lookup costs the same however many
+        self._items = _lowercase(items)
+        self._values = self._index()
+
+    @classmethod
+    def from_wire(cls, pairs: list[list[str]]) -> Headers:
+        """The headers as the host sends them, indexed when first looked up: most responses' headers are never read."""
+        headers = cls.__new__(cls)
+        headers._items = _lowercase(pairs)
+        return headers
+
+    @functools.cached_property
+    def _values(self) -> dict[str, list[str]]:
+        """Name → values, so each lookup costs the same however many headers there are."""
+        return self._index()
+
+    def _index(self) -> dict[str, list[str]]:
+        values: dict[str, list[str]] = {}
         for name, value in self._items:
-            self._values.setdefault(name, []).append(value)
+            values.setdefault(name, []).append(value)
+        return values
 
     def __getitem__(self, name: str) -> str:
         values = self.get_list(name)
@@ -61,6 +79,10 @@ class Headers:
         return f"Headers({self._items!r})"
 
 
+def _lowercase(items: Iterable) -> list[tuple[str, str]]:
+    return [(str(name).lower(), str(value)) for name, value in items]
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A piece of the body as the handler produced it; ``t_ms`` is its arrival since the request began."""
@@ -94,8 +116,18 @@ class Response:
     #: the body's size and pieces as received, also when the chunks themselves were not kept (``keep_body=False``)
     body_size: int = 0
     chunk_count: int = 0
-    #: the path the request took (middleware, rewrites, route, timings); ``trace.verdict`` says it in one line
-    trace: Trace | None = None
+    _trace: Trace | dict | None = field(default=None, repr=False)  # as the host sent it until first read
+
+    @property
+    def trace(self) -> Trace | None:
+        """The path the request took (middleware, rewrites, route, timings); ``trace.verdict`` says it in one line."""
+        if isinstance(self._trace, dict):
+            self._trace = Trace.from_message(self._trace)
+        return self._trace
+
+    @trace.setter
+    def trace(self, trace: Trace | None) -> None:
+        self._trace = trace
 
     @property
     def body(self) -> bytes:
@@ -151,6 +183,22 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     return pairs
 
 
+def _path_of(url: Any) -> str:
+    """The path (and query) the request is for, or a RequestError saying what is wrong with ``url``."""
+    if not isinstance(url, str) or not url or any(c.isspace() or ord(c) < 32 for c in url):
+        raise RequestError("url", f"{url!r} is not a URL path (spaces must be written %20)")
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise RequestError("url", f"{url!r} is not an http(s) URL")
+        return parts.path or "/" + (f"?{parts.query}" if parts.query else "")
+    if not url.startswith("/"):
+        raise RequestError("url", f"{url!r} must start with '/'")
+    return url
+
+
+#: A path with no scheme, host, space or control character (``\s`` is what ``str.isspace`` says is space).
+_PATH = re.compile(r"/(?!/)[^\s\x00-\x1f]*\Z")
 #: The methods a route handler can export; any other method token is still sent (and Next answers it).
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _TOKEN = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -176,18 +224,11 @@ class Request:
         json: Any = None,
     ) -> Request:
         method = str(method).upper()
-        if not method or not set(method) <= _TOKEN:
+        if method not in METHODS and (not method or not set(method) <= _TOKEN):
             raise RequestError("method", f"{method!r} is not an HTTP method (a token such as GET or PROPFIND)")
-        if not isinstance(url, str) or not url or any(c.isspace() or ord(c) < 32 for c in url):
-            raise RequestError("url", f"{url!r} is not a URL path (spaces must be written %20)")
-        parts = urlsplit(url)
-        if parts.scheme or parts.netloc:
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise RequestError("url", f"{url!r} is not an http(s) URL")
-            url = parts.path or "/" + (f"?{parts.query}" if parts.query else "")
-        elif not url.startswith("/"):
-            raise RequestError("url", f"{url!r} must start with '/'")
-        pairs = Headers(_header_pairs(headers)).multi_items()
+        if not isinstance(url, str) or not _PATH.match(url):  # the usual case, a path, needs no parsing
+            url = _path_of(url)
+        pairs = Headers(_header_pairs(headers)).multi_items() if headers is not None else []
         for name, value in pairs:
             if not name or not set(name) <= _TOKEN:
                 raise RequestError("headers", f"{name!r} is not a valid header name")

@@ -50,6 +50,7 @@ class Trace:
             cache=data.get("cache"),
             steps=[Step(s["name"], s["start_ms"], s["end_ms"]) for s in data.get("steps", [])],
             next=data.get("next", "15"),
+            packages=data.get("packages") or {},
         )
 
     def step(self, name: str) -> Step | None:
