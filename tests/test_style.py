@@ -7,6 +7,6 @@ from pathlib import Path
 
 def test_ruff_finds_nothing():
     root = Path(__file__).parents[1]
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "nbruntime", "tests", "bench"], cwd=root,
-                            capture_output=True, text=True)
+    folders = ["nbruntime", "tests", "bench", "scripts", "notebooks"]
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", *folders], cwd=root, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
