@@ -813,9 +813,11 @@ class Stream:
                 self.exchange._fail(HandlerError("crash", "HostError", str(error)))
                 return
             message = self.app._request_message(self.request, self.timeout)
-            self._id = self._host.open(inbox, message, self.request.body or b"", self._lane, flush)
-            if self._id is not None:
+            # The id is ours before the request is written: Ctrl-C right after the write still cancels it in the host.
+            message["id"] = self._id = self._host.next_id()
+            if self._host.open(inbox, message, self.request.body or b"", self._lane, flush) is not None:
                 return
+            self._id = None
         inbox.put(({"ev": "died"}, b""))
 
     def cancel(self) -> None:

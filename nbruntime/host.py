@@ -551,7 +551,9 @@ class Host:
 
         With ``flush=False`` the frame waits for the lane's next write (a batch of requests goes as one write).
         """
-        message["id"] = exchange_id = self.next_id()
+        if "id" not in message:  # a caller may take one first (next_id), to know it even if cut off mid-call
+            message["id"] = self.next_id()
+        exchange_id = message["id"]
         if lane == EDGE:
             message["configured"] = self.configured  # the routes and env it must be answered with
         lanes = self.lanes[lane] if isinstance(inbox, AsyncInbox) else None  # whose background reader serves it
@@ -559,7 +561,8 @@ class Host:
         if lanes:
             lanes.expect_async(1)
         if self.died.is_set() or not self.lanes[lane].write(encode_frame(message, payload), flush):
-            del self._inboxes[exchange_id]
+            if self._inboxes.pop(exchange_id, None) is None:
+                return exchange_id  # the host was found dead meanwhile, and the inbox already told so
             if lanes:
                 lanes.expect_async(-1)
             return None

@@ -29,7 +29,18 @@ def executed(name: str) -> nbformat.NotebookNode:
 
 
 def outputs_text(cell) -> str:
-    return "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
+    """A cell's text outputs as one text; prints the kernel sent as one stream output or as several read the same."""
+    parts: list[str] = []
+    previous = None
+    for output in cell.get("outputs", []):
+        text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+        stream = output.get("name") if output.get("output_type") == "stream" else None
+        if stream is not None and stream == previous:
+            parts[-1] += text
+        else:
+            parts.append(text)
+        previous = stream
+    return "\n".join(parts)
 
 
 def texts_of(name: str) -> list[str]:
