@@ -35,25 +35,30 @@ def witness(app: nbruntime.App) -> str:
     return app.request("GET", "/api/witness").text
 
 
-# -- memory outside V8's heap ----------------------------------------------------------------------------------
+# -- the memory limit, in V8's heap and outside it -------------------------------------------------------------
 
-BUFFERS = """export function GET() {
-  const kept = []
-  for (let i = 0; i < 40; i++) kept.push(new Uint8Array(1 << 20).fill(i))  // 40 MB of ArrayBuffers, not V8 heap
-  return new Response(String(kept.length))
-}"""
+HOARDERS = {  # about 32 MB of JavaScript arrays, and 40 MB of ArrayBuffers (outside V8's heap)
+    "heap": "for (let i = 0; i < 40; i++) kept.push(new Array(1e5).fill(i + 0.5))",
+    "arraybuffers": "for (let i = 0; i < 40; i++) kept.push(new Uint8Array(1 << 20).fill(i))",
+}
 
 
+@pytest.mark.parametrize("memory", HOARDERS)
 @pytest.mark.parametrize(("limit", "tripped"), [(16, True), (128, False)])
-def test_arraybuffers_count_toward_the_edge_memory_limit(limit, tripped):
+def test_the_edge_memory_limit_is_configurable_and_counts_arraybuffers(memory, limit, tripped):
     with nbruntime.App(edge_memory_mb=limit) as app:
-        app.deploy("app/api/buffers/route.ts", BUFFERS, runtime="edge")
+        hoard = f"""export function GET() {{
+  const kept = []
+  {HOARDERS[memory]}
+  return new Response(String(kept.length))
+}}"""
+        app.deploy("app/api/hoard/route.ts", hoard, runtime="edge")
         app.deploy("app/api/witness/route.ts", COUNTER, runtime="edge")
         assert witness(app) == "still here 1"
-        r = app.request("GET", "/api/buffers")
+        r = app.request("GET", "/api/hoard")
         if tripped:
             assert (r.status, r.error.name) == (500, "EdgeMemoryLimitError")
-            assert f"app/api/buffers/route.ts exceeded its {limit} MB memory limit" in r.error.message
+            assert f"app/api/hoard/route.ts exceeded its {limit} MB memory limit" in r.error.message
         else:
             assert (r.status, r.text, r.error) == (200, "40", None)
         assert witness(app) == "still here 2" and app.restarts == 0  # the other entry kept its state
