@@ -203,6 +203,9 @@ class App:
         runtime = runtime or default_runtime(kind, declared_runtime(source, path))
         if self._host is None and not self._closed:  # a first cell: its host starts while it is checked
             threading.Thread(target=self._start_host, args=(runtime == "edge",), daemon=True).start()
+        code = self._host_code(path, source, runtime)
+        if self._host is not None and self._host.usable:  # it compiles the cell while we check it (no state changes)
+            self._host.send({"op": "prepare", "file": path, "source": code})
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
         imports = package_imports(path, sources)
@@ -224,7 +227,7 @@ class App:
                 self._bundle_packages(host, deployment, imports, sources)
             change.file.write(source)  # first: a path the file system refuses fails before the host holds anything
             change.host = "touched"
-            self._deploy_on(host, deployment)
+            self._deploy_on(host, deployment, code)
             change.host = "deployed"
             if problem := self._export_problem(deployment):
                 raise BuildError([problem])
@@ -351,7 +354,11 @@ class App:
                     self._send_statics(self._host)
                 self._env_file_changed(path)
 
-    def _deploy_on(self, host: Host, deployment: Deployment) -> None:
+    def _host_code(self, path: str, source: str, runtime: str) -> str:
+        """The cell as the host compiles it: type-only imports erased, env inlined, the bundler's names bound."""
+        return bundled(inlined_env(erase_type_imports(source, path), self.env, path), runtime, path)
+
+    def _deploy_on(self, host: Host, deployment: Deployment, code: str | None = None) -> None:
         if deployment.kind == "asset":
             if deployment.path.endswith(".json"):  # cells may import it, as Next's bundler allows
                 host.call("deploy", file=deployment.path, source=deployment.source, runtime="", entry=False)
@@ -361,8 +368,7 @@ class App:
                 "deploy",
                 timeout=self.timeout,
                 file=deployment.path,
-                source=bundled(inlined_env(erase_type_imports(deployment.source, deployment.path), self.env,
-                                           deployment.path), deployment.runtime, deployment.path),
+                source=code or self._host_code(deployment.path, deployment.source, deployment.runtime),
                 runtime=deployment.runtime,
                 entry=deployment.kind != "module",
             )

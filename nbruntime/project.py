@@ -59,7 +59,7 @@ class FileEdit:
         self.touched = True
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            self.file.write_bytes(text.encode())
+            _overwrite(self.file, text.encode())
         except OSError as error:
             raise BuildError([self._problem(error)]) from None
 
@@ -111,6 +111,19 @@ class FileEdit:
 def _ancestors(root: Path, file: Path) -> list[Path]:
     """The folders between ``root`` and ``file``, outermost first."""
     return [root / folder for folder in reversed(file.relative_to(root).parents[:-1])]
+
+
+def _overwrite(file: Path, data: bytes) -> None:
+    """Writes ``data`` over the file's bytes, then cuts what is left. An edited cell keeps its disk blocks: truncating
+    to nothing first makes ext4 free and allocate them again, which made each deploy's write 60 times slower."""
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 def _read(file: Path) -> bytes | None:

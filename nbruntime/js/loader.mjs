@@ -367,6 +367,7 @@ export class Registry {
     this.edgeThread = null; // set in the host (edge-link.mjs): edge entries then run in the edge thread
     this.slices = null; // set in the edge thread: its realms' code runs in stoppable slices (gate.mjs)
     this.memoryLimit = Infinity; // each edge realm's memory limit, in bytes (set in the edge thread)
+    this.prepared = null; // a cell compiled ahead of its deploy (prepare)
   }
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
@@ -375,7 +376,7 @@ export class Registry {
       this.replace(file, { json: source, runtime: 'json', entry: false });
       return { exports: [] };
     }
-    const cell = { code: compileSource(file, source), runtime, entry };
+    const cell = { code: this.compile(file, source), runtime, entry };
     // In the host, an edge entry is compiled and evaluated in the edge thread, never in the host's heap; it puts it in
     // place there, if it compiles and evaluates.
     if (entry && runtime === 'edge' && this.edgeThread) {
@@ -390,6 +391,24 @@ export class Registry {
     }
     const module = await this.stage(file, cell);
     return { exports: Object.keys(module.namespace) };
+  }
+
+  // The kernel sends a cell to compile while it checks it, then deploys it if the checks pass: the deploy takes what
+  // was compiled (or the error found) for the same file and source.
+  prepare(file, source) {
+    try {
+      this.prepared = { file, source, code: compileSource(file, source) };
+    } catch (error) {
+      this.prepared = { file, source, error };
+    }
+  }
+
+  compile(file, source) {
+    const { prepared } = this;
+    this.prepared = null;
+    if (prepared?.file !== file || prepared.source !== source) return compileSource(file, source);
+    if (prepared.error) throw prepared.error;
+    return prepared.code;
   }
 
   // Evaluates a new version of an entry apart from the one requests use, then puts it in place: a request meanwhile is
