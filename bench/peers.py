@@ -171,15 +171,26 @@ class NextStart:
 
 
 # A raw Python↔Node stdio echo of one JSON line: Node parses each line and writes it back, Python waits for it.
-ECHO = """let pending = ''
+# With `web`, the least a handler's round trip can cost with web objects: Node makes the line's Request, a Response
+# ('ok') as a trivial handler would, reads its body and writes its status, headers and body back (for reference).
+ECHO = """const web = process.argv.includes('web')
+let pending = ''
+const answer = async (line) => {
+  const { url, method, headers } = JSON.parse(line)
+  if (!web) return process.stdout.write(JSON.stringify({ url, method, headers }) + '\\n')
+  const request = new Request(url, { method, headers, signal: new AbortController().signal })
+  const response = new Response('ok')
+  const body = await response.text()
+  const reply = { status: response.status, headers: [...response.headers], body, url: request.url }
+  process.stdout.write(JSON.stringify(reply) + '\\n')
+}
 process.stdin.setEncoding('utf8')
 process.stdin.on('data', (data) => {
   pending += data
   let end
   while ((end = pending.indexOf('\\n')) >= 0) {
-    const line = pending.slice(0, end)
+    answer(pending.slice(0, end))
     pending = pending.slice(end + 1)
-    process.stdout.write(JSON.stringify(JSON.parse(line)) + '\\n')
   }
 })"""
 ECHO_LINE = (json.dumps({"op": "request", "method": "GET", "url": "http://localhost:3000/api/ok", "headers": []})
@@ -191,17 +202,20 @@ export const config = { matcher: '/api/:path*' }
 
 
 class Echo:
-    """The floor: ``node`` echoing JSON lines on its stdio."""
+    """The floor: ``node`` echoing JSON lines on its stdio (``web``: answering each with web objects)."""
+
+    def __init__(self, web: bool = False) -> None:
+        self.web = web
 
     def __enter__(self) -> Echo:
-        self.process = subprocess.Popen([node_executable(), "--input-type=module", "-e", ECHO], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=NODE_ENV)
+        command = [node_executable(), "--input-type=module", "-e", ECHO, *(["web"] if self.web else [])]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=NODE_ENV)
         return self
 
     def __call__(self) -> None:
         self.process.stdin.write(ECHO_LINE)
         self.process.stdin.flush()
-        self.process.stdout.readline()
+        json.loads(self.process.stdout.readline())
 
     def __exit__(self, *exc: object) -> None:
         self.process.stdin.close()
@@ -213,13 +227,15 @@ def roundtrip(next_start: NextStart) -> dict:
     machine's load weighs on each alike; each figure is the median of all its rounds' samples."""
     total, warmup, rounds = 1000, 100, 3
     samples: dict[str, list[float]] = {}
-    with Echo() as echo, nbruntime.App() as edge, nbruntime.App() as node, nbruntime.App() as fronted:
+    with (Echo() as echo, Echo(web=True) as web_echo, nbruntime.App() as edge, nbruntime.App() as node,
+          nbruntime.App() as fronted):
         edge.deploy("app/api/ok/route.ts", TRIVIAL, runtime="edge")
         node.deploy("app/api/ok/route.ts", TRIVIAL, runtime="nodejs")
         fronted.deploy("app/api/ok/route.ts", TRIVIAL, runtime="nodejs")  # the default runtimes: an edge middleware
         fronted.deploy("middleware.ts", MIDDLEWARE)  # in front of a Node.js route
         assert fronted.request("GET", "/api/ok").headers["x-mw"] == "1"
-        contenders = {"echo": echo, "nbruntime_edge": lambda: edge.request("GET", "/api/ok"),
+        contenders = {"echo": echo, "echo_with_web_objects": web_echo,
+                      "nbruntime_edge": lambda: edge.request("GET", "/api/ok"),
                       "nbruntime_nodejs": lambda: node.request("GET", "/api/ok"),
                       "nbruntime_middleware_and_route": lambda: fronted.request("GET", "/api/ok")}
         for _ in range(rounds):
