@@ -418,10 +418,11 @@ export class Registry {
     const realm = edge ? this.makeEdgeRealm(file) : this.nodeRealm;
     if (edge) realm.budgetMs = Infinity; // a top level that never ends is the deploy's timeout to report (app.py)
     const module = await realm.stage(file, cell).finally(() => { realm.budgetMs = undefined; });
-    await realm.importDynamic('next/server', { identifier: file }); // what its requests are built with (made ahead)
+    await realm.importDynamic('next/server', { identifier: file }); // what its requests are built with
     this.replace(file, cell);
     realm.install(file, module);
     if (edge) this.edgeRealms.set(file, realm);
+    await this.frameworkOf(file, 'next/server'); // crossed once now, not at its first request
     return module;
   }
 
