@@ -76,16 +76,15 @@ def encode_frame(message: dict, payload: bytes = b"") -> bytes:
 
 
 class _Tags:
-    """The record tags: SHA-256 keyed by prefix (key, record number, ...), cut to 16 bytes."""
+    """The record tags: SHA-256 keyed by prefix (key, record number, the part signed), cut to 16 bytes."""
 
     def __init__(self, key: bytes) -> None:
         self._keyed = hashlib.sha256(key)
 
-    def tag(self, sequence: int, *parts: bytes | bytearray | memoryview) -> bytes:
+    def tag(self, sequence: int, part: bytes | bytearray | memoryview) -> bytes:
         digest = self._keyed.copy()
         digest.update(_SEQUENCE.pack(sequence))
-        for part in parts:
-            digest.update(part)
+        digest.update(part)
         return digest.digest()[:TAG_BYTES]
 
 
@@ -107,11 +106,12 @@ class FrameDecoder:
     def __init__(self, key: bytes) -> None:
         self._tags = _Tags(key)
         self._sequence = 0
-        self._buffer = bytearray()
+        self._buffer = bytearray()  # the start of a record whose end has not come yet
         self._head_checked = False
         self.broken: ChannelError | None = None
 
     def feed(self, data: bytes | memoryview) -> list[Item]:
+        """The frames of the records ``data`` completes; ``data`` may be a view of a buffer reused after the call."""
         if self.broken:
             raise self.broken
         frames: list[Item] = []
@@ -124,61 +124,74 @@ class FrameDecoder:
         return frames
 
     def _decode(self, data: bytes | memoryview, frames: list[Item]) -> None:
-        buffer, tags = self._buffer, self._tags
-        buffer += data
-        while len(buffer) >= _RECORD_HEAD:
+        buffer = self._buffer
+        if buffer:  # a record began in an earlier read
+            buffer += data
+            data = buffer
+        with memoryview(data) as view:  # the records are read where they lie: whole ones are not copied first
+            used = self._records(view, frames)
+        if data is buffer:
+            del buffer[:used]  # cheap at the front of a bytearray
+        elif used < len(data):
+            buffer += data[used:]
+
+    def _records(self, view: memoryview, frames: list[Item]) -> int:
+        """Appends the frames of the whole records in ``view`` to ``frames``; returns how many bytes they took."""
+        tags, offset, size = self._tags, 0, len(view)
+        while size - offset >= _RECORD_HEAD:
             sequence = self._sequence
             if not self._head_checked:
-                if not hmac.compare_digest(buffer[4 : 4 + TAG_BYTES], tags.tag(sequence, buffer[:4])):
+                if not hmac.compare_digest(view[offset + 4 : offset + 4 + TAG_BYTES],
+                                           tags.tag(sequence, view[offset : offset + 4])):
                     raise ChannelError(f"record {sequence} is not one the host signed")
                 self._head_checked = True
-            (length,) = _LENGTH.unpack_from(buffer)
-            end = _RECORD_HEAD + length
-            if len(buffer) < end:
-                return
-            body = memoryview(buffer)[_RECORD_HEAD:end]
+            start = offset + _RECORD_HEAD
+            end = start + _LENGTH.unpack_from(view, offset)[0]
+            if end > size:
+                break
+            if not hmac.compare_digest(view[offset + 4 + TAG_BYTES : start], tags.tag(sequence, view[start:end])):
+                raise ChannelError(f"record {sequence} was altered on the way")
+            count = len(frames)
             try:
-                if not hmac.compare_digest(buffer[4 + TAG_BYTES : _RECORD_HEAD], tags.tag(sequence, body)):
-                    raise ChannelError(f"record {sequence} was altered on the way")
-                record = _frames(body, sequence)
-            finally:
-                body.release()
-            frames += record
+                _frames(view, start, end, sequence, frames)
+            except ChannelError:
+                del frames[count:]  # a record that fails gives none of its frames
+                raise
             self._sequence, self._head_checked = sequence + 1, False
-            del buffer[:end]  # cheap at the front of a bytearray; a failure in the next record leaves none of this one
+            offset = end
+        return offset
 
 
-def _frames(body: memoryview, sequence: int) -> list[Item]:
-    """The frames of a record's body (signed, so well formed unless the host itself is broken)."""
-    frames, offset, size = [], 0, len(body)
-    while offset < size:
-        if size - offset < 8:
+def _frames(view: memoryview, offset: int, end: int, sequence: int, frames: list[Item]) -> None:
+    """Appends the frames of a record's body, ``view[offset:end]`` (signed, so well formed unless the host itself is
+    broken), to ``frames``."""
+    while offset < end:
+        if end - offset < 8:
             raise ChannelError(f"record {sequence} ends inside a frame")
-        text_length, payload_length = _HEAD.unpack_from(body, offset)
+        text_length, payload_length = _HEAD.unpack_from(view, offset)
         start = offset + 8
-        end = start + text_length + payload_length
-        if end > size:
+        offset = start + text_length + payload_length
+        if offset > end:
             raise ChannelError(f"record {sequence} ends inside a frame")
-        try:
-            message = _json_object(str(body[start : start + text_length], "utf-8"))
-        except ValueError as error:
-            raise ChannelError(f"record {sequence} holds a frame that is not JSON: {error}") from None
-        if not isinstance(message, dict):
-            raise ChannelError(f"record {sequence} holds a frame with no message")
-        frames.append((message, bytes(body[start + text_length : end])))
-        offset = end
-    return frames
+        try:  # the C scanner, without json.loads' layers: the host's JSON is compact, so it reads it whole
+            text = str(view[start : start + text_length], "utf-8")
+            message, used = _json_value(text, 0)
+        except (ValueError, StopIteration):
+            text, used = "", -1
+        if used != len(text) or type(message) is not dict:  # not JSON, not an object, or not compact
+            message = _message(view[start : start + text_length], sequence)
+        frames.append((message, bytes(view[start + text_length : offset]) if payload_length else b""))
 
 
-def _json_object(text: str) -> Any:
-    """``json.loads(text)``, quicker for the host's frames (compact JSON: no space around them)."""
+def _message(text: memoryview, sequence: int) -> dict:
+    """A frame's JSON object as ``json.loads`` reads it, or the ChannelError that says why it is not one."""
     try:
-        value, end = _json_value(text, 0)
-        if end == len(text):
-            return value
-    except (ValueError, StopIteration):
-        pass
-    return json.loads(text)  # not compact, or not JSON: json.loads says which
+        message = json.loads(str(text, "utf-8"))
+    except ValueError as error:
+        raise ChannelError(f"record {sequence} holds a frame that is not JSON: {error}") from None
+    if not isinstance(message, dict):
+        raise ChannelError(f"record {sequence} holds a frame with no message")
+    return message
 
 
 _NUDGE: Item = ({"ev": "nudge"}, b"")  # "the reader let go: read yourself if you still wait"
@@ -366,9 +379,7 @@ class Lane:
                 self.closed = True
                 self.host.lost(str(error))
                 return
-            for message, payload in frames:
-                message["_t"] = now
-                self.host.dispatch(message, payload)
+            self.host.dispatch(frames, now)
             if self._decoder.broken:
                 self.closed = True
                 self.host.lost(str(self._decoder.broken))
@@ -588,23 +599,27 @@ class Host:
             raise HostError(f"Node.js host gave no answer to {op!r}: {self.death_reason()}")
         return item[0]
 
-    def dispatch(self, message: dict, payload: bytes) -> None:
-        """A frame read from a lane: to the inbox of the exchange it belongs to."""
-        event = message.get("ev")
-        entry = self._inboxes.get(message.get("id"))
-        if event == "exiting":
-            self.exiting = message
-        if entry is not None:
-            inbox, lane = entry
-            if event in ("end", "reply"):
-                del self._inboxes[message["id"]]
-                if lane:
-                    lane.expect_async(-1)
-            inbox.put((message, payload))
-        elif event == "ready":
-            self._ready.set()
-        elif event == "log":
-            self.output.append(message["text"].rstrip("\n"))
+    def dispatch(self, frames: list[Item], now: float) -> None:
+        """Frames read from a lane at ``now``: each to the inbox of the exchange it belongs to."""
+        inboxes = self._inboxes
+        for item in frames:
+            message = item[0]
+            message["_t"] = now
+            event = message.get("ev")
+            entry = inboxes.get(message.get("id"))
+            if event == "exiting":
+                self.exiting = message
+            if entry is not None:
+                inbox, lane = entry
+                if event == "end" or event == "reply":
+                    del inboxes[message["id"]]
+                    if lane:
+                        lane.expect_async(-1)
+                inbox.put(item)
+            elif event == "ready":
+                self._ready.set()
+            elif event == "log":
+                self.output.append(message["text"].rstrip("\n"))
 
     def lost(self, broken: str | None) -> None:
         """A lane ended (the process went) or broke (a record failed its check): every waiting exchange is told."""
