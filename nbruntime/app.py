@@ -885,7 +885,9 @@ class Stream:
         """Waits for the next event the caller sees; None once the response is complete (and in the history)."""
         exchange, inbox, lane = self.exchange, self._inbox, self._lane
         while not exchange.finished:
-            item = self._host.wait(inbox, lane, exchange.remaining())
+            item = inbox.take()  # read already, with an earlier frame of the same read
+            if item is None:
+                item = self._host.wait(inbox, lane, exchange.remaining())
             if item is None:
                 self._act(exchange.expired())
             elif (event := exchange.receive(*item)) is not None:

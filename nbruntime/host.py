@@ -209,9 +209,8 @@ class SyncInbox:
         if (item := self._held) is not None:
             self._held = None
             return item
-        get, empty = self._queue.get_nowait, self._queue.empty  # no queue.Empty raised (it runs a few times a request)
-        while not empty():
-            if (item := get()) is not _NUDGE:
+        while self._queue.qsize():  # no queue.Empty raised (it runs a few times a request)
+            if (item := self._queue.get_nowait()) is not _NUDGE:
                 return item
         return None
 
@@ -291,27 +290,35 @@ class Lane:
     # -- writing ---------------------------------------------------------------------------------------------
 
     def write(self, data: bytes, flush: bool = True) -> bool:
-        """Queues ``data``, written now or at the next ``flush``; False if the process is gone."""
+        """Writes ``data`` now, or queues it for the next ``flush``; False if the process is gone."""
         with self._write_lock:
-            self._outbox.append(data)
-        return self.flush() if flush else True
+            if not flush:
+                self._outbox.append(data)
+                return True
+            if self._outbox:
+                self._outbox.append(data)
+                data = b"".join(self._outbox)
+                self._outbox.clear()
+            return self._write(data)
 
     def flush(self) -> bool:
         if not self._outbox:
             return True
         with self._write_lock:
-            if not self._outbox:
-                return True
-            data = b"".join(self._outbox) if len(self._outbox) > 1 else self._outbox[0]
+            data = b"".join(self._outbox)
             self._outbox.clear()
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[self._writer.write(view) :]
-                return True
-            except (OSError, ValueError):
-                self.host.unwritable = True  # dead, though no reader may have seen it yet
-                return False
+            return self._write(data)
+
+    def _write(self, data: bytes) -> bool:
+        """Writes ``data`` whole (under the write lock)."""
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[self._writer.write(view) :]
+            return True
+        except (OSError, ValueError):
+            self.host.unwritable = True  # dead, though no reader may have seen it yet
+            return False
 
     # -- reading ---------------------------------------------------------------------------------------------
 
@@ -319,10 +326,11 @@ class Lane:
         """The next event for ``inbox``, reading the pipe ourselves when nobody else does; None after ``timeout``."""
         if (item := inbox.take()) is not None:  # read already, with an earlier frame of the same batch
             return item
-        self.flush()
+        if self._outbox:
+            self.flush()
         deadline = None if timeout is None else time.perf_counter() + timeout
-        with self._idle:
-            self._waiting[inbox] = None
+        waiting, read_lock = self._waiting, self._read_lock
+        waiting[inbox] = None  # one operation on a dict: no lock (the background reader only reads it)
         try:
             while True:
                 if (item := inbox.take()) is not None:
@@ -330,21 +338,21 @@ class Lane:
                 remaining = None if deadline is None else deadline - time.perf_counter()
                 if remaining is not None and remaining <= 0:
                     return None
-                if self._read_lock.acquire(blocking=False):
+                if read_lock.acquire(blocking=False):
                     try:
                         if (item := inbox.take()) is not None:
                             return item
                         self._read(self._poll, remaining)
                     finally:
-                        self._read_lock.release()
-                        self._nudge(inbox)
+                        read_lock.release()
+                        if len(waiting) > 1:  # others wait (registered before they tried the lock): pass it on
+                            self._nudge(inbox)
                 else:
                     inbox.wait(remaining)
         finally:
-            with self._idle:
-                self._waiting.pop(inbox, None)
-                self._last_wait = time.perf_counter()
-            if not self._read_lock.locked():  # the turn to read passes on, whoever held it
+            del waiting[inbox]
+            self._last_wait = time.perf_counter()
+            if waiting and not read_lock.locked():  # the turn to read passes on, whoever held it
                 self._nudge(inbox)
 
     def _nudge(self, leaving: SyncInbox | None) -> None:
