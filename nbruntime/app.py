@@ -881,8 +881,9 @@ class Stream:
             raise
         return self
 
-    def _next(self) -> Chunk | LogLine | Head | None:
-        """Waits for the next event the caller sees; None once the response is complete (and in the history)."""
+    def _next(self, whole: bool = False) -> Chunk | LogLine | Head | None:
+        """Waits for the next event the caller sees (``whole``: for the whole response); None once the response is
+        complete (and in the history)."""
         exchange, inbox, lane = self.exchange, self._inbox, self._lane
         while not exchange.finished:
             item = inbox.take()  # read already, with an earlier frame of the same read
@@ -890,7 +891,7 @@ class Stream:
                 item = self._host.wait(inbox, lane, exchange.remaining())
             if item is None:
                 self._act(exchange.expired())
-            elif (event := exchange.receive(*item)) is not None:
+            elif (event := exchange.receive(*item)) is not None and not whole:
                 return event
         if not self._recorded:
             self._after()
@@ -898,8 +899,7 @@ class Stream:
 
     def _finish(self) -> None:
         """Waits for the whole response."""
-        while self._next() is not None:
-            pass
+        self._next(whole=True)
 
     def events(self) -> Iterator[Chunk | LogLine]:
         """Chunks and console lines, in the order they arrived."""
@@ -970,10 +970,11 @@ class Stream:
 
 def _packages_ran(trace: dict, deployments: dict[str, Deployment]) -> dict[str, dict[str, str]]:
     """The npm packages in the bundles of the middleware and route a request ran (from its trace as sent)."""
-    middleware, route = trace.get("middleware"), trace.get("route")
-    ran = [entry.get("file") for entry in (middleware if middleware and middleware.get("matched") else None, route)
-           if entry]
-    return {file: deployments[file].packages for file in ran if file in deployments and deployments[file].packages}
+    packages, middleware = {}, trace.get("middleware")
+    for entry in (middleware if middleware and middleware.get("matched") else None, trace.get("route")):
+        if entry and (deployment := deployments.get(entry.get("file"))) is not None and deployment.packages:
+            packages[entry["file"]] = deployment.packages
+    return packages
 
 
 def _utf8_source(path: str, source: str | bytes) -> str:

@@ -27,10 +27,15 @@ class Headers:
 
     @classmethod
     def from_wire(cls, pairs: list[list[str]]) -> Headers:
-        """The headers as the host sends them (a list: no Mapping check)."""
+        """The headers as the host sends them, taken in when first read: most responses' headers never are."""
         headers = cls.__new__(cls)
-        headers._items = _lowercase(pairs)
+        headers._wire = pairs
         return headers
+
+    @functools.cached_property
+    def _items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs, names in lower case (set at once unless the headers came from the host)."""
+        return _lowercase(self._wire)
 
     @functools.cached_property
     def _values(self) -> dict[str, list[str]]:
