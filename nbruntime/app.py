@@ -696,8 +696,7 @@ class App:
     ) -> Response:
         """The async form of :meth:`request`."""
         async with self.stream(method, url, headers, body, json, timeout, session, keep_body) as stream:
-            async for _ in stream:
-                pass
+            await stream._anext(whole=True)
         return stream.response
 
     def request_many(self, requests: Iterable[tuple | Mapping[str, Any]], window: int = 256) -> list[Response]:
@@ -932,14 +931,14 @@ class Stream:
             raise
         return self
 
-    async def _anext(self) -> Chunk | LogLine | Head | None:
+    async def _anext(self, whole: bool = False) -> Chunk | LogLine | Head | None:
         """The async form of :meth:`_next`."""
         exchange, inbox = self.exchange, self._inbox
         while not exchange.finished:
             item = await inbox.get(exchange.remaining())
             if item is None:
                 self._act(exchange.expired())
-            elif (event := exchange.receive(*item)) is not None:
+            elif (event := exchange.receive(*item)) is not None and not whole:
                 return event
         if not self._recorded:
             self._after()

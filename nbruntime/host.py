@@ -239,7 +239,8 @@ class AsyncInbox:
 
         self._anyio = anyio
         self._items: collections.deque[Item] = collections.deque()
-        self._event = anyio.Event()
+        self._event: anyio.Event | None = None  # what the caller waits on, while it waits
+        self._waking = False  # a wake-up is on its way to the event loop
         if sniffio.current_async_library() == "trio":
             import trio
 
@@ -253,19 +254,28 @@ class AsyncInbox:
         if item is _NUDGE:
             return
         self._items.append(item)
+        if self._waking:  # the wake-up on its way finds this item too: one per batch of frames, not one per frame
+            return
+        self._waking = True
         try:
             self._call_soon(self._wake)
         except RuntimeError:  # the loop is closed: nobody is waiting any more
             pass
 
-    def _wake(self) -> None:
-        self._event.set()
+    def _wake(self) -> None:  # in the event loop's thread, like ``get``
+        self._waking = False
+        if self._event is not None:
+            self._event.set()
 
     async def get(self, timeout: float | None) -> Item | None:
-        with self._anyio.move_on_after(timeout):
-            while not self._items:
-                await self._event.wait()
-                self._event = self._anyio.Event()
+        if not self._items:  # (an item there already is taken without a cancel scope or an event)
+            with self._anyio.move_on_after(timeout):
+                while not self._items:
+                    self._event = self._anyio.Event()
+                    try:
+                        await self._event.wait()
+                    finally:
+                        self._event = None
         return self._items.popleft() if self._items else None
 
 
