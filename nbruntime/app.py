@@ -696,8 +696,7 @@ class App:
     ) -> Response:
         """The async form of :meth:`request`."""
         async with self.stream(method, url, headers, body, json, timeout, session, keep_body) as stream:
-            async for _ in stream:
-                pass
+            await stream._anext(whole=True)
         return stream.response
 
     def request_many(self, requests: Iterable[tuple | Mapping[str, Any]], window: int = 256) -> list[Response]:
@@ -881,14 +880,17 @@ class Stream:
             raise
         return self
 
-    def _next(self) -> Chunk | LogLine | Head | None:
-        """Waits for the next event the caller sees; None once the response is complete (and in the history)."""
+    def _next(self, whole: bool = False) -> Chunk | LogLine | Head | None:
+        """Waits for the next event the caller sees (``whole``: for the whole response); None once the response is
+        complete (and in the history)."""
         exchange, inbox, lane = self.exchange, self._inbox, self._lane
         while not exchange.finished:
-            item = self._host.wait(inbox, lane, exchange.remaining())
+            item = inbox.take()  # read already, with an earlier frame of the same read
+            if item is None:
+                item = self._host.wait(inbox, lane, exchange.remaining())
             if item is None:
                 self._act(exchange.expired())
-            elif (event := exchange.receive(*item)) is not None:
+            elif (event := exchange.receive(*item)) is not None and not whole:
                 return event
         if not self._recorded:
             self._after()
@@ -896,8 +898,7 @@ class Stream:
 
     def _finish(self) -> None:
         """Waits for the whole response."""
-        while self._next() is not None:
-            pass
+        self._next(whole=True)
 
     def events(self) -> Iterator[Chunk | LogLine]:
         """Chunks and console lines, in the order they arrived."""
@@ -930,14 +931,14 @@ class Stream:
             raise
         return self
 
-    async def _anext(self) -> Chunk | LogLine | Head | None:
+    async def _anext(self, whole: bool = False) -> Chunk | LogLine | Head | None:
         """The async form of :meth:`_next`."""
         exchange, inbox = self.exchange, self._inbox
         while not exchange.finished:
             item = await inbox.get(exchange.remaining())
             if item is None:
                 self._act(exchange.expired())
-            elif (event := exchange.receive(*item)) is not None:
+            elif (event := exchange.receive(*item)) is not None and not whole:
                 return event
         if not self._recorded:
             self._after()
@@ -968,10 +969,11 @@ class Stream:
 
 def _packages_ran(trace: dict, deployments: dict[str, Deployment]) -> dict[str, dict[str, str]]:
     """The npm packages in the bundles of the middleware and route a request ran (from its trace as sent)."""
-    middleware, route = trace.get("middleware"), trace.get("route")
-    ran = [entry.get("file") for entry in (middleware if middleware and middleware.get("matched") else None, route)
-           if entry]
-    return {file: deployments[file].packages for file in ran if file in deployments and deployments[file].packages}
+    packages, middleware = {}, trace.get("middleware")
+    for entry in (middleware if middleware and middleware.get("matched") else None, trace.get("route")):
+        if entry and (deployment := deployments.get(entry.get("file"))) is not None and deployment.packages:
+            packages[entry["file"]] = deployment.packages
+    return packages
 
 
 def _utf8_source(path: str, source: str | bytes) -> str:

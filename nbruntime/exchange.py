@@ -119,7 +119,9 @@ class Exchange:
         return None
 
     def _ms(self, message: dict) -> float:
-        return round((message.get("_t", _now()) - self.started) * 1000, 3)
+        """Milliseconds from the start to when ``message`` was read (to now, if it was not), to the microsecond."""
+        read = message.get("_t")
+        return round(((_now() if read is None else read) - self.started) * 1e6) / 1000  # round(ms, 3) takes 3x as long
 
     def cancel(self) -> None:
         """Records that the caller stopped the request (the host is told separately)."""
@@ -143,5 +145,5 @@ class Exchange:
         if not response.status:
             response.status = 504 if error.kind == "timeout" else 502
         if response.elapsed_ms is None:
-            response.elapsed_ms = round((_now() - self.started) * 1000, 3)
+            response.elapsed_ms = self._ms({})
         self.finished = True

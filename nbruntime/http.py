@@ -20,23 +20,27 @@ class Headers:
     """Case-insensitive, multi-valued HTTP headers (the httpx way): ``h["a"]`` joins repeats with ", "."""
 
     def __init__(self, headers: HeaderInput = None):
-        items = headers.items() if isinstance(headers, Mapping) else (headers or [])
-        self._items = _lowercase(items)
-        self._values = self._index()
+        if headers is None:  # a fresh Response's: cheap to make
+            self._items = []
+        else:
+            self._items = _lowercase(headers.items() if isinstance(headers, Mapping) else headers)
 
     @classmethod
     def from_wire(cls, pairs: list[list[str]]) -> Headers:
-        """The headers as the host sends them, indexed when first looked up: most responses' headers are never read."""
+        """The headers as the host sends them, taken in when first read: most responses' headers never are."""
         headers = cls.__new__(cls)
-        headers._items = _lowercase(pairs)
+        headers._wire = pairs
         return headers
 
     @functools.cached_property
-    def _values(self) -> dict[str, list[str]]:
-        """Name → values, so each lookup costs the same however many headers there are."""
-        return self._index()
+    def _items(self) -> list[tuple[str, str]]:
+        """(name, value) pairs, names in lower case (set at once unless the headers came from the host)."""
+        return _lowercase(self._wire)
 
-    def _index(self) -> dict[str, list[str]]:
+    @functools.cached_property
+    def _values(self) -> dict[str, list[str]]:
+        """Name → values, so each lookup costs the same however many headers there are (made when first looked up:
+        most responses' headers are never read)."""
         values: dict[str, list[str]] = {}
         for name, value in self._items:
             values.setdefault(name, []).append(value)

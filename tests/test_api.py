@@ -26,7 +26,10 @@ def test_stream_yields_each_chunk_before_the_next_is_produced(app):
     assert seen == [(b"tick 1\n", 1), (b"tick 2\n", 2), (b"tick 3\n", 3)]
 
 
-def test_async_stream_and_arequest(app):
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_async_stream_and_arequest(app, backend):
+    if backend == "trio":
+        pytest.importorskip("trio")
     app.deploy("app/api/stream/route.ts", TICKS, runtime="edge")
 
     async def main():
@@ -37,7 +40,7 @@ def test_async_stream_and_arequest(app):
         many = await _gather(*(app.arequest("GET", "/api/stream") for _ in range(5)))
         return chunks, [r.text for r in many]
 
-    chunks, texts = anyio.run(main)
+    chunks, texts = anyio.run(main, backend=backend)
     assert chunks == [b"tick 1\n", b"tick 2\n", b"tick 3\n"]
     assert texts == ["tick 1\ntick 2\ntick 3\n"] * 5
 
