@@ -384,8 +384,8 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
   const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
   const realm = registry.realmFor(file);
   const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
-  const context = { waitUntil: (p) => scope.waitUntil(p) };
-  const answer = await scope.run(() => realm.inSlice(() => handler(request, new NextFetchEvent({ page: `/${kind}`, context }))));
+  const event = { page: `/${kind}`, context: scope }; // (scope.waitUntil: see NextFetchEvent)
+  const answer = await scope.run(() => realm.inSlice(() => handler(request, new NextFetchEvent(event))));
   if (answer === undefined || answer === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
   if (!isResponse(answer)) throw new TypeError('Expected an instance of Response to be returned');
   const result = realm.hostResponse(answer);

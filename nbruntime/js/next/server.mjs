@@ -206,9 +206,12 @@ export class NextResponse extends Response {
 export class NextFetchEvent {
   #waitUntil;
 
+  // `context.waitUntil` is called on `context` (the server passes the request's scope, whose method it is: one
+  // function for every request, so an edge realm sees no new host function per request).
   constructor({ page, context }) {
     this.sourcePage = page;
-    this.#waitUntil = context.waitUntil;
+    const { waitUntil } = context;
+    this.#waitUntil = (promise) => Reflect.apply(waitUntil, context, [promise]);
   }
 
   waitUntil(promise) {
