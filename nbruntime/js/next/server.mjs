@@ -93,19 +93,20 @@ export class NextURL {
 }
 
 // A NextRequest's nextUrl and cookies, made when first read: the server makes the request a handler gets without
-// running this constructor (an edge realm's request is the engine's, given this prototype).
+// running this constructor (an edge realm's request is the engine's, given this prototype). The nextUrl is made
+// from the request's URL, which never changes, so only when a handler reads it.
 const requestParts = new WeakMap();
 function partsOf(request) {
   let parts = requestParts.get(request);
-  if (!parts) requestParts.set(request, (parts = { nextUrl: new NextURL(request.url), cookies: new RequestCookies(request.headers) }));
+  if (!parts) requestParts.set(request, (parts = { nextUrl: null, cookies: new RequestCookies(request.headers) }));
   return parts;
 }
 
 export class NextRequest extends Request {
   constructor(input, init = {}) {
-    const url = typeof input === 'object' && input !== null && 'url' in input ? input.url : validateURL(input);
+    if (typeof input !== 'object' || input === null || !('url' in input)) validateURL(input);
     super(input, init);
-    requestParts.set(this, { nextUrl: new NextURL(url), cookies: new RequestCookies(this.headers) });
+    requestParts.set(this, { nextUrl: null, cookies: new RequestCookies(this.headers) });
   }
 
   get cookies() {
@@ -113,7 +114,8 @@ export class NextRequest extends Request {
   }
 
   get nextUrl() {
-    return partsOf(this).nextUrl;
+    const parts = partsOf(this);
+    return (parts.nextUrl ??= new NextURL(this.url));
   }
 
   get page() {
