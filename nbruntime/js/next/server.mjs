@@ -151,7 +151,7 @@ function overrideRequestHeaders(init, headers) {
 export class NextResponse extends Response {
   #cookies;
 
-  constructor(body, init = {}) {
+  constructor(body, init) {
     super(body, init);
     const headers = this.headers;
     const jar = new ResponseCookies(headers);
@@ -191,18 +191,28 @@ export class NextResponse extends Response {
   }
 
   static rewrite(destination, init) {
-    const headers = new Headers(init?.headers);
-    headers.set('x-middleware-rewrite', validateURL(destination));
-    overrideRequestHeaders(init, headers);
-    return new NextResponse(null, { ...init, headers });
+    return middlewareResponse(init, 'x-middleware-rewrite', () => validateURL(destination));
   }
 
   static next(init) {
-    const headers = new Headers(init?.headers);
-    headers.set('x-middleware-next', '1');
-    overrideRequestHeaders(init, headers);
-    return new NextResponse(null, { ...init, headers });
+    return middlewareResponse(init, 'x-middleware-next', () => '1');
   }
+}
+
+// What next() and rewrite() answer: `init`'s headers with the field `name` set (its value made after they are read), and
+// the request headers to override. Without an init, the response's own Headers take the field: no Headers to make and
+// copy, nor an init for an edge realm's engine to read through the realm's wall.
+function middlewareResponse(init, name, value) {
+  if (init === undefined || init === null) {
+    const field = value();
+    const response = new NextResponse(null);
+    response.headers.set(name, field);
+    return response;
+  }
+  const headers = new Headers(init.headers);
+  headers.set(name, value());
+  overrideRequestHeaders(init, headers);
+  return new NextResponse(null, { ...init, headers });
 }
 
 export class NextFetchEvent {
