@@ -92,21 +92,20 @@ export class NextURL {
   }
 }
 
-// A NextRequest's nextUrl and cookies, made when first read: the server makes the request a handler gets without
-// running this constructor (an edge realm's request is the engine's, given this prototype). The nextUrl is made
-// from the request's URL, which never changes, so only when a handler reads it.
-const requestParts = new WeakMap();
+// A NextRequest's nextUrl and cookies, in a property of its own as in Next (Symbol(internal request)), made when first
+// read: the server makes the request a handler gets without running this constructor (an edge realm's request is the
+// engine's, given this prototype). The nextUrl is made from the request's URL, which never changes, so only when a
+// handler reads it.
+const INTERNALS = Symbol('internal request');
 function partsOf(request) {
-  let parts = requestParts.get(request);
-  if (!parts) requestParts.set(request, (parts = { nextUrl: null, cookies: new RequestCookies(request.headers) }));
-  return parts;
+  return (request[INTERNALS] ??= { nextUrl: null, cookies: new RequestCookies(request.headers) });
 }
 
 export class NextRequest extends Request {
   constructor(input, init = {}) {
     if (typeof input !== 'object' || input === null || !('url' in input)) validateURL(input);
     super(input, init);
-    requestParts.set(this, { nextUrl: null, cookies: new RequestCookies(this.headers) });
+    this[INTERNALS] = { nextUrl: null, cookies: new RequestCookies(this.headers) };
   }
 
   get cookies() {
