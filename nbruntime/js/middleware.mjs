@@ -28,10 +28,11 @@ export class Middleware {
     } catch {
       // an invalid %-escape: only the raw path is tested
     }
-    const facts = requestFacts(url, headers);
+    let facts = null; // what has/missing conditions test (the cookies parsed, ...): read for the first that has any
     let nearest = null;
     for (const matcher of this.matchers) {
       if (!paths.some((path) => matcher.regex.test(path))) continue;
+      if (matcher.has.length || matcher.missing.length) facts ??= requestFacts(url, headers);
       const failedHas = matcher.has.find((item) => !item.test(facts));
       const presentMissing = matcher.missing.find((item) => item.test(facts));
       if (!failedHas && !presentMissing) return { matched: true, reason: `matcher ${matcher.source}` };

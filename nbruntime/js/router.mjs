@@ -3,8 +3,8 @@
 const HANDLER_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
 export function isResponse(value) {
-  // Edge realms have their own Response class (the edge engine's), so no instanceof across realms.
-  return Object.prototype.toString.call(value) === '[object Response]';
+  // Edge realms have their own Response class (the edge engine's): theirs are told by their tag.
+  return value instanceof Response || Object.prototype.toString.call(value) === '[object Response]';
 }
 
 // A route param whose %-escapes do not decode: Next answers 400 (tests/conformance/bad-requests).

@@ -149,6 +149,8 @@ export class ResponseCookies {
 
   constructor(headers) {
     this.#headers = headers;
+    // (Most responses have none: then no list is made, which in an edge realm would cross the wall, with its iterator.)
+    if (!headers.has('set-cookie')) return;
     for (const line of headers.getSetCookie()) {
       const cookie = parseSetCookie(line);
       this.#map.set(cookie.name, cookie);

@@ -92,20 +92,20 @@ export class NextURL {
   }
 }
 
-// A NextRequest's nextUrl and cookies, made when first read: the server makes the request a handler gets without
-// running this constructor (an edge realm's request is the engine's, given this prototype).
-const requestParts = new WeakMap();
+// A NextRequest's nextUrl and cookies, in a property of its own as in Next (Symbol(internal request)), made when first
+// read: the server makes the request a handler gets without running this constructor (an edge realm's request is the
+// engine's, given this prototype). The nextUrl is made from the request's URL, which never changes, so only when a
+// handler reads it.
+const INTERNALS = Symbol('internal request');
 function partsOf(request) {
-  let parts = requestParts.get(request);
-  if (!parts) requestParts.set(request, (parts = { nextUrl: new NextURL(request.url), cookies: new RequestCookies(request.headers) }));
-  return parts;
+  return (request[INTERNALS] ??= { nextUrl: null, cookies: new RequestCookies(request.headers) });
 }
 
 export class NextRequest extends Request {
   constructor(input, init = {}) {
-    const url = typeof input === 'object' && input !== null && 'url' in input ? input.url : validateURL(input);
+    if (typeof input !== 'object' || input === null || !('url' in input)) validateURL(input);
     super(input, init);
-    requestParts.set(this, { nextUrl: new NextURL(url), cookies: new RequestCookies(this.headers) });
+    this[INTERNALS] = { nextUrl: null, cookies: new RequestCookies(this.headers) };
   }
 
   get cookies() {
@@ -113,7 +113,8 @@ export class NextRequest extends Request {
   }
 
   get nextUrl() {
-    return partsOf(this).nextUrl;
+    const parts = partsOf(this);
+    return (parts.nextUrl ??= new NextURL(this.url));
   }
 
   get page() {
@@ -149,7 +150,7 @@ function overrideRequestHeaders(init, headers) {
 export class NextResponse extends Response {
   #cookies;
 
-  constructor(body, init = {}) {
+  constructor(body, init) {
     super(body, init);
     const headers = this.headers;
     const jar = new ResponseCookies(headers);
@@ -189,26 +190,39 @@ export class NextResponse extends Response {
   }
 
   static rewrite(destination, init) {
-    const headers = new Headers(init?.headers);
-    headers.set('x-middleware-rewrite', validateURL(destination));
-    overrideRequestHeaders(init, headers);
-    return new NextResponse(null, { ...init, headers });
+    return middlewareResponse(init, 'x-middleware-rewrite', () => validateURL(destination));
   }
 
   static next(init) {
-    const headers = new Headers(init?.headers);
-    headers.set('x-middleware-next', '1');
-    overrideRequestHeaders(init, headers);
-    return new NextResponse(null, { ...init, headers });
+    return middlewareResponse(init, 'x-middleware-next', () => '1');
   }
+}
+
+// What next() and rewrite() answer: `init`'s headers with the field `name` set (its value made after they are read), and
+// the request headers to override. Without an init, the response's own Headers take the field: no Headers to make and
+// copy, nor an init for an edge realm's engine to read through the realm's wall.
+function middlewareResponse(init, name, value) {
+  if (init === undefined || init === null) {
+    const field = value();
+    const response = new NextResponse(null);
+    response.headers.set(name, field);
+    return response;
+  }
+  const headers = new Headers(init.headers);
+  headers.set(name, value());
+  overrideRequestHeaders(init, headers);
+  return new NextResponse(null, { ...init, headers });
 }
 
 export class NextFetchEvent {
   #waitUntil;
 
+  // `context.waitUntil` is called on `context` (the server passes the request's scope, whose method it is: one
+  // function for every request, so an edge realm sees no new host function per request).
   constructor({ page, context }) {
     this.sourcePage = page;
-    this.#waitUntil = context.waitUntil;
+    const { waitUntil } = context;
+    this.#waitUntil = (promise) => Reflect.apply(waitUntil, context, [promise]);
   }
 
   waitUntil(promise) {
