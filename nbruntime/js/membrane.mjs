@@ -187,8 +187,9 @@ export class Membrane {
 
 // The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the
 // near side, `into` a near value to the far side. Far operations use the far realm's Reflect; those that may run far
-// code (a call, a getter or setter, any operation on a far Proxy) go through `gate`. An error thrown by far code crosses
-// as any value does (a slice stopped by the host is the host's own error).
+// code (a call, a getter or setter, any operation on a far Proxy) go through `gate`; what they return crosses inside it
+// (a promise an edge function returns is subscribed to in the slice that called it, not in one of its own). An error
+// thrown by far code crosses as any value does (a slice stopped by the host is the host's own error).
 function handler(far, near, out, into, gate) {
   const R = far.reflect;
   const N = near.reflect;
@@ -293,7 +294,7 @@ function handler(far, near, out, into, gate) {
         return prototype === null ? undefined : N.get(prototype, key, receiver);
       }
       if (hasOwn(descriptor, 'value')) return out(descriptor.value);
-      return descriptor.get === undefined ? undefined : out(run(() => R.apply(descriptor.get, into(receiver), [])));
+      return descriptor.get === undefined ? undefined : run(() => out(R.apply(descriptor.get, into(receiver), [])));
     },
     set(shadow, key, value, receiver) {
       const target = real(shadow);
@@ -321,12 +322,12 @@ function handler(far, near, out, into, gate) {
       const passed = new Array(args.length);
       const raw = near.raw?.has(target);
       for (let i = 0; i < args.length; i++) passed[i] = raw ? (near.targets.get(args[i]) ?? args[i]) : into(args[i]);
-      return out(run(() => R.apply(target, into(self), passed)));
+      return run(() => out(R.apply(target, into(self), passed)));
     },
     construct(shadow, args, newTarget) {
       const passed = new Array(args.length);
       for (let i = 0; i < args.length; i++) passed[i] = into(args[i]);
-      return out(run(() => R.construct(real(shadow), passed, into(newTarget))));
+      return run(() => out(R.construct(real(shadow), passed, into(newTarget))));
     },
   };
   return handlers;
