@@ -60,6 +60,50 @@ function isConstructor(fn) {
   }
 }
 
+// Lets a subclass give private fields to the object it is handed (a proxy, a shadow) instead of a new one.
+class Adopting {
+  constructor(object) {
+    return object;
+  }
+}
+
+// What the membrane knows of an object (the proxy made for it, what a proxy or shadow stands for, a promise's follower),
+// kept in a private field of the object, where no code of either realm can see it. A WeakMap's entries would be
+// ephemerons, which the garbage collector must trace at every scavenge: a few per crossing made those scavenges keep
+// whole requests (an entry's value reaches its key), and cost more than the crossings. Reads like a WeakMap; an object
+// that takes no private field (V8 lets every object take one today; non-extensible ones may refuse in future) is kept
+// in one.
+function fieldMap() {
+  const refused = new WeakMap();
+  class Field extends Adopting {
+    #value;
+    constructor(object, value) {
+      super(object);
+      this.#value = value;
+    }
+
+    static has(object) {
+      return isObject(object) && (#value in object || refused.has(object));
+    }
+
+    static get(object) {
+      if (!isObject(object)) return undefined;
+      return #value in object ? object.#value : refused.get(object);
+    }
+  }
+  return {
+    has: Field.has,
+    get: Field.get,
+    set(object, value) {
+      try {
+        new Field(object, value);
+      } catch {
+        refused.set(object, value);
+      }
+    },
+  };
+}
+
 // A Node class whose instances were handed to a realm (a Buffer, say) has them answer `instanceof` still, in
 // Node's code (`Buffer.isBuffer`): their prototype is now a proxy of the class's prototype.
 const inherited = Function.prototype[Symbol.hasInstance];
@@ -92,10 +136,10 @@ export class Membrane {
     this.realmThen = tools.then;
     this.RealmPromise = tools.Promise;
     // One side of the wall for each direction: `inside` makes what edge code sees of a Node object.
-    const inside = { reflect: tools.Reflect, shadows: tools.shadows, proxies: new WeakMap(), targets: new WeakMap(),
-      raw: new WeakSet() };
+    const inside = { reflect: tools.Reflect, shadows: tools.shadows, proxies: fieldMap(), targets: fieldMap(),
+      shadowTargets: fieldMap(), raw: new WeakSet() };
     const outside = { reflect: Reflect, shadows: [() => ({}), () => [], () => () => {}, () => (function () {}).bind()],
-      proxies: new WeakMap(), targets: new WeakMap() };
+      proxies: fieldMap(), targets: fieldMap(), shadowTargets: fieldMap() };
     // Node code's operations on edge objects run edge code (getters, Proxy traps, functions): each is a slice of the
     // realm (gate.mjs), where it can be stopped; `gate` is set by the realm that owns this membrane.
     this.gate = (fn) => fn();
@@ -103,7 +147,7 @@ export class Membrane {
     inside.handler = handler(outside, inside, (value) => this.toRealm(value), (value) => this.toHost(value), (fn) => fn());
     outside.handler = handler(inside, outside, (value) => this.toHost(value), (value) => this.toRealm(value), gate);
     Object.assign(this, { inside, outside });
-    this.promises = new WeakMap(); // a promise → its follower on the other side
+    this.promises = fieldMap(); // a promise → its follower on the other side, and back
   }
 
   // What edge code may hold of a Node.js value.
@@ -145,7 +189,6 @@ export class Membrane {
     proxy = new Proxy(shadow, side.handler);
     side.proxies.set(target, proxy);
     side.targets.set(proxy, target);
-    side.shadowTargets ??= new WeakMap();
     side.shadowTargets.set(shadow, target);
     return proxy;
   }
