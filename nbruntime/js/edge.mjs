@@ -238,16 +238,17 @@ function realmConsole(membrane) {
 function buildContext(env) {
   const Engine = engine();
   const holder = {};
-  let hostKeys, originals;
+  let hostKeys, originals, classes;
   const extend = (context) => {
     holder.current = new Membrane(context);
     originals = vm.runInContext(ORIGINALS, context);
+    // The engine's own, as host code holds them: the host builds requests from URLs it parsed, which need no check.
+    classes = { Request: context.Request, Response: context.Response };
     nextExtensions(context, env, holder.current);
     hostKeys = Reflect.ownKeys(context);
     return context;
   };
   const { context } = withOwnMicrotasks(() => asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend }))));
-  const classes = { Request: context.Request, Response: context.Response }; // the host's, before they cross
   seal(context, holder.current, hostKeys, originals);
   ownQueueMicrotask(context);
   return { context, membrane: holder.current, classes };
