@@ -43,11 +43,18 @@ const { hasOwn } = Object;
 const isObject = (value) => (typeof value === 'object' && value !== null) || typeof value === 'function';
 const isBinary = (value) => types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value);
 const CONSTRUCT_PROBE = { construct: () => ({}) };
+const functionSource = Function.prototype.toString;
+const NATIVE = '{ [native code] }'; // how V8 shows the source of a native function
 
-// Whether `fn` can be called with `new`, found without running it (the probe's trap answers) and, when it cannot, with
-// a TypeError that captures no stack (a stack and a rendered call site cost 10-15 µs: a function handed over per
-// request, a fetch event's waitUntil, say, would pay it each time).
+// Whether `fn` can be called with `new`, found without running it. An ECMAScript function without a prototype of its own
+// is an arrow function, a method or an async function: none is (the property cannot be deleted from one that is). The
+// others, and native functions (bound ones, built-ins, proxies), are probed: the probe's trap answers, and one that is
+// not a constructor throws a TypeError that captures no stack. A throw costs 10 µs inside a slice: a function handed
+// over per request (a fetch event's waitUntil, say) would pay it each time.
 function isConstructor(fn) {
+  if (!types.isProxy(fn) && !hasOwn(fn, 'prototype') && !Reflect.apply(functionSource, fn, []).endsWith(NATIVE)) {
+    return false;
+  }
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
