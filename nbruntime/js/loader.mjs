@@ -152,6 +152,7 @@ class Realm {
     if (!prototype) this.prototypes.set(NextRequest, (prototype = NextRequest.prototype));
     const request = new this.classes.Request(url, init);
     Object.setPrototypeOf(request, prototype);
+    this.membrane.toRealm(request, true); // made for this realm alone: its proxy, made now, is kept in a field of it
     return request;
   }
 
