@@ -46,10 +46,10 @@ const CONSTRUCT_PROBE = { construct: () => ({}) };
 const functionSource = Function.prototype.toString;
 const NATIVE = '{ [native code] }'; // how V8 shows the source of a native function
 
-// Whether `fn` can be called with `new`, found without running it. An ECMAScript function without a prototype of its own
-// is an arrow function, a method or an async function: none is (the property cannot be deleted from one that is). The
-// others, and native functions (bound ones, built-ins, proxies), are probed: the probe's trap answers, and one that is
-// not a constructor throws a TypeError that captures no stack. A throw costs 10 µs inside a slice: a function handed
+// Whether `fn` can be called with `new`, found without running it. An ECMAScript function without a prototype of its
+// own is an arrow function, a method or an async function: none is (the property cannot be deleted from one that is).
+// The others, and native functions (bound ones, built-ins, proxies), are probed: the probe's trap answers, and one that
+// is not a constructor throws a TypeError that captures no stack. A throw costs 10 µs inside a slice: a function handed
 // over per request (a fetch event's waitUntil, say) would pay it each time.
 function isConstructor(fn) {
   if (!types.isProxy(fn) && !hasOwn(fn, 'prototype') && !Reflect.apply(functionSource, fn, []).endsWith(NATIVE)) {
@@ -74,14 +74,14 @@ class Adopting {
   }
 }
 
-// What the membrane knows of an edge object or of one it made (the proxy made for it, what a proxy or shadow stands for,
-// a promise's follower), kept in a private field of the object, where no code of either realm can see it. A WeakMap's
-// entries would be ephemerons, which the garbage collector must trace at every scavenge: a few per crossing made those
-// scavenges keep whole requests (an entry's value reaches its key), and cost more than the crossings. A Node object is
-// marked only when it was made for one realm (an instance its code constructs, the request a handler gets): one that
-// crosses into every realm (a global, say) would keep each realm's proxy, so each realm, alive.
-// Reads like a WeakMap; an object that takes no private field (V8 lets every object take one today; non-extensible ones
-// may refuse in future) is kept in one.
+// What the membrane knows of an edge object, or of one it made (the proxy made for it, what a proxy or shadow stands
+// for, a promise's follower), kept in a private field of the object, where no code of either realm can see it. A
+// WeakMap's entries would be ephemerons, which the garbage collector must trace at every scavenge: a few per crossing
+// made those scavenges keep whole requests (an entry's value reaches its key), and cost more than the crossings. A Node
+// object is marked only when it was made for one realm (an instance its code constructs, the request a handler gets):
+// one that crosses into every realm (a global, say) would keep each realm's proxy, so each realm, alive. Reads like a
+// WeakMap; an object that takes no private field (V8 lets every object take one today; non-extensible ones may refuse
+// in future) is kept in one.
 function fieldMap() {
   const refused = new WeakMap();
   class Field extends Adopting {
@@ -247,11 +247,12 @@ export class Membrane {
   }
 }
 
-// The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the
-// near side (`outMade` one that near code constructed), `into` a near value to the far side. Far operations use the far realm's Reflect; those that may run far
-// code (a call, a getter or setter, any operation on a far Proxy) go through `gate`; what they return crosses inside it
-// (a promise an edge function returns is subscribed to in the slice that called it, not in one of its own). An error
-// thrown by far code crosses as any value does (a slice stopped by the host is the host's own error).
+// The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the near side
+// (`outMade` one that near code constructed), `into` a near value to the far side. Far operations use the far realm's
+// Reflect; those that may run far code (a call, a getter or setter, any operation on a far Proxy) go through `gate`;
+// what they return crosses inside it (a promise an edge function returns is subscribed to in the slice that called it,
+// not in one of its own). An error thrown by far code crosses as any value does (a slice stopped by the host is the
+// host's own error).
 function handler(far, near, out, into, gate, outMade) {
   const R = far.reflect;
   const N = near.reflect;
