@@ -211,6 +211,24 @@ def test_a_stream_in_flight_finishes_on_the_version_it_started_on(runtime, chang
         assert after.text == "new0new1new2new3new4" if change == "redeploy" else after.status == 404
 
 
+# A version that holds 24 MB for as long as its realm lives.
+HOLDING = "globalThis.held = new Array(3e6).fill({n})\n"
+ANSWER = {
+    "app/api/v/route.ts": "export function GET() {{ return new Response('v{n}') }}",
+    "middleware.ts": "export function middleware() {{ return new Response('v{n}') }}",
+}
+
+
+@pytest.mark.parametrize("file", ANSWER)
+def test_the_realm_of_a_redeployed_edge_entry_is_freed(file):
+    """60 versions of 24 MB each are more than the edge thread's heap can hold (1 GB): each realm must be freed once
+    the next version is in place (V8's compilation cache kept every module made, and with it its realm)."""
+    with nbruntime.App() as app:
+        for n in range(60):
+            app.deploy(file, HOLDING.format(n=n) + ANSWER[file].format(n=n), runtime="edge")
+            assert app.request("GET", "/api/v").text == f"v{n}"
+
+
 # -- Ctrl-C ----------------------------------------------------------------------------------------------------
 
 WAITS_FOR_ABORT = """let seen = 'nothing'

@@ -158,7 +158,8 @@ const steps = new StepServer(post, {
     const { file, phase, kind, params, requestId, budgetMs } = message;
     scope.caches = caches;
     if (requestId) registry.slices.open(requestId, budgetMs ?? defaultBudgetMs);
-    await registry.exportsOf(file).then(routeOwnOrigin, () => {}); // a failure shows in the answer
+    // The own-origin dispatcher waits for a first realm (a failure shows in the answer, from the step's own load).
+    if (!ownOrigin.network) await registry.exportsOf(file).then(routeOwnOrigin, () => {});
     if (phase === 'handle') return server.pipeline.handleFor(message, scope, state.abort.signal);
     if (phase === 'middleware') return { response: await invokeMiddleware(registry, { file, kind }, request, scope) };
     return invokeRoute(registry, { file }, params, request, scope);

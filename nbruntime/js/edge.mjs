@@ -187,7 +187,8 @@ const CROSS_REALM_PATCHED = ['Object', 'Array', 'RegExp', 'Uint8Array', 'ArrayBu
 const ORIGINALS = `({ ${CROSS_REALM_PATCHED.join(', ')}, Symbol: Object(Symbol.iterator).constructor })`;
 
 // The engine defines two setters on the realm's global that it cannot take back (non-configurable): they are
-// given to the realm as its own functions while it is built.
+// given to the realm as its own functions while it is built. A module of the engine loaded meanwhile keeps the
+// function it found as Object.defineProperty: once built, the realm is forgotten by it (it kept the first realm alive).
 function withRealmSetters(holder, build) {
   const define = Object.defineProperty;
   Object.defineProperty = (target, key, descriptor) => {
@@ -198,6 +199,7 @@ function withRealmSetters(holder, build) {
     return build();
   } finally {
     Object.defineProperty = define;
+    holder.current = null;
   }
 }
 
@@ -238,19 +240,20 @@ function realmConsole(membrane) {
 function buildContext(env) {
   const Engine = engine();
   const holder = {};
-  let hostKeys, originals;
+  let hostKeys, originals, classes, membrane;
   const extend = (context) => {
-    holder.current = new Membrane(context);
+    membrane = holder.current = new Membrane(context);
     originals = vm.runInContext(ORIGINALS, context);
-    nextExtensions(context, env, holder.current);
+    // The engine's own, as host code holds them: the host builds requests from URLs it parsed, which need no check.
+    classes = { Request: context.Request, Response: context.Response };
+    nextExtensions(context, env, membrane);
     hostKeys = Reflect.ownKeys(context);
     return context;
   };
   const { context } = withOwnMicrotasks(() => asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend }))));
-  const classes = { Request: context.Request, Response: context.Response }; // the host's, before they cross
-  seal(context, holder.current, hostKeys, originals);
+  seal(context, membrane, hostKeys, originals);
   ownQueueMicrotask(context);
-  return { context, membrane: holder.current, classes };
+  return { context, membrane, classes };
 }
 
 // A realm's context: made for the edge realm of an entry (loader.mjs makes one ahead, while the thread is idle).

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { REQUIRE_MODULE, isBuiltin } from './packages.mjs';
 import { PackageLayer, nodeRequire, requireSource, unsupportedModuleSource, unsupportedSource } from './package-realm.mjs';
+import { compileModule } from './source-module.mjs';
 
 const SPARE_DELAY_MS = 25;
 const EXTENSIONS = ['', '.ts', '.tsx', '.js', '.mjs', '.jsx', '.json', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'];
@@ -58,7 +59,7 @@ export function compileSource(file, source) {
 }
 
 // A module of the cell's code, made by `make` (a module of no realm by default); a syntax error says where it is.
-function compiled(file, code, make = () => new vm.SourceTextModule(code, { identifier: file })) {
+function compiled(file, code, make = () => compileModule(code, { identifier: file })) {
   try {
     return make();
   } catch (error) {
@@ -152,6 +153,7 @@ class Realm {
     if (!prototype) this.prototypes.set(NextRequest, (prototype = NextRequest.prototype));
     const request = new this.classes.Request(url, init);
     Object.setPrototypeOf(request, prototype);
+    this.membrane.toRealm(request, true); // made for this realm alone: its proxy, made now, is kept in a field of it
     return request;
   }
 
@@ -252,7 +254,7 @@ class Realm {
   }
 
   sourceModule(file, code) {
-    return new vm.SourceTextModule(code, {
+    return compileModule(code, {
         identifier: file,
         context: this.context,
         initializeImportMeta: (meta) => {
@@ -314,7 +316,7 @@ class Realm {
   virtual(name, source = () => virtualSource(name)) {
     const key = `virtual:${name}`;
     if (!this.modules.has(key)) {
-      this.modules.set(key, new vm.SourceTextModule(source(), { identifier: name, context: this.context }));
+      this.modules.set(key, compileModule(source(), { identifier: name, context: this.context }));
     }
     return this.modules.get(key);
   }

@@ -43,14 +43,74 @@ const { hasOwn } = Object;
 const isObject = (value) => (typeof value === 'object' && value !== null) || typeof value === 'function';
 const isBinary = (value) => types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value);
 const CONSTRUCT_PROBE = { construct: () => ({}) };
+const functionSource = Function.prototype.toString;
+const NATIVE = '{ [native code] }'; // how V8 shows the source of a native function
 
+// Whether `fn` can be called with `new`, found without running it. An ECMAScript function without a prototype of its
+// own is an arrow function, a method or an async function: none is (the property cannot be deleted from one that is).
+// The others, and native functions (bound ones, built-ins, proxies), are probed: the probe's trap answers, and one that
+// is not a constructor throws a TypeError that captures no stack. A throw costs 10 µs inside a slice: a function handed
+// over per request (a fetch event's waitUntil, say) would pay it each time.
 function isConstructor(fn) {
+  if (!types.isProxy(fn) && !hasOwn(fn, 'prototype') && !Reflect.apply(functionSource, fn, []).endsWith(NATIVE)) {
+    return false;
+  }
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    new (new Proxy(fn, CONSTRUCT_PROBE))();
+    Reflect.construct(new Proxy(fn, CONSTRUCT_PROBE), []);
     return true;
   } catch {
     return false;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
+}
+
+// Lets a subclass give private fields to the object it is handed (a proxy, a shadow) instead of a new one.
+class Adopting {
+  constructor(object) {
+    return object;
+  }
+}
+
+// What the membrane knows of an edge object, or of one it made (the proxy made for it, what a proxy or shadow stands
+// for, a promise's follower), kept in a private field of the object, where no code of either realm can see it. A
+// WeakMap's entries would be ephemerons, which the garbage collector must trace at every scavenge: a few per crossing
+// made those scavenges keep whole requests (an entry's value reaches its key), and cost more than the crossings. A Node
+// object is marked only when it was made for one realm (an instance its code constructs, the request a handler gets):
+// one that crosses into every realm (a global, say) would keep each realm's proxy, so each realm, alive. Reads like a
+// WeakMap; an object that takes no private field (V8 lets every object take one today; non-extensible ones may refuse
+// in future) is kept in one.
+function fieldMap() {
+  const refused = new WeakMap();
+  class Field extends Adopting {
+    #value;
+    constructor(object, value) {
+      super(object);
+      this.#value = value;
+    }
+
+    static has(object) {
+      return isObject(object) && (#value in object || refused.has(object));
+    }
+
+    static get(object) {
+      if (!isObject(object)) return undefined;
+      return #value in object ? object.#value : refused.get(object);
+    }
+  }
+  return {
+    has: Field.has,
+    get: Field.get,
+    set(object, value) {
+      try {
+        new Field(object, value);
+      } catch {
+        refused.set(object, value);
+      }
+    },
+  };
 }
 
 // A Node class whose instances were handed to a realm (a Buffer, say) has them answer `instanceof` still, in
@@ -85,22 +145,25 @@ export class Membrane {
     this.realmThen = tools.then;
     this.RealmPromise = tools.Promise;
     // One side of the wall for each direction: `inside` makes what edge code sees of a Node object.
-    const inside = { reflect: tools.Reflect, shadows: tools.shadows, proxies: new WeakMap(), targets: new WeakMap(),
-      raw: new WeakSet() };
+    const inside = { reflect: tools.Reflect, shadows: tools.shadows, proxies: new WeakMap(), made: fieldMap(),
+      targets: fieldMap(), shadowTargets: fieldMap(), raw: new WeakSet() };
     const outside = { reflect: Reflect, shadows: [() => ({}), () => [], () => () => {}, () => (function () {}).bind()],
-      proxies: new WeakMap(), targets: new WeakMap() };
+      proxies: fieldMap(), targets: fieldMap(), shadowTargets: fieldMap() };
     // Node code's operations on edge objects run edge code (getters, Proxy traps, functions): each is a slice of the
     // realm (gate.mjs), where it can be stopped; `gate` is set by the realm that owns this membrane.
     this.gate = (fn) => fn();
     const gate = (fn) => this.gate(fn);
-    inside.handler = handler(outside, inside, (value) => this.toRealm(value), (value) => this.toHost(value), (fn) => fn());
-    outside.handler = handler(inside, outside, (value) => this.toHost(value), (value) => this.toRealm(value), gate);
+    const toRealm = (value) => this.toRealm(value);
+    const toHost = (value) => this.toHost(value);
+    inside.handler = handler(outside, inside, toRealm, toHost, (fn) => fn(), (value) => this.toRealm(value, true));
+    outside.handler = handler(inside, outside, toHost, toRealm, gate, toHost);
     Object.assign(this, { inside, outside });
-    this.promises = new WeakMap(); // a promise → its follower on the other side
+    this.promises = fieldMap(); // an edge promise → its follower, and a follower → the promise it follows
+    this.nodePromises = new WeakMap(); // a Node promise → its follower
   }
 
-  // What edge code may hold of a Node.js value.
-  toRealm(value) {
+  // What edge code may hold of a Node.js value; `made`: the value was made for this realm alone (see fieldMap).
+  toRealm(value, made = false) {
     if (!isObject(value)) return value;
     const { inside, outside } = this;
     if (outside.targets.has(value)) return outside.targets.get(value); // an edge object coming back
@@ -108,7 +171,7 @@ export class Membrane {
     if (inside.targets.has(value) || this.realmIntrinsics.has(value)) return value;
     if (isBinary(value)) return this.rehome(value);
     if (types.isPromise(value)) return this.follow(value, hostThen, this.RealmPromise, (v) => this.toRealm(v), true);
-    return this.proxy(inside, value);
+    return this.proxy(inside, value, made);
   }
 
   // What Node.js code may hold of an edge value.
@@ -130,15 +193,14 @@ export class Membrane {
     return this.toRealm(fn);
   }
 
-  proxy(side, target) {
-    let proxy = side.proxies.get(target);
+  proxy(side, target, made = false) {
+    let proxy = side.made?.get(target) ?? side.proxies.get(target);
     if (proxy) return proxy;
     const kind = typeof target === 'function' ? (isConstructor(target) ? 3 : 2) : Array.isArray(target) ? 1 : 0;
     const shadow = side.shadows[kind]();
     proxy = new Proxy(shadow, side.handler);
-    side.proxies.set(target, proxy);
+    (made ? side.made : side.proxies).set(target, proxy);
     side.targets.set(proxy, target);
-    side.shadowTargets ??= new WeakMap();
     side.shadowTargets.set(shadow, target);
     return proxy;
   }
@@ -162,7 +224,7 @@ export class Membrane {
   // A promise of one side followed by one of the other. Settling a realm's promise, or subscribing to one, queues work
   // in the realm's own microtask queue: done as a slice, which runs that queue.
   follow(promise, then, Promise, cross, intoRealm) {
-    let follower = this.promises.get(promise);
+    let follower = this.promises.get(promise) ?? this.nodePromises.get(promise);
     if (!follower) {
       follower = new Promise((resolve, reject) => {
         const settle = intoRealm ? (fn, value) => this.gate(() => fn(cross(value))) : (fn, value) => fn(cross(value));
@@ -178,18 +240,20 @@ export class Membrane {
           Reflect.defineProperty(follower, key, { value: cross(descriptor.value), enumerable: descriptor.enumerable, writable: true, configurable: true });
         }
       }
-      this.promises.set(promise, follower);
+      (intoRealm ? this.nodePromises : this.promises).set(promise, follower);
       this.promises.set(follower, promise);
     }
     return follower;
   }
 }
 
-// The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the
-// near side, `into` a near value to the far side. Far operations use the far realm's Reflect; those that may run far
-// code (a call, a getter or setter, any operation on a far Proxy) go through `gate`. An error thrown by far code crosses
-// as any value does (a slice stopped by the host is the host's own error).
-function handler(far, near, out, into, gate) {
+// The traps of proxies that `near` code holds of objects on the `far` side. `out` crosses a far value to the near side
+// (`outMade` one that near code constructed), `into` a near value to the far side. Far operations use the far realm's
+// Reflect; those that may run far code (a call, a getter or setter, any operation on a far Proxy) go through `gate`;
+// what they return crosses inside it (a promise an edge function returns is subscribed to in the slice that called it,
+// not in one of its own). An error thrown by far code crosses as any value does (a slice stopped by the host is the
+// host's own error).
+function handler(far, near, out, into, gate, outMade) {
   const R = far.reflect;
   const N = near.reflect;
   const real = (shadow) => near.shadowTargets.get(shadow);
@@ -293,7 +357,7 @@ function handler(far, near, out, into, gate) {
         return prototype === null ? undefined : N.get(prototype, key, receiver);
       }
       if (hasOwn(descriptor, 'value')) return out(descriptor.value);
-      return descriptor.get === undefined ? undefined : out(run(() => R.apply(descriptor.get, into(receiver), [])));
+      return descriptor.get === undefined ? undefined : run(() => out(R.apply(descriptor.get, into(receiver), [])));
     },
     set(shadow, key, value, receiver) {
       const target = real(shadow);
@@ -321,12 +385,12 @@ function handler(far, near, out, into, gate) {
       const passed = new Array(args.length);
       const raw = near.raw?.has(target);
       for (let i = 0; i < args.length; i++) passed[i] = raw ? (near.targets.get(args[i]) ?? args[i]) : into(args[i]);
-      return out(run(() => R.apply(target, into(self), passed)));
+      return run(() => out(R.apply(target, into(self), passed)));
     },
     construct(shadow, args, newTarget) {
       const passed = new Array(args.length);
       for (let i = 0; i < args.length; i++) passed[i] = into(args[i]);
-      return out(run(() => R.construct(real(shadow), passed, into(newTarget))));
+      return run(() => outMade(R.construct(real(shadow), passed, into(newTarget))));
     },
   };
   return handlers;

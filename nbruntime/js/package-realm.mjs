@@ -6,6 +6,7 @@ import vm from 'node:vm';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { table } from './compat.mjs';
+import { compileModule } from './source-module.mjs';
 
 export class PackageLayer {
   constructor(realm, specifiers, facts) {
@@ -29,7 +30,7 @@ export class PackageLayer {
       const { realm } = this;
       const { root } = realm.registry;
       const owner = realm.linkingEntry ?? '';
-      module = new vm.SourceTextModule(this.facts.files[name], {
+      module = compileModule(this.facts.files[name], {
         identifier: `node_modules/.nbruntime/${realm.runtime}/${name}`,
         context: realm.context,
         initializeImportMeta(meta) {
