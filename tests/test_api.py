@@ -28,8 +28,6 @@ def test_stream_yields_each_chunk_before_the_next_is_produced(app):
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_async_stream_and_arequest(app, backend):
-    if backend == "trio":
-        pytest.importorskip("trio")
     app.deploy("app/api/stream/route.ts", TICKS, runtime="edge")
 
     async def main():
