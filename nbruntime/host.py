@@ -46,6 +46,10 @@ KEY_BYTES, TAG_BYTES = 32, 16
 _RECORD_HEAD = 4 + 2 * TAG_BYTES
 _READ_BYTES = 1 << 20
 _QUIET_S = 0.01  # a lane nobody waited on this long is read by its background thread
+# A blocking wait wakes at least this often. The kernel may hand Ctrl-C's SIGINT to any of the process's threads;
+# Python runs the handler in the main thread only, once it runs again: a main thread asleep in poll would raise
+# KeyboardInterrupt at the request's timeout, not at once.
+_SIGNAL_SLICE_S = 0.1
 # Operations the main thread passes on to the edge thread, which may receive a request on its own pipe first.
 _CONFIGURING = ("routes", "env")
 Item = tuple[dict, bytes]
@@ -349,8 +353,10 @@ class Lane:
             while True:
                 if (item := inbox.take()) is not None:
                     return item
-                remaining = None if deadline is None else deadline - time.perf_counter()
-                if remaining is not None and remaining <= 0:
+                remaining = _SIGNAL_SLICE_S
+                if deadline is not None:
+                    remaining = min(deadline - time.perf_counter(), remaining)
+                if remaining <= 0:
                     return None
                 if read_lock.acquire(blocking=False):
                     try:

@@ -205,12 +205,16 @@ def test_ctrl_c_during_a_slow_top_level_stops_it_and_keeps_the_old_version():
         assert app.host_pid != pid
 
 
-def _ctrl_c_when(ready: Callable[[], bool]) -> None:
-    """Sends SIGINT from another thread as soon as ``ready()`` says so."""
+def _ctrl_c_when(ready: Callable[[], bool], to_this_thread: bool = False) -> None:
+    """Sends SIGINT from another thread as soon as ``ready()`` says so: to the process (the kernel picks the thread
+    that takes it), or to that other thread itself (Python then runs the handler in the main thread once it wakes)."""
     def watch() -> None:
         while not ready():
             time.sleep(0.02)
-        os.kill(os.getpid(), signal.SIGINT)
+        if to_this_thread:
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        else:
+            os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=watch, daemon=True).start()
 
@@ -252,8 +256,9 @@ def _settles(app: nbruntime.App, expected: dict[str, int]) -> bool:
     return _counts(app) == expected
 
 
-def test_ctrl_c_on_a_request_waiting_for_its_answer_fires_the_handlers_signal(watched):
-    _ctrl_c_when(lambda: _counts(watched)["running"] > 0)
+@pytest.mark.parametrize("to_another_thread", [False, True])
+def test_ctrl_c_on_a_request_waiting_for_its_answer_fires_the_handlers_signal(watched, to_another_thread):
+    _ctrl_c_when(lambda: _counts(watched)["running"] > 0, to_another_thread)
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         watched.request("GET", "/api/watched")
