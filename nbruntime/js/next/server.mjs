@@ -4,6 +4,7 @@ import { RequestCookies, ResponseCookies, serializeCookie } from 'next/dist/serv
 import { validateURL } from 'next/dist/server/web/utils';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const { apply } = Reflect; // as the realm had it: edge code that replaces Reflect.apply later sees no event's context
 const scope = () => globalThis[Symbol.for('@next/request-context')]?.get();
 
 class PageSignatureError extends Error {
@@ -222,7 +223,7 @@ export class NextFetchEvent {
   constructor({ page, context }) {
     this.sourcePage = page;
     const { waitUntil } = context;
-    this.#waitUntil = (promise) => Reflect.apply(waitUntil, context, [promise]);
+    this.#waitUntil = (promise) => apply(waitUntil, context, [promise]);
   }
 
   waitUntil(promise) {
