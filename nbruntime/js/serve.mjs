@@ -154,15 +154,9 @@ export class Server {
       if (headOnly && body && typeof body.cancel === 'function') await body.cancel().catch(() => {});
       return;
     }
-    let last = performance.now();
     for await (const bytes of bytesOf(body, state)) {
       if (state.cancelled) return;
-      send({ id, ev: 'chunk' }, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      // A chunk that comes after a pause goes at once: waiting for the turn's end would make it wait for the
-      // reader's next read too. Chunks that come back to back still share a record.
-      const now = performance.now();
-      if (now - last > 1) this.output.flush();
-      last = now;
+      this.output.sendPromptly({ id, ev: 'chunk' }, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
   }
 }

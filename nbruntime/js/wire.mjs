@@ -14,6 +14,7 @@
 // of frames, not per frame.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 export const KEY_BYTES = 32;
 const TAG_BYTES = 16;
@@ -37,6 +38,7 @@ export class Output {
     this.size = 0;
     this.scheduled = false;
     this.holds = 0; // while above 0, frames wait (a request about to end: its `end` goes with them)
+    this.lastSent = 0; // when the latest frame was sent (performance.now())
     this.flush = this.flush.bind(this);
   }
 
@@ -50,6 +52,7 @@ export class Output {
   }
 
   send(message, payload = EMPTY) {
+    this.lastSent = performance.now();
     const json = JSON.stringify(message);
     const length = Buffer.byteLength(json);
     this.pending.push(json, length, payload);
@@ -61,6 +64,15 @@ export class Output {
       this.scheduled = true;
       setImmediate(this.flush);
     }
+  }
+
+  // A frame that ends a quiet spell (no frame for over a millisecond: a paced stream's next chunk) is written at once,
+  // rather than at the end of the turn, where it would also wait for whatever else the turn does (the reader's next
+  // read, say). Frames that come back to back, from one request or many, still share the turn's record.
+  sendPromptly(message, payload) {
+    const quiet = performance.now() - this.lastSent > 1;
+    this.send(message, payload);
+    if (quiet) this.flush();
   }
 
   // Writes what was gathered as one signed record (`now`: even while held, as before the process exits).
