@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import shutil
@@ -854,8 +855,10 @@ class Stream:
     def _after(self) -> None:
         self._recorded = True
         response = self.exchange.response
-        if isinstance(trace := response._trace, dict):  # the npm packages in the bundles of the entries that ran
-            if packages := _packages_ran(trace, self.app.deployments):
+        deployments = self.app.deployments
+        if isinstance(response._trace, bytes) and any(d.packages for d in deployments.values()):
+            trace = response._trace = json.loads(response._trace)  # the npm packages in the bundles of the entries
+            if packages := _packages_ran(trace, deployments):  # that ran, as they were when it ran
                 trace["packages"] = packages
         self.app.history.append(Exchanged(self.request, response))
         if self.jar is not None:

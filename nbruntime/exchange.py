@@ -93,7 +93,7 @@ class Exchange:
         if event == "end":
             if response.elapsed_ms is None:
                 response.elapsed_ms = self._ms(message)
-            response._trace = message.get("trace") or None  # made a Trace when first read
+            response._trace = payload or None  # the trace as JSON, made a Trace when first read
             if self.cancelled_by_user:
                 self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
             elif self.stopping:

@@ -70,7 +70,9 @@ export class Server {
       await new Promise((resolve) => setImmediate(resolve));
       this.inflight.delete(id);
       this.end(id);
-      send({ id, ev: 'end', cancelled: state.cancelled, trace: state.outcome?.trace.data ?? null });
+      // The trace goes as the frame's payload: the kernel parses it only if someone reads it.
+      const trace = state.outcome?.trace.data;
+      send({ id, ev: 'end', cancelled: state.cancelled }, trace ? Buffer.from(JSON.stringify(trace)) : undefined);
       this.output.release();
     }
   }
