@@ -36,6 +36,7 @@ from .routes import Route, clash, file_kind, normalize_path, route_export_proble
 from .segment import declared_runtime
 
 RUNTIMES = ("edge", "nodejs")
+_WRITES_PER_WINDOW = 8  # request_many writes a window of requests in this many writes
 #: Names people type for a runtime (the magic is ``%%node``), and the runtime each means.
 RUNTIME_ALIASES = {"node": "nodejs"}
 #: The analyzer's rules for an edge route that asks to be prerendered (next build prints them).
@@ -709,12 +710,20 @@ class App:
         """
         streams = [self.stream(**spec) if isinstance(spec, Mapping) else self.stream(*spec) for spec in requests]
         in_flight: collections.deque[Stream] = collections.deque()
+        window = max(window, 1)
+        # Requests go to the host in writes of a few (one per lane), so that it answers some while we make the next
+        # and read the answers: holding a whole window back until we wait would leave one side idle at a time.
+        write_every, held = max(window // _WRITES_PER_WINDOW, 1), 0
         try:
-            for stream in streams:  # requests started between two waits go to the host in one write per lane
-                if len(in_flight) >= max(window, 1):
+            for stream in streams:
+                if len(in_flight) >= window:
                     in_flight.popleft()._finish()
                 stream._start(SyncInbox(), flush=False)
                 in_flight.append(stream)
+                held += 1
+                if held >= write_every and self._host is not None:
+                    self._host.flush()
+                    held = 0
             if self._host is not None:
                 self._host.flush()
             for stream in in_flight:
