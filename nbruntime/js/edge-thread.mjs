@@ -22,6 +22,7 @@ import { REASON, SliceStopped, Slices } from './gate.mjs';
 import { runtimeMessage } from './compat.mjs';
 import { StepClient, StepServer, plainRevalidations } from './steps.mjs';
 import { Timers } from './timers.mjs';
+import { Reclaimer } from './reclaim.mjs';
 
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
 if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
@@ -45,7 +46,10 @@ trackTimers(timers);
 // mid-way (or that holds too much) is made afresh for the next request (requests in flight finish on it).
 function stopped(realm, reason, requestId, cutOff) {
   const error = new SliceStopped(reason, stopMessage(reason, realm.entry));
-  if (cutOff && registry.edgeRealms.get(realm.entry) === realm) registry.edgeRealms.delete(realm.entry);
+  if (cutOff && registry.edgeRealms.get(realm.entry) === realm) {
+    registry.edgeRealms.delete(realm.entry);
+    reclaimer.released();
+  }
   if (requestId && reason === REASON.CANCEL) {
     server.cancel(requestId); // the kernel gave up on it: nothing more is sent for it
   } else if (requestId) {
@@ -175,6 +179,9 @@ const steps = new StepServer(post, {
   },
 });
 
+// The realms a redeploy lets go are given back soon, not when the heap nears its limit.
+const reclaimer = new Reclaimer(() => server.inflight.size > 0 || steps.calls.size > 0);
+
 const operations = {
   key({ key }) {
     useKey(key);
@@ -199,15 +206,19 @@ const operations = {
       post({ ev: 'loaded', seq, exports: Object.keys(module.namespace) });
     } catch (error) {
       post({ ev: 'loaded', seq, error: serialize(error) });
+    } finally {
+      reclaimer.released(); // the version it replaced, or the one that failed
     }
   },
   replace({ file, cell }) {
     registry.replace(file, cell ?? undefined);
+    reclaimer.released();
   },
   env({ env, version }) {
     Object.assign(registry.env, env);
     registry.edgeRealms.clear(); // a realm copies env when it is made: make them afresh
     registry.discardSpareRealm();
+    reclaimer.released();
     configuredTo(version);
   },
   origin({ origin }) {
