@@ -1,8 +1,8 @@
 // The memory of realms a redeploy let go, given back soon. A replaced realm is garbage at once, but V8 puts a full
 // collection off while the heap is far below its limit (the edge thread's is 1 GB): a cell holding 8 MB, run again
 // and again, grew the host by 8 MB a run, to a gigabyte, until it had been idle for seconds. After realms are let
-// go, a full collection runs when the thread is next free of requests, if what it holds (heap and buffers) grew by more than SLACK_BYTES
-// since the last one (an ordinary redeploy lets go of about 1 MB: it collects every few dozen redeploys).
+// go, a full collection runs when the thread is next free of requests, if what it holds (heap and buffers) grew by
+// more than SLACK_BYTES since the last one (an ordinary redeploy lets go of about 1 MB: one collection in dozens).
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { heapInUse } from './gate.mjs';
@@ -27,7 +27,7 @@ export class Reclaimer {
   // `busy()`: whether requests are in flight (a collection then waits: it would hold them up).
   constructor(busy) {
     this.busy = busy;
-    this.floor = heapInUse(); // the heap after the last full collection
+    this.floor = heapInUse(); // what it held after the last full collection
     this.timer = null;
   }
 

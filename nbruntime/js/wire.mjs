@@ -51,8 +51,8 @@ export class Output {
     if (!this.holds && this.pending.length) this.flush();
   }
 
-  send(message, payload = EMPTY) {
-    this.lastSent = performance.now();
+  send(message, payload = EMPTY, now = performance.now()) {
+    this.lastSent = now;
     const json = JSON.stringify(message);
     const length = Buffer.byteLength(json);
     this.pending.push(json, length, payload);
@@ -70,8 +70,9 @@ export class Output {
   // rather than at the end of the turn, where it would also wait for whatever else the turn does (the reader's next
   // read, say). Frames that come back to back, from one request or many, still share the turn's record.
   sendPromptly(message, payload) {
-    const quiet = performance.now() - this.lastSent > 1;
-    this.send(message, payload);
+    const now = performance.now();
+    const quiet = now - this.lastSent > 1;
+    this.send(message, payload, now);
     if (quiet) this.flush();
   }
 
