@@ -168,6 +168,7 @@ class App:
         self._owned = _Owned(self.project_dir if self._own_dir else None)
         self._lanes: dict[str, str] = {}  # request path → the host thread that runs its route (see _lane_for)
         self._route_index: list[tuple[re.Pattern, str]] | None = None
+        self._bundles_packages = False  # whether any deployment bundles npm packages (a trace then names them)
         self._sent: dict[str, tuple[Host, Any]] = {}  # the routing table and static plans the host has, and which host
         self._closed = False
         self._lock = threading.RLock()
@@ -407,6 +408,7 @@ class App:
         """
         routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
         self._route_index, self._lanes = self._index(routes), {}  # requests find their lane afresh
+        self._bundles_packages = any(d.packages for d in self.deployments.values())
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
             "file": entry.path,
@@ -864,10 +866,9 @@ class Stream:
     def _after(self) -> None:
         self._recorded = True
         response = self.exchange.response
-        deployments = self.app.deployments
-        if isinstance(response._trace, bytes) and any(d.packages for d in deployments.values()):
+        if isinstance(response._trace, bytes) and self.app._bundles_packages:
             trace = response._trace = json.loads(response._trace)  # the npm packages in the bundles of the entries
-            if packages := _packages_ran(trace, deployments):  # that ran, as they were when it ran
+            if packages := _packages_ran(trace, self.app.deployments):  # that ran, as they were when it ran
                 trace["packages"] = packages
         self.app.history.append(Exchanged(self.request, response))
         if self.jar is not None:
