@@ -8,6 +8,7 @@ restarted, the deployments come back, and the request says why.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -131,3 +132,29 @@ def test_a_record_that_fails_its_check_ends_the_stream_after_the_good_ones(frame
         decoder.feed(data)
     with pytest.raises(ChannelError):  # and it stays broken
         decoder.feed(b"".join(signed()))
+
+
+DIGEST = """export async function POST(request: Request) {
+  const bytes = new Uint8Array(await request.arrayBuffer())
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
+  return Response.json({ size: bytes.length, sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join('') })
+}"""
+
+
+@pytest.mark.parametrize("runtime", ["nodejs", "edge"])
+def test_requests_sent_back_to_back_arrive_whole_whichever_way_the_host_reads_them(runtime):
+    """After an answer, the thread reads its pipe itself for a moment (linger.mjs) and hands the bytes to the frames its
+    stream reads; a request larger than that one read is finished by the stream. Bodies around the read's 64 KB, each
+    sent as soon as the previous answer came, with a deploy (a control operation) among them, arrive whole, in order."""
+    sizes = [0, 1, 65_535, 65_536, 65_537, 3, 200_000, 1_000_000, 7] * 3
+    with nbruntime.App() as app:
+        app.deploy("app/api/digest/route.ts", DIGEST, runtime=runtime)
+        for number, size in enumerate(sizes):
+            body = bytes((number + i) % 251 for i in range(size))
+            response = app.request("POST", "/api/digest", body=body)
+            assert response.status == 200, response.text
+            assert response.json() == {"size": size, "sha256": hashlib.sha256(body).hexdigest()}
+            if number == len(sizes) // 2:
+                app.deploy("app/api/ok/route.ts", OK)
+        assert app.request("GET", "/api/ok").text == "still here"
+        assert app.restarts == 0

@@ -23,6 +23,7 @@ import { runtimeMessage } from './compat.mjs';
 import { StepClient, StepServer, plainRevalidations } from './steps.mjs';
 import { Timers } from './timers.mjs';
 import { Reclaimer } from './reclaim.mjs';
+import { Linger } from './linger.mjs';
 
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
 if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
@@ -149,7 +150,7 @@ function configuredTo(version) {
   configured = Math.max(configured, version);
   while (early.length && early[0][0].configured <= configured) server.handle(...early.shift());
 }
-readFrames(new net.Socket({ fd: workerData.pipes.input, readable: true, writable: false }), (message, payload) => {
+const feed = readFrames(new net.Socket({ fd: workerData.pipes.input, readable: true, writable: false }), (message, payload) => {
   if (message.op !== 'request') return;
   if (message.configured > configured || early.length) early.push([message, payload]);
   else server.handle(message, payload);
@@ -180,7 +181,9 @@ const steps = new StepServer(post, {
 });
 
 // The realms a redeploy lets go are given back soon, not when the heap nears its limit.
-const reclaimer = new Reclaimer(() => server.inflight.size > 0 || steps.calls.size > 0);
+const busy = () => server.inflight.size > 0 || steps.calls.size > 0;
+const reclaimer = new Reclaimer(busy);
+output.written = new Linger(workerData.pipes.input, feed, busy).soon;
 
 const operations = {
   key({ key }) {

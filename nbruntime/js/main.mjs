@@ -3,6 +3,7 @@
 // and requests for Node.js routes) and runs the Node.js runtime; the edge thread (edge-link.mjs) runs every edge entry
 // and answers the requests the kernel sends it on its own pipe.
 import { Output, openChannel } from './wire.mjs';
+import { Linger } from './linger.mjs';
 import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { Registry } from './loader.mjs';
 import { Server, describeError } from './serve.mjs';
@@ -136,7 +137,7 @@ function leave(why, code) {
   exitNow(code);
 }
 
-openChannel(process.stdin, [output], edge.keyed.bind(edge), (message, payload) => {
+const feed = openChannel(process.stdin, [output], edge.keyed.bind(edge), (message, payload) => {
   if (message.op === 'request') server.handle(message, payload);
   else if (message.op === 'prepare') registry.prepare(message.file, message.source); // no answer: the deploy has it
   else if (message.op === 'cancel') {
@@ -149,6 +150,7 @@ openChannel(process.stdin, [output], edge.keyed.bind(edge), (message, payload) =
   leave(`the control channel from the kernel broke (${error.message})`, 70);
 });
 process.stdin.on('end', () => process.exit(0));
+output.written = new Linger(process.stdin.fd, feed, () => server.inflight.size > 0).soon;
 output.send({ ev: 'ready', pid: process.pid });
 // Node loads its fetch classes (undici) on first use, about 20 ms: do it now, while the kernel prepares
 // the first cell, rather than inside the first request (installing the own-origin dispatcher loads them).

@@ -39,6 +39,7 @@ export class Output {
     this.scheduled = false;
     this.holds = 0; // while above 0, frames wait (a request about to end: its `end` goes with them)
     this.lastSent = 0; // when the latest frame was sent (performance.now())
+    this.written = null; // called after each record is written (linger.mjs)
     this.flush = this.flush.bind(this);
   }
 
@@ -113,6 +114,7 @@ export class Output {
     tagInto(record, 4, [Buffer.concat([keyed, record.subarray(0, 4)])]);
     tagInto(record, 4 + TAG_BYTES, pieces.length === 1 ? [record.subarray(HEAD_BYTES, offset)] : [keyed, ...pieces]);
     writeAll(this.fd, [record.subarray(0, HEAD_BYTES), ...pieces.filter((piece) => piece.length)]);
+    this.written?.();
   }
 }
 
@@ -159,11 +161,11 @@ export function currentKey() {
 
 // The kernel's frames on `stream`, after its key (on the main thread's stdin): `outputs` start writing once the key
 // is known, and `onKey(key)` is told. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can
-// be trusted to line up.
+// be trusted to line up. Returns the stream's handler of bytes, for bytes of the pipe read another way (linger.mjs).
 export function openChannel(stream, outputs, onKey, onFrame, onBroken) {
   let preamble = EMPTY;
   const frames = frameReader(onFrame);
-  stream.on('data', (data) => {
+  return feeding(stream, (data) => {
     try {
       if (!key) {
         preamble = Buffer.concat([preamble, data]);
@@ -180,17 +182,23 @@ export function openChannel(stream, outputs, onKey, onFrame, onBroken) {
   });
 }
 
-// Calls onFrame(message, payload) for each complete frame read from a byte stream. Pieces of a large frame are
-// kept in a list and joined once the frame is complete: joining on every read copies a 100 MB body ~1,600 times.
+// Calls onFrame(message, payload) for each complete frame read from a byte stream (and returns the handler of its
+// bytes, as openChannel does). Pieces of a large frame are kept in a list and joined once the frame is complete:
+// joining on every read copies a 100 MB body ~1,600 times.
 export function readFrames(stream, onFrame, onBroken = (error) => { throw error; }) {
   const frames = frameReader(onFrame);
-  stream.on('data', (data) => {
+  return feeding(stream, (data) => {
     try {
       frames(data);
     } catch (error) {
       onBroken(error);
     }
   });
+}
+
+function feeding(stream, feed) {
+  stream.on('data', feed);
+  return feed;
 }
 
 function frameReader(onFrame) {
