@@ -50,6 +50,20 @@ def test_send_returns_at_once_and_server_sent_events_show_as_rows(panel):
     assert len(panel.history.options) == 1 and panel.send_button.disabled is False
 
 
+def test_the_view_shows_the_selected_response_and_never_flashes_another_as_the_history_grows(panel):
+    panel.send().join(10)
+    shown: list[str] = []
+    panel.view.observe(lambda change: shown.append(change["new"]), "value")
+    panel.app.request("POST", "/api/echo", body="from elsewhere")  # answered while the panel shows its own
+    assert shown == [] and "/api/events" in panel.history.label
+
+    panel.history.value = next(index for label, index in panel.history.options if "/api/echo" in label)
+    assert "/api/echo" in shown.pop()
+    panel.send().join(10)  # the panel's own answer is selected and shown when it lands, with nothing between
+    assert shown and all("/api/events" in view and "/api/echo" not in view for view in shown)
+    assert panel.history.index == 0 and "receiving" not in panel.view.value
+
+
 def test_stop_cancels_a_stream_that_never_ends(panel):
     panel.builder.path.value = "/api/forever"
     worker = panel.send()

@@ -56,8 +56,9 @@ class RequestPanel(Snapshot, w.VBox):
         self.export_button.on_click(lambda _: self.export())
         self.export_as.observe(self._export_kind_changed, "value")
         self.copy_as.observe(lambda _: self._show_snippet(), "value")
-        self.history.observe(lambda _: self._show_selected(), "value")
+        self.history.observe(self._selection_changed, "value")
         self._stream: Stream | None = None
+        self._relisting = False  # the history is being listed again: its selection moving is not the user's
         self._entries: list[Exchanged] = []
         self._lock = threading.Lock()
         self.worker: threading.Thread | None = None
@@ -92,9 +93,10 @@ class RequestPanel(Snapshot, w.VBox):
         self.send_button.disabled, self.stop_button.disabled = True, False
         started = time.perf_counter()
         finished = threading.Event()
+        ticker: threading.Thread | None = None
         try:
-            with self.app.stream(**arguments) as stream:
-                self._stream = stream
+            stream = self._stream = self.app.stream(**arguments)  # Stop works while the head is awaited too
+            with stream:
                 ticker = threading.Thread(target=self._tick, args=(stream, started, finished), daemon=True)
                 ticker.start()
                 last = 0.0
@@ -105,10 +107,11 @@ class RequestPanel(Snapshot, w.VBox):
                         last = now
         finally:
             finished.set()
+            if ticker is not None:
+                ticker.join()  # its last live repaint lands before the final one, never after
             self._stream = None
             self.send_button.disabled, self.stop_button.disabled = False, True
         self._paint(stream, started, live=False)
-        self._select(next((e for e in reversed(self._entries) if e.response is stream.response), None))
 
     def _tick(self, stream: Stream, started: float, finished: threading.Event) -> None:
         """Keeps the elapsed time and progress moving while nothing arrives."""
@@ -122,21 +125,31 @@ class RequestPanel(Snapshot, w.VBox):
 
     # -- history ------------------------------------------------------------------------------
 
-    def _heard(self, _entry: Exchanged | None) -> None:
-        """The app answered a request (from anywhere): list it, keeping the selection; redraw the snapshot."""
-        with self._lock:
-            selected = self._selected()
-            self._entries = list(self.app.history)
-            self.history.options = [(_label(i, e), i) for i, e in reversed(list(enumerate(self._entries)))]
-            index = next((i for i, e in enumerate(self._entries) if e is selected), None)
-            if self.history.value != index:
-                self.history.value = index
-        self.refresh_snapshot()
+    def _heard(self, entry: Exchanged | None) -> None:
+        """The app answered a request (from anywhere): list it and redraw the snapshot. The selection stays
+        on the request it was on, unless the answer is to this panel's own request, which is then selected.
 
-    def _select(self, entry: Exchanged | None) -> None:
-        index = next((i for i, e in enumerate(self._entries) if e is entry), None)
-        if index is not None:
-            self.history.value = index
+        Listing the options again moves a ``Select``'s value to the first one; that move, and the move back,
+        are not shown, so the view never flashes another response while the list changes."""
+        with self._lock:
+            stream = self._stream
+            own = entry is not None and stream is not None and entry.request is stream.request
+            keep = entry if own else self._selected()
+            self._entries = list(self.app.history)
+            self._relisting = True
+            try:
+                self.history.options = [(_label(i, e), i) for i, e in reversed(list(enumerate(self._entries)))]
+                self.history.value = next((i for i, e in enumerate(self._entries) if e is keep), None)
+            finally:
+                self._relisting = False
+        if own:
+            self._show_selected()
+        else:
+            self.refresh_snapshot()
+
+    def _selection_changed(self, _change: dict) -> None:
+        if not self._relisting:
+            self._show_selected()
 
     def _selected(self) -> Exchanged | None:
         index = self.history.value
