@@ -132,7 +132,7 @@ def test_package_code_on_edge_cannot_reach_the_hosts_node_apis(tmp_path):
         app.deploy("middleware.ts", "import { reach } from 'probe'\n"
                    "export function middleware() { return Response.json(reach()) }\n")
         assert app.request("GET", "/").json() == {
-            "pid": "undefined", "versions": "undefined", "req": "undefined",
+            "pid": "undefined", "versions": "undefined", "req": "function",  # Next's own (conformance/edge-globals)
             "child": "The edge runtime does not support Node.js 'child_process' module.",
         }
 

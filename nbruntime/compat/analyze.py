@@ -198,9 +198,7 @@ class _Finder:
         name = _text(node)
         if name in self.own:
             return
-        if name == "require":
-            self.add("require", name, node)
-        elif name == "Buffer":
+        if name == "Buffer":
             self.add("buffer-global", name, node)
         elif name in self.facts["node_globals"]:
             self.add("node-global", name, node)

@@ -253,7 +253,39 @@ function buildContext(env) {
   const { context } = withOwnMicrotasks(() => asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend }))));
   seal(context, membrane, hostKeys, originals);
   ownQueueMicrotask(context);
+  edgeRequire(context, membrane);
   return { context, membrane, classes };
+}
+
+// Next's edge sandbox has a global `require` (not enumerable) for the built-ins it offers, where a bundle's
+// `require('node:util')` lands; webpack gives a bare built-in it does not offer as an object that throws when a
+// member is read. A cell's require does the same (tests/conformance/edge-require, recorded from next start).
+const EDGE_REQUIRE = `((load, message) => {
+  const standIns = new Map()
+  const standIn = (name) => new Proxy({}, {
+    get(_target, key) {
+      if (key === 'then') return undefined
+      throw new Error(message.replaceAll('{api}', name))
+    },
+  })
+  return function require(id) {
+    const bare = String(id).replace(/^node:/, '')
+    const offered = load(bare)
+    if (offered !== undefined) return offered
+    if (!standIns.has(bare)) standIns.set(bare, standIn(bare))
+    return standIns.get(bare)
+  }
+})`;
+
+function edgeRequire(context, membrane) {
+  const offered = new Map();
+  const load = (bare) => {
+    if (!EDGE_NODE_MODULES.has(bare)) return undefined;
+    if (!offered.has(bare)) offered.set(bare, edgeModuleExports(bare, process.getBuiltinModule(`node:${bare}`)).default);
+    return offered.get(bare);
+  };
+  const require = vm.runInContext(EDGE_REQUIRE, context)(membrane.toRealm(load), table.rules['node-module-loaded'].thrown);
+  Object.defineProperty(context, 'require', { value: require, writable: true, configurable: true, enumerable: false });
 }
 
 // A realm's context: made for the edge realm of an entry (loader.mjs makes one ahead, while the thread is idle).
