@@ -359,11 +359,21 @@ function dataNotFound(carried, original) {
   return { kind: 'not-found', status: 404, headers: addCompressionVary(headers), body: '{}' };
 }
 
-// The request as the router sees it: host added, x-forwarded-* filled in. A client's
-// x-middleware-subrequest is passed on untouched but never skips middleware (the CVE-2025-29927 fix,
-// as recorded from 15.5 in tests/conformance/errors-and-subrequest).
+// Headers only Next's own layers may set: the router drops them from a client's request before anything sees it
+// (recorded in tests/conformance/middleware-init-and-spoofing). Others of the family, x-middleware-request-*
+// included, reach middleware and the route as any header does.
+const INTERNAL_HEADERS = new Set([
+  'x-middleware-rewrite', 'x-middleware-redirect', 'x-middleware-set-cookie', 'x-middleware-skip',
+  'x-middleware-override-headers', 'x-middleware-next', 'x-now-route-matches', 'x-matched-path', 'x-nextjs-data',
+  'x-next-resume-state-length', 'next-resume',
+]);
+const isInternal = ([name]) => INTERNAL_HEADERS.has(name.toLowerCase());
+
+// The request as the router sees it: a client's internal headers dropped, host added, x-forwarded-* filled in. A
+// client's x-middleware-subrequest is passed on untouched but never skips middleware (the CVE-2025-29927 fix, as
+// recorded from 15.5 in tests/conformance/errors-and-subrequest).
 function incomingHeaders(pairs, url) {
-  const headers = new Headers(pairs);
+  const headers = new Headers(pairs.some(isInternal) ? pairs.filter((pair) => !isInternal(pair)) : pairs);
   if (!headers.has('host')) headers.set('host', url.host);
   const defaults = {
     'x-forwarded-host': headers.get('host'),
