@@ -128,7 +128,7 @@ export async function POST() {
 """,
     )
     r = app.request("POST", "/api/prefs", headers={"cookie": "old=1"}, body="")
-    assert r.json() == {"theme": "dark", "old": False}
+    assert r.json() == {"theme": "dark", "old": True}  # deleted, it stays, empty (tests/conformance/cookie-details)
     # Next's jar starts with the request's cookies: a rewritten one keeps its place, a new one comes after
     # (recorded in tests/conformance/request-details).
     cookies = r.headers.get_list("set-cookie")

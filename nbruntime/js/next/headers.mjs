@@ -103,10 +103,12 @@ class RequestScopeCookies {
     return this.#wrote(name);
   }
 
+  // A deleted cookie stays listed, empty, where it was (its jar entry is an expired one): recorded in
+  // tests/conformance/cookie-details.
   delete(...args) {
     this.#jar.delete(...args);
     const name = typeof args[0] === 'string' ? args[0] : args[0].name;
-    this.#request.delete(name);
+    this.#request.set(name, '');
     return this.#wrote(name);
   }
 
