@@ -118,12 +118,15 @@ export class NextRequest extends Request {
     return (parts.nextUrl ??= new NextURL(this.url));
   }
 
+  // Next's messages, line breaks and all (recorded in tests/conformance/request-bodies-and-fields).
   get page() {
-    throw new Error('`page` has been deprecated in favour of `URLPattern`. Read more: https://nextjs.org/docs/messages/middleware-request-page');
+    throw new Error('The request.page has been deprecated in favour of `URLPattern`.\n'
+      + '  Read more: https://nextjs.org/docs/messages/middleware-request-page\n  ');
   }
 
   get ua() {
-    throw new Error('`ua` has been removed in favour of `userAgent` function. Read more: https://nextjs.org/docs/messages/middleware-parse-user-agent');
+    throw new Error('The request.ua has been removed in favour of `userAgent` function.\n'
+      + '  Read more: https://nextjs.org/docs/messages/middleware-parse-user-agent\n  ');
   }
 
   respondWith() {
