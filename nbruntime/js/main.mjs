@@ -15,15 +15,12 @@ import { requestContext } from './scope.mjs';
 import { Packages } from './packages.mjs';
 import { invokeMiddleware } from './pipeline.mjs';
 import { boot } from './edge-start.mjs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { installNodeGlobals } from './node-globals.mjs';
 
 const output = new Output(boot.pipes.main);
 const registry = new Registry(process.cwd(), { ...process.env }, {}, boot.packagesRoot);
 registry.packages = new Packages(registry.packagesRoot);
-// A Node.js cell runs in this realm; next start's routes may call require() beside their imports (webpack keeps both),
-// so a cell finds one here: Node's built-ins and the project's packages (tests/conformance/edge-require).
-globalThis.require = createRequire(path.join(registry.packagesRoot, 'package.json'));
+installNodeGlobals(registry); // what a Node.js cell finds on the global object, as next start's routes find it
 const statics = new StaticRoutes(registry);
 // Edge entries run in the edge thread, each held to this memory limit (MB), as on edge platforms: --edge-memory-mb=N;
 // a request's CPU budget is its time limit (--timeout-ms=N, the app's; a request may give its own).

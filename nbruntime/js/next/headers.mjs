@@ -15,8 +15,7 @@ function scope(name) {
 
 class ReadonlyHeadersError extends Error {
   constructor() {
-    super('Headers cannot be modified. Read more: https://nextjs.org/docs/app/api-reference/functions/headers');
-    this.name = 'ReadonlyHeadersError';
+    super('Headers cannot be modified. Read more: https://nextjs.org/docs/app/api-reference/functions/headers'); // named Error, as Next's
   }
 }
 
