@@ -20,12 +20,12 @@ import { installNodeGlobals } from './node-globals.mjs';
 const output = new Output(boot.pipes.main);
 const registry = new Registry(process.cwd(), { ...process.env }, {}, boot.packagesRoot);
 registry.packages = new Packages(registry.packagesRoot);
-installNodeGlobals(registry); // what a Node.js cell finds on the global object, as next start's routes find it
 const statics = new StaticRoutes(registry);
 // Edge entries run in the edge thread, each held to this memory limit (MB), as on edge platforms: --edge-memory-mb=N;
 // a request's CPU budget is its time limit (--timeout-ms=N, the app's; a request may give its own).
 const edge = new EdgeThread(registry, { caches: statics.caches, output, died: (why) => leave(why, 71) });
 const server = new Server(registry, statics, output, { remote: edge });
+installNodeGlobals(registry, () => server.pipeline.next); // a Node.js cell's globals, as next start's routes have them
 // The app's code reaches the app itself over fetch without a port: through the pipeline, here or from the edge thread.
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
 // Node.js steps of requests the edge thread runs (a Node.js middleware or route behind an edge one).

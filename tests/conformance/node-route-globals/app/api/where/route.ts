@@ -6,6 +6,7 @@ function probe(read: () => unknown): unknown {
     const value = read()
     if (typeof value !== 'string') return typeof value
     return value.replace(/^.*\.next\//, '.next/').replace(/^file:\/\/.*\/app\/api\//, 'file://<app>/app/api/')
+      .replace(/^\/ROOT\/.*\/app\/api\//, '/ROOT/app/api/') // Turbopack's root is the project's: the recording's lies above it
   } catch (error) {
     return `throws: ${(error as Error).name}: ${(error as Error).message.split('\n')[0]}`
   }
