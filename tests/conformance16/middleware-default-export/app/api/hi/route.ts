@@ -1,0 +1,7 @@
+export function GET() {
+  return new Response('hi')
+}
+
+export function DELETE() {
+  return new Response('deleted')
+}

@@ -1,0 +1,4 @@
+import { makeHandlers } from '@/lib/handlers'
+
+// Handlers made by a library and destructured into exports.
+export const { GET, DELETE } = makeHandlers('lib')

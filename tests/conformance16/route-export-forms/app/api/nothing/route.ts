@@ -1,0 +1,4 @@
+// A handler that returns nothing.
+export async function GET() {
+  await Promise.resolve()
+}
