@@ -8,6 +8,7 @@ import { FLIGHT_HEADERS } from './next/app-router-headers.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
 import {
   RSC_VARY, addCompressionVary, appendAll, chunkBytes, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
+  sendOnto,
 } from './respond.mjs';
 import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope } from './scope.mjs';
@@ -284,21 +285,24 @@ export class Pipeline {
     const { response, used } = result;
     report.handler = used;
     await this.statics?.revalidate(scope.revalidations); // (from the edge thread: once the main thread has it)
-    // Middleware headers first, then (node routes) the RSC vary and preview-cookie clearing, then the
-    // handler's own headers appended, as Next's sendResponse appends them; 16 also compresses routes.
+    // Middleware headers first, then (node routes) the RSC vary and preview-cookie clearing, then the handler's
+    // own: an edge route's appended, a node route's as Next's sendResponse puts them (middleware's value stays).
+    // 16 also compresses routes; 15 a node route whose content type middleware set (a single value to it, where
+    // the route's own is a list: recorded in middleware-bodies-and-merges).
+    const typedByMiddleware = carried.has('content-type');
     if (!edge) {
       carried.append('vary', RSC_VARY);
       appendAll(carried, previewClearing(cookie, scope.previewModeId));
     }
     const written = scope.writtenCookies();
-    if (written.length || response.headers.has('x-middleware-set-cookie')) {
-      const own = mergeWrittenCookies(new Headers(response.headers), written);
+    let own = response.headers;
+    if (written.length || own.has('x-middleware-set-cookie')) {
+      own = mergeWrittenCookies(new Headers(own), written);
       own.delete('x-middleware-set-cookie'); // NextResponse keeps it for middleware; a route's is never sent
-      appendAll(carried, own);
-    } else {
-      appendAll(carried, response.headers);
     }
-    if (this.v16) addCompressionVary(carried);
+    if (edge) appendAll(carried, own);
+    else sendOnto(carried, own);
+    if (this.v16 || (!edge && typedByMiddleware)) addCompressionVary(carried);
     return { kind: 'route', status: response.status, headers: carried, body: response.body };
   }
 

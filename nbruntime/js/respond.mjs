@@ -17,16 +17,29 @@ export function appendAll(target, extra) {
 }
 
 // The compression middleware marks compressible responses `Vary: Accept-Encoding` even when it
-// does not compress (the client asked for identity), unless Cache-Control says no-transform.
+// does not compress (the client asked for identity), unless Cache-Control says no-transform. A content type
+// sent twice (middleware's and an edge route's) is a list to it, never compressible (middleware-bodies-and-merges).
 export function addCompressionVary(headers) {
   const type = headers.get('content-type');
-  if (!type || !COMPRESSIBLE.test(type)) return headers;
+  if (!type || type.includes(',') || !COMPRESSIBLE.test(type)) return headers;
   if (/(?:^|,)\s*no-transform\s*(?:,|$)/i.test(headers.get('cache-control') ?? '')) return headers;
   const vary = headers.get('vary');
   const fields = (vary ?? '').split(',').map((field) => field.trim().toLowerCase());
   if (fields.includes('*') || fields.includes('accept-encoding')) return headers;
   headers.append('vary', 'Accept-Encoding');
   return headers;
+}
+
+// How Next's sendResponse puts a Node.js route's headers onto the response middleware already gave headers
+// to: a header already there keeps middleware's value, unless it is one that may repeat; set-cookie lines add up.
+const REPEATABLE = new Set(['set-cookie', 'www-authenticate', 'proxy-authenticate', 'vary']);
+
+export function sendOnto(target, headers) {
+  const present = new Set(target.keys());
+  for (const [name, value] of headers) {
+    if (REPEATABLE.has(name) || !present.has(name)) target.append(name, value);
+  }
+  return target;
 }
 
 // A request carrying a preview-mode cookie that this server did not issue gets both cleared. `cookie` is
