@@ -193,11 +193,13 @@ def _path_of(url: Any) -> str:
     """The path (and query) the request is for, or a RequestError saying what is wrong with ``url``."""
     if not isinstance(url, str) or not url or any(c.isspace() or ord(c) < 32 for c in url):
         raise RequestError("url", f"{url!r} is not a URL path (spaces must be written %20)")
+    if url.startswith("//"):  # a path with repeated slashes, as a request line may hold (Next redirects it)
+        return url
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise RequestError("url", f"{url!r} is not an http(s) URL")
-        return parts.path or "/" + (f"?{parts.query}" if parts.query else "")
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if not url.startswith("/"):
         raise RequestError("url", f"{url!r} must start with '/'")
     return url

@@ -27,7 +27,8 @@ class Step:
 class Trace:
     """What happened to one request, as data: see :attr:`verdict` for the short form."""
 
-    #: route, not-found, redirect, trailing-slash, middleware-response, middleware-error, route-error, external-rewrite
+    #: route, not-found, redirect, trailing-slash, repeated-slashes, middleware-response, middleware-error, route-error,
+    #: external-rewrite
     outcome: str
     status: int
     middleware: dict[str, Any] | None = None  # file, kind, runtime, matched, reason, decision
@@ -64,6 +65,8 @@ class Trace:
         """
         if self.outcome == "trailing-slash":
             return f"trailing slash → redirect {self.status} (before middleware)"
+        if self.outcome == "repeated-slashes":
+            return f"repeated slashes → redirect {self.status} (before middleware)"
         mw = self.middleware
         if mw is None:
             parts = ["no middleware"]

@@ -69,6 +69,8 @@ export async function POST(request: Request) {
     )
     r = app.request("POST", "/api/echo?q=1", headers={"X-Agent": "pytest"}, json={"n": [1, 2]})
     assert r.json() == {"data": {"n": [1, 2]}, "agent": "pytest", "url": "http://localhost:3000/api/echo?q=1"}
+    whole = app.request("POST", "http://localhost:3000/api/echo?q=1", json={})  # a whole URL keeps its query
+    assert whole.json()["url"] == "http://localhost:3000/api/echo?q=1"
     assert r.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
     assert ("set-cookie", "b=2; Path=/") in r.headers.multi_items()
     assert r.headers["Content-Type"] == "application/json"

@@ -85,12 +85,14 @@ export class Pipeline {
     trace.epoch = performance.timeOrigin + started; // the same instant for the other thread's clock
     const lifetime = new Lifetime(started);
     const url = new URL(href);
+    const target = href.slice(href.indexOf('/', href.indexOf('//') + 2)); // as the request line had it
+    const [path, ...query] = target.split('?');
     const headers = incomingHeaders(pairs, url);
     // Node's HTTP parser answers a request line it refuses with a bare 400: a method outside its fixed set, or a
     // byte outside ASCII in the target, as a raw /café (recorded: bad-requests, unicode-folders).
     const parsed = METHODS.has(method) && ASCII.test(href);
-    const outcome = parsed ? await this.resolve({ method, url, headers, body, signal, trace, lifetime })
-      : { kind: 'bad-request', status: 400, headers: new Headers(), body: null };
+    const request = { method, url, path, query: query.join('?'), headers, body, signal, trace, lifetime };
+    const outcome = parsed ? await this.resolve(request) : { kind: 'bad-request', status: 400, headers: new Headers(), body: null };
     trace.data.outcome = outcome.kind;
     trace.data.status = outcome.status;
     return { ...outcome, trace, lifetime };
@@ -103,12 +105,16 @@ export class Pipeline {
   async resolve(request) {
     const { headers, trace } = request;
     let { url } = request;
-    // Next's built-in redirect (trailingSlash: false) runs before middleware; its location is relative.
-    if (url.pathname !== '/' && url.pathname.endsWith('/')) {
-      const location = `${url.pathname.replace(/\/+$/, '') || '/'}${url.search}`;
-      const headers = new Headers({ location, refresh: `0;url=${location}` });
-      return { kind: 'trailing-slash', status: 308, headers, body: location };
+    // Before anything runs, Next redirects a path with backslashes or repeated slashes to it cleaned (recorded:
+    // path-shapes), then drops a trailing slash (trailingSlash: false); both locations are relative.
+    if (/\\|\/\//.test(request.path)) {
+      const cleaned = request.path.replace(/\\/g, '/').replace(/\/\/+/g, '/');
+      return permanentRedirect('repeated-slashes', request.query ? `${cleaned}?${request.query}` : cleaned);
     }
+    if (url.pathname !== '/' && url.pathname.endsWith('/')) {
+      return permanentRedirect('trailing-slash', `${url.pathname.replace(/\/+$/, '') || '/'}${url.search}`);
+    }
+    if (url.search) url.search = regroupedQuery(url.searchParams);
     // A Pages Router data request: middleware sees the page path; with no pages, the answer is a 404.
     const data = DATA_ROUTE.exec(url.pathname);
     let carried = new Headers();
@@ -197,12 +203,16 @@ export class Pipeline {
     return { kind: 'external-rewrite', status: 502, headers: carried, body };
   }
 
-  // The route for `target` (the rewritten URL, if middleware rewrote) answers; its handler sees `url`.
+  // The route for `target` (the rewritten URL, if middleware rewrote) answers; its handler sees `url`. Without a
+  // rewrite, 15 looks the path up as the request line had it: dot segments, which middleware's URL resolves, find
+  // no route there; 16 resolves them (recorded: path-shapes).
   async route(request, carried) {
     const { url, target = url, headers } = request;
+    const raw = !this.v16 && target === url && DOT_SEGMENT.test(request.path);
+    const pathname = raw ? request.path : target.pathname;
     let found;
     try {
-      found = this.router.match(target.pathname);
+      found = this.router.match(pathname);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       // 15's 400 page (16: its bare 500), without the headers gathered so far (recorded: bad-requests).
@@ -212,7 +222,7 @@ export class Pipeline {
     if (found && !this.registry.cells.has(found.route.file)) found = null; // undeployed as the request came: no route
     if (!found) {
       // 15's Pages Router 404 adds to the headers so far; 16's App Router page sets its own (vary included).
-      const page = errorPage(404, this.next, { found: this.router.finds(target.pathname) });
+      const page = errorPage(404, this.next, { found: this.router.finds(pathname) });
       const headers = this.v16 ? overlay(carried, page.headers) : appendAll(carried, page.headers);
       return { kind: 'not-found', status: 404, headers: addCompressionVary(headers), body: page.body };
     }
@@ -351,6 +361,23 @@ function overlay(base, extra) {
     if (name !== 'set-cookie') base.delete(name);
   }
   return appendAll(base, extra);
+}
+
+// Next's own 308s (`kind` says which), with the location as the body and a `refresh` to it.
+function permanentRedirect(kind, location) {
+  return { kind, status: 308, headers: new Headers({ location, refresh: `0;url=${location}` }), body: location };
+}
+
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
+// Next parses a query into an object (a repeated name's values together, where the name first came) and writes it
+// back as URLSearchParams do: the query middleware and routes see (recorded: query-shapes).
+function regroupedQuery(params) {
+  const grouped = new Map();
+  for (const [name, value] of params) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  const regrouped = new URLSearchParams();
+  for (const [name, values] of grouped) for (const value of values) regrouped.append(name, value);
+  return regrouped.toString();
 }
 
 // What 15.5 answers a data request (/_next/data/<id>/page.json) when the build id is not its own.
