@@ -1,8 +1,0 @@
-import type { NextRequest } from 'next/server'
-
-export const runtime = 'edge'
-
-export function GET(request: NextRequest) {
-  return Response.json({ url: new URL(request.url).search, next: request.nextUrl.search,
-    entries: [...request.nextUrl.searchParams.entries()] })
-}

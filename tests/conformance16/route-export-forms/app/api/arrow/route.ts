@@ -1,2 +1,0 @@
-export const GET = async () => Response.json({ arrow: true })
-export const PUT = (request: Request) => new Response(request.method, { status: 202 })

@@ -1,4 +1,0 @@
-// A handler that returns nothing.
-export async function GET() {
-  await Promise.resolve()
-}
