@@ -376,7 +376,10 @@ def test_any_valid_request_arrives_as_sent(echo_app, method, segments, query, he
     path += "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
     r = echo_app.request(method, path, headers=headers, body=None if method == "GET" else body)
     echoed = r.json()
-    assert (echoed["method"], echoed["path"]) == (method, path)
+    # Next writes a query back as URLSearchParams do, which encode `~` (recorded: conformance/query-shapes)
+    where, _, query_sent = path.partition("?")
+    expected = f"{where}?{query_sent.replace('~', '%7E')}" if query_sent else where
+    assert (echoed["method"], echoed["path"]) == (method, expected)
     received = dict(echoed["headers"])
     assert {name: received.get(name) for name in headers} == {n: v.strip(" \t") for n, v in headers.items()}
     assert bytes(echoed["body"]) == (b"" if method == "GET" else body)
