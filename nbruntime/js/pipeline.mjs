@@ -297,8 +297,8 @@ export class Pipeline {
     await this.statics?.revalidate(scope.revalidations); // (from the edge thread: once the main thread has it)
     // Middleware headers first, then (node routes) the RSC vary and preview-cookie clearing, then the handler's
     // own: an edge route's appended, a node route's as Next's sendResponse puts them (middleware's value stays).
-    // 16 also compresses routes; 15 a node route whose content type middleware set (a single value to it, where
-    // the route's own is a list: recorded in middleware-bodies-and-merges).
+    // 16 also compresses routes; 15 a route whose content type middleware set (a single value to it, where the
+    // route's own is a list: recorded in middleware-bodies-and-merges, content-type-from-middleware).
     const typedByMiddleware = carried.has('content-type');
     if (!edge) {
       carried.append('vary', RSC_VARY);
@@ -312,7 +312,7 @@ export class Pipeline {
     }
     if (edge) appendAll(carried, own);
     else sendOnto(carried, own);
-    if (this.v16 || (!edge && typedByMiddleware)) addCompressionVary(carried);
+    if (this.v16 || typedByMiddleware) addCompressionVary(carried);
     return { kind: 'route', status: response.status, headers: carried, body: response.body };
   }
 
