@@ -3,6 +3,7 @@
 // Returns an outcome { status, headers, body, error, trace, lifetime } for serve.mjs to stream.
 import { METHODS as PARSED_METHODS } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import querystring from 'node:querystring';
 import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
 import { FLIGHT_HEADERS } from './next/app-router-headers.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
@@ -105,14 +106,16 @@ export class Pipeline {
   async resolve(request) {
     const { headers, trace } = request;
     let { url } = request;
-    // Before anything runs, Next redirects a path with backslashes or repeated slashes to it cleaned (recorded:
-    // path-shapes), then drops a trailing slash (trailingSlash: false); both locations are relative.
+    // Before anything runs, Next redirects a path with backslashes or repeated slashes to it cleaned, query as sent
+    // (recorded: path-shapes), then drops a trailing slash (trailingSlash: false), its query parsed and written back
+    // by Node's querystring (redirect-queries); both locations are relative.
     if (/\\|\/\//.test(request.path)) {
       const cleaned = request.path.replace(/\\/g, '/').replace(/\/\/+/g, '/');
       return permanentRedirect('repeated-slashes', request.query ? `${cleaned}?${request.query}` : cleaned);
     }
     if (url.pathname !== '/' && url.pathname.endsWith('/')) {
-      return permanentRedirect('trailing-slash', `${url.pathname.replace(/\/+$/, '') || '/'}${url.search}`);
+      const query = querystring.stringify(querystring.parse(request.query));
+      return permanentRedirect('trailing-slash', `${url.pathname.replace(/\/+$/, '') || '/'}${query ? `?${query}` : ''}`);
     }
     if (url.search) url.search = regroupedQuery(url.searchParams);
     // A Pages Router data request: middleware sees the page path; with no pages, the answer is a 404.
