@@ -33,7 +33,7 @@ from .npm import OutputLine, project_folder
 from .packages import not_installed, package_imports, verdicts
 from .project import FileEdit, ensure_package_json
 from .routes import Route, clash, file_kind, normalize_path, route_export_problem, route_for, route_table, visible
-from .segment import declared_runtime
+from .segment import declared_runtime, segment_config_error
 
 RUNTIMES = ("edge", "nodejs")
 _WRITES_PER_WINDOW = 8  # request_many writes a window of requests in this many writes
@@ -220,6 +220,8 @@ class App:
             raise BuildError(deployment.problems)
         if kind == "route":
             deployment.route = route_for(path)
+            if refused := segment_config_error(source, path, deployment.route.pattern):
+                raise BuildError([Problem(path, refused, name="Error")])
             others = [d.path for d in self.deployments.values() if d.route and d.path != path]
             _, conflicts = route_table([*others, path])
             if conflicts:

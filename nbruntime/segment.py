@@ -177,3 +177,62 @@ def segment_config(source: str, path: str = "cell.ts") -> SegmentConfig:
         runtime=declared_runtime(source, path),
         generate_static_params=_declares_function(root, "generateStaticParams"),
     )
+
+
+#: next build's schema for a route's segment config (its enum options, in the schema's order of fields).
+_ENUMS = {
+    "dynamic": ("auto", "error", "force-static", "force-dynamic"),
+    "fetchCache": ("auto", "default-cache", "only-cache", "force-cache", "force-no-store", "default-no-store",
+                   "only-no-store"),
+    "runtime": ("edge", "nodejs"),
+}
+_FIELDS = ("revalidate", "dynamicParams", "dynamic", "fetchCache", "experimental_ppr", "runtime", "maxDuration")
+
+
+def segment_config_error(source: str, path: str, page: str) -> str | None:
+    """What ``next build`` says of literal segment config values its schema refuses (zod's messages, as Next joins
+    them; recorded in tests/conformance/segment-config-values), or None. Values that are not literals are not judged.
+    """
+    consts = exported_consts(parse(source, path))
+    issues = []
+    for name in _FIELDS:
+        value = _signed_literal(consts.get(name))
+        if value is None:
+            continue
+        issue = _issue(name, value, page)
+        if issue:
+            issues.append(f'{issue} at "{name}"')
+    if not issues:
+        return None
+    return (f'Invalid segment configuration options detected for "{page}". Read more at '
+            f"https://nextjs.org/docs/app/api-reference/file-conventions/route-segment-config: {'; '.join(issues)}")
+
+
+def _issue(name: str, value: object, page: str) -> str | None:
+    kind = "boolean" if isinstance(value, bool) else "string" if isinstance(value, str) else "number"
+    if name == "revalidate":
+        whole = kind == "number" and (value == float("inf") or (value >= 0 and float(value).is_integer()))
+        if value is False or whole:
+            return None
+        shown = "true" if value is True else f'"{value}"' if kind == "string" else f"{value:g}"
+        return f'Invalid revalidate value {shown} on "{page}", must be a non-negative number or false'
+    if name in _ENUMS:
+        options = " | ".join(f"'{option}'" for option in _ENUMS[name])
+        if kind != "string":
+            return f"Expected {options}, received {kind}"
+        return None if value in _ENUMS[name] else f"Invalid enum value. Expected {options}, received '{value}'"
+    if name == "maxDuration":
+        if kind != "number":
+            return f"Expected number, received {kind}"
+        if not float(value).is_integer():
+            return "Expected integer, received float"
+        return "Number must be greater than or equal to 0" if value < 0 else None
+    return None if kind == "boolean" else f"Expected boolean, received {kind}"
+
+
+def _signed_literal(node: Node | None) -> object:
+    """A literal's value, a negative number's included (``-5`` is a unary expression)."""
+    if node is not None and node.type == "unary_expression" and node.children[0].type == "-":
+        value = _literal(node.children[1])
+        return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return _literal(node)

@@ -23,6 +23,24 @@ def test_syntax_error_points_at_line_and_column_and_keeps_the_old_deployment(app
     assert app.deployments["app/api/x/route.ts"].source == OK_ROUTE
 
 
+def test_segment_config_values_next_build_refuses_fail_the_deploy_with_its_words(app):
+    """next build checks literal segment config against its schema (recorded: conformance/segment-config-values; the
+    schema and messages are those of Next 15.5's app-segment-config and zod)."""
+    app.deploy("app/api/x/route.ts", OK_ROUTE)
+    with pytest.raises(nbruntime.BuildError) as caught:
+        app.deploy("app/api/x/route.ts", "export const dynamic = 'sometimes'\nexport const revalidate = -5\n"
+                                         "export const maxDuration = 1.5\n" + OK_ROUTE)
+    assert caught.value.problems[0].message == (
+        'Invalid segment configuration options detected for "/api/x". Read more at '
+        "https://nextjs.org/docs/app/api-reference/file-conventions/route-segment-config: "
+        'Invalid revalidate value -5 on "/api/x", must be a non-negative number or false at "revalidate"; '
+        "Invalid enum value. Expected 'auto' | 'error' | 'force-static' | 'force-dynamic', received 'sometimes' at "
+        '"dynamic"; Expected integer, received float at "maxDuration"')
+    assert app.request("GET", "/api/x").text == "still here"
+    app.deploy("app/api/y/route.ts", "export const revalidate = false\nexport const runtime = 'edge'\n"
+                                     "export const preferredRegion = ['iad1']\n" + OK_ROUTE)
+
+
 def test_early_errors_that_only_v8_finds_are_located_too(app):
     with pytest.raises(nbruntime.BuildError) as caught:
         app.deploy("app/api/y/route.ts", "let a = 1\nexport function GET() {}\n  let a = 2\n")
