@@ -32,8 +32,18 @@ from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, 
 from .npm import OutputLine, project_folder
 from .packages import not_installed, package_imports, verdicts
 from .project import FileEdit, ensure_package_json
-from .routes import Route, clash, file_kind, normalize_path, route_export_problem, route_for, route_table, visible
-from .segment import declared_runtime, segment_config_error
+from .routes import (
+    Route,
+    clash,
+    file_kind,
+    metadata_module,
+    normalize_path,
+    route_export_problem,
+    route_for,
+    route_table,
+    visible,
+)
+from .segment import declared_runtime, segment_config, segment_config_error
 
 RUNTIMES = ("edge", "nodejs")
 _WRITES_PER_WINDOW = 8  # request_many writes a window of requests in this many writes
@@ -219,11 +229,11 @@ class App:
         if any(problem.severity == "error" for problem in deployment.problems):
             raise BuildError(deployment.problems)
         if kind == "route":
-            deployment.route = route_for(path)
+            deployment.route = route_for(path, sitemaps=segment_config(source, path).generate_sitemaps)
             if refused := segment_config_error(source, path, deployment.route.pattern):
                 raise BuildError([Problem(path, refused, name="Error")])
-            others = [d.path for d in self.deployments.values() if d.route and d.path != path]
-            _, conflicts = route_table([*others, path])
+            others = [d.route for d in self.deployments.values() if d.route and d.path != path]
+            _, conflicts = route_table([*others, deployment.route])
             if conflicts:
                 raise BuildError(conflicts)
         with self._lock, _Change(self, path) as change:
@@ -361,6 +371,7 @@ class App:
 
     def _host_code(self, path: str, source: str, runtime: str) -> str:
         """The cell as the host compiles it: type-only imports erased, env inlined, the bundler's names bound."""
+        source = metadata_module(path, source)
         return bundled(inlined_env(erase_type_imports(source, path), self.env, path), runtime, path)
 
     def _deploy_on(self, host: Host, deployment: Deployment, code: str | None = None) -> None:
@@ -408,7 +419,7 @@ class App:
         The same table is sent again only as a ``barrier``: the edge thread takes it after what the main thread
         passed on to it meanwhile (a changed cell), and the requests sent after it wait there until it has it.
         """
-        routes, _ = route_table([d.path for d in self.deployments.values() if d.route])
+        routes, _ = route_table(d.route for d in self.deployments.values() if d.route)
         self._route_index, self._lanes = self._index(routes), {}  # requests find their lane afresh
         self._bundles_packages = any(d.packages for d in self.deployments.values())
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
@@ -489,7 +500,7 @@ class App:
     @property
     def routes(self) -> list[Route]:
         """The app's routes in the order Next.js tries them."""
-        return route_table([d.path for d in self.deployments.values() if d.route])[0]
+        return route_table(d.route for d in self.deployments.values() if d.route)[0]
 
     # -- the host ----------------------------------------------------------------------------
 
@@ -762,7 +773,7 @@ class App:
         lane = self._lanes.get(path)
         if lane is None:
             if self._route_index is None:
-                self._route_index = self._index(route_table([d.path for d in self.deployments.values() if d.route])[0])
+                self._route_index = self._index(self.routes)
             runtime = next((runtime for regex, runtime in self._route_index if regex.match(path)), None)
             lane = EDGE if runtime == "edge" else MAIN
             if len(self._lanes) >= 4096:

@@ -63,18 +63,24 @@ def job_for(deployment: Deployment) -> tuple[dict[str, Any] | None, str]:
         return None, "edge runtime: never prerendered"
     if config.dynamic == "force-dynamic":
         return None, "dynamic = 'force-dynamic'"
-    if not config.static_generation:
+    # A metadata file's route is static unless its config or its GET says otherwise (tests/conformance/metadata-routes).
+    if route.metadata and config.revalidate == 0:
+        return None, "revalidate = 0"
+    if not (config.static_generation or route.metadata):
         return None, "dynamic by default (no force-static, revalidate or generateStaticParams)"
     if others := [m for m in NON_STATIC_METHODS if m in deployment.exports]:
         return None, f"exports {', '.join(others)}, which cannot be prerendered"
-    if route.params and not config.generate_static_params:
+    # generateSitemaps lists a sitemap's ids: the build prerenders one per id, as for generateStaticParams
+    static_params = config.generate_static_params or (route.metadata == "sitemap" and config.generate_sitemaps)
+    if route.params and not static_params:
         return None, "dynamic segments without generateStaticParams"
     job = {
         "file": deployment.path,
         "pattern": route.pattern,
         "dynamic": config.dynamic,
         "revalidate": config.revalidate,
-        "generateStaticParams": config.generate_static_params,
+        "generateStaticParams": static_params,
+        "metadata": route.metadata,
     }
     return job, ""
 

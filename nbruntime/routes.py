@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import unicodedata
@@ -18,6 +19,15 @@ ROUTE_EXPORTS = frozenset({
 })
 _STEM = re.compile(r"^(?:src/)?(middleware|proxy)\.\w+$")
 _ROUTE = re.compile(r"^(?:src/)?app/(?:(.*)/)?route\.\w+$")
+#: Metadata files Next turns into route handlers: robots and manifest at the app's root, a sitemap in any folder.
+_METADATA = re.compile(r"^(?:src/)?app/(?:(?P<folder>.*)/)?(?P<name>sitemap)\.(?:js|jsx|ts|tsx)$"
+                       r"|^(?:src/)?app/(?P<root>robots|manifest)\.(?:js|jsx|ts|tsx)$")
+#: The path each metadata file answers.
+METADATA_FILES = {"robots": "robots.txt", "sitemap": "sitemap.xml", "manifest": "manifest.webmanifest"}
+#: Metadata files Next serves as they are, at their own path (tests/conformance/metadata-files); a text file only.
+_STATIC_METADATA = re.compile(
+    r"^(?:src/)?app/(?:(?:.*/)?sitemap\.xml|robots\.txt|manifest\.(?:json|webmanifest)|icon\d?\.svg)$"
+)
 _UNDERSCORE = re.compile("%5F")
 #: Unicode categories no file name of an app may hold, and what each is.
 _NOT_TEXT = {"Cc": "a control character", "Cs": "a lone surrogate, which is not text"}
@@ -61,11 +71,13 @@ def clash(path: str, files: Iterable[str]) -> str | None:
 
 def file_kind(path: str) -> str:
     """'middleware', 'proxy', 'route', 'module', or 'asset' (a file that is not code)."""
+    if _STATIC_METADATA.match(path) and not any(part.startswith("_") for part in path.split("/")):
+        return "route"
     if not path.endswith(SOURCE_EXTENSIONS):
         return "asset"
     if match := _STEM.match(path):
         return match.group(1)
-    if _ROUTE.match(path) and not any(part.startswith("_") for part in path.split("/")):
+    if (_ROUTE.match(path) or _METADATA.match(path)) and not any(part.startswith("_") for part in path.split("/")):
         return "route"
     return "module"
 
@@ -79,19 +91,31 @@ class Route:
     regex: str
     params: tuple[tuple[str, str], ...]
     rank: tuple
+    metadata: str | None = None  # 'robots', 'sitemap', 'manifest', or 'file' (served as it is): a metadata file
 
     def as_message(self) -> dict:
-        return {"file": self.file, "pattern": self.pattern, "regex": self.regex, "params": list(self.params)}
+        message = {"file": self.file, "pattern": self.pattern, "regex": self.regex, "params": list(self.params)}
+        return {**message, "metadata": self.metadata} if self.metadata else message
 
 
-def route_for(file: str) -> Route:
-    """The route a ``route.ts`` file answers, by Next's folder rules.
+def route_for(file: str, sitemaps: bool = False) -> Route:
+    """The route a ``route.ts`` file (or a metadata file) answers, by Next's folder rules.
 
     Group folders ``(x)`` do not appear in the URL; ``%5F`` in a folder name is a literal underscore (so
     ``%5Fsites`` serves ``/_sites``, where ``_sites`` would be a private folder), matched as is: a request
-    for ``/%5Fsites`` does not reach it (tests/conformance/folder-rules).
+    for ``/%5Fsites`` does not reach it (tests/conformance/folder-rules). ``app/robots.ts`` answers
+    ``/robots.txt``, ``app/x/sitemap.ts`` ``/x/sitemap.xml``, or with ``sitemaps`` (it exports
+    ``generateSitemaps``) ``/x/sitemap/<id>.xml`` (tests/conformance/metadata-routes).
     """
-    folder = _ROUTE.match(file).group(1) or ""
+    metadata = None
+    if _STATIC_METADATA.match(file):
+        metadata, folder = "file", file.partition("app/")[2]
+    elif match := _METADATA.match(file):
+        metadata = match.group("name") or match.group("root")
+        file_segment = "sitemap/[__metadata_id__]" if sitemaps and metadata == "sitemap" else METADATA_FILES[metadata]
+        folder = "/".join(filter(None, [match.group("folder"), file_segment]))
+    else:
+        folder = _ROUTE.match(file).group(1) or ""
     segments = [_UNDERSCORE.sub("_", s) for s in folder.split("/") if s and not (s.startswith("(") and s.endswith(")"))]
     regex, params, rank = "", [], []
     for segment in segments:
@@ -113,12 +137,12 @@ def route_for(file: str) -> Route:
     pattern = "/" + "/".join(segments)
     # The root answers "/": an empty pattern, or an optional catch-all standing alone.
     regex = {"": "/", "(?:/(.+?))?": "/(?:(.+?))?"}.get(regex, regex)
-    return Route(file, pattern, f"^{regex}$", tuple(params), tuple(rank))
+    return Route(file, pattern, f"^{regex}$", tuple(params), tuple(rank), metadata)
 
 
-def route_table(files: list[str]) -> tuple[list[Route], list[Problem]]:
+def route_table(routes: Iterable[Route]) -> tuple[list[Route], list[Problem]]:
     """Routes in the order Next.js tries them (static before dynamic before catch-all), and conflicts."""
-    routes = sorted((route_for(f) for f in files), key=lambda r: r.rank)
+    routes = sorted(routes, key=lambda r: r.rank)
     problems, seen = [], {}
     for route in routes:
         shape = tuple(kind for kind, _ in route.rank), tuple(name for _, name in route.rank)
@@ -138,8 +162,12 @@ def route_export_problem(route: Route, exports: list[str], next_version: str) ->
     """``next build`` type-checks a TypeScript route's exports (tests/conformance/route-bad-export).
 
     15 refuses any export that is not a handler or segment config (``export const get``); 16 checks the module
-    against a type whose fields are all optional, so only a module with none of them fails.
+    against a type whose fields are all optional, so only a module with none of them fails. A metadata file needs
+    its default export: the route Next's build makes of it throws without one.
     """
+    if route.metadata:
+        missing = "default" not in exports
+        return Problem(route.file, f'Default export is missing in "{route.file}"', name="Error") if missing else None
     if not route.file.endswith((".ts", ".tsx", ".mts")):
         return None
     stray = [name for name in exports if name not in ROUTE_EXPORTS]
@@ -155,3 +183,8 @@ def route_export_problem(route: Route, exports: list[str], next_version: str) ->
         message = (f'Type error: Route "{route.file}" does not match the required types of a Next.js Route.\n'
                    f'  "{stray[0]}" is not a valid Route export field.')
     return Problem(route.file, message, name="TypeError")
+
+
+def metadata_module(path: str, text: str) -> str:
+    """The module the host runs for a metadata file served as it is (``app/robots.txt``): its text as default export."""
+    return f"export default {json.dumps(text)};\n" if _STATIC_METADATA.match(path) else text

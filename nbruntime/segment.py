@@ -125,6 +125,7 @@ class SegmentConfig:
     fetch_cache: str | None = None
     runtime: str | None = None
     generate_static_params: bool = False
+    generate_sitemaps: bool = False  # a sitemap file's generateSitemaps: a sitemap per id
 
     @property
     def static_generation(self) -> bool:
@@ -176,6 +177,7 @@ def segment_config(source: str, path: str = "cell.ts") -> SegmentConfig:
         fetch_cache=_string(consts.get("fetchCache")),
         runtime=declared_runtime(source, path),
         generate_static_params=_declares_function(root, "generateStaticParams"),
+        generate_sitemaps=_declares_function(root, "generateSitemaps"),
     )
 
 

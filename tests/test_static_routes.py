@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
 import time
 
@@ -232,3 +233,32 @@ def test_compare_puts_the_isr_difference_first():
     assert comparison.summary.startswith(
         "differs: deploy isr: edge rendered for every request; node prerendered at build (○ /api/prices), "
         "served from the cache, revalidated every 60 s")
+
+
+def test_metadata_files_are_routes_built_like_next_builds_them(app):
+    # The answers of each metadata file are recorded in tests/conformance*/metadata-routes and metadata-files; this
+    # drives what a recording does not: an edge metadata route, a revalidating one, a missing default export, undeploy.
+    app.deploy("app/sitemap.ts", "export const runtime = 'edge'\n"
+               "export default () => [{ url: 'https://acme.test/', lastModified: new Date(Date.UTC(2024, 0, 2)) }]")
+    sitemap = app.request("GET", "/sitemap.xml")
+    assert sitemap.headers["content-type"] == "application/xml"
+    assert "<lastmod>2024-01-02T00:00:00.000Z</lastmod>" in sitemap.text  # a Date of the edge realm, read there
+
+    app.deploy("app/robots.ts", "export const revalidate = 60\n"
+               "export default () => ({ rules: { userAgent: '*', disallow: '/' + Math.random() } })")
+    first = app.request("GET", "/robots.txt")
+    assert (first.headers["x-nextjs-cache"], first.text.splitlines()[0]) == ("HIT", "User-Agent: *")
+    app.clock.advance(61)
+    assert app.request("GET", "/robots.txt").text == first.text  # stale, regenerated in the background
+    assert settle(app, "/robots.txt", "HIT").text != first.text
+    assert "○ /robots.txt" in str(app.route_table())
+
+    with pytest.raises(nbruntime.BuildError, match=re.escape('Default export is missing in "app/manifest.ts"')):
+        app.deploy("app/manifest.ts", "export function manifest() { return {} }")
+    with pytest.raises(nbruntime.BuildError, match=re.escape("/robots.txt is also answered by app/robots.ts")):
+        app.deploy("app/robots.txt", "User-agent: *\n")
+    app.undeploy("app/robots.ts")
+    app.deploy("app/robots.txt", "User-agent: *\n")
+    assert app.request("GET", "/robots.txt").text == "User-agent: *\n"
+    app.undeploy("app/robots.txt")
+    assert app.request("GET", "/robots.txt").status == 404

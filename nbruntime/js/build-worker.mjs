@@ -7,7 +7,7 @@ import { Caches, Clock, DataCache, Tags, entryOf, implicitTags } from './cache.m
 import { Generation, isDynamicUsage } from './generation.mjs';
 import { Registry } from './loader.mjs';
 import { Packages } from './packages.mjs';
-import { generateRoute } from './pipeline.mjs';
+import { generateRoute, routeExports } from './pipeline.mjs';
 import { Lifetime, REQUEST_CONTEXT, requestContext } from './scope.mjs';
 import { cacheFetches } from './fetch-cache.mjs';
 
@@ -43,7 +43,7 @@ async function prerender(job, params) {
   const generation = new Generation({ route: job.pattern, dynamic: job.dynamic, revalidate: job.revalidate, phase: 'build' });
   for (const tag of implicitTags(job.pattern, pathname)) generation.tags.add(tag);
   const { response, body } = await generateRoute(registry, {
-    route: { file: job.file }, params: job.pattern.includes('[') ? params : null, // none without dynamic segments
+    route: { file: job.file, metadata: job.metadata }, params: job.pattern.includes('[') ? params : null, // none without dynamic segments
     url: new URL(pathname, BUILD_ORIGIN), generation, caches, next,
     lifetime: new Lifetime(performance.now()),
   });
@@ -54,7 +54,7 @@ async function prerender(job, params) {
 
 // One route: { file, kind: 'static' | 'dynamic', reason, entries, params } or { file, error }.
 async function build(job) {
-  const exports = await registry.exportsOf(job.file);
+  const exports = await routeExports(registry, job, next);
   let paramsList = [{}];
   if (job.generateStaticParams) {
     const list = await exports.generateStaticParams({ params: {} });

@@ -29,6 +29,7 @@ const VIRTUAL_MODULES = {
   'next/dist/server/web/utils': './next/utils.mjs',
   'next/dist/client/components/app-router-headers': './next/app-router-headers.mjs',
   'nbruntime/bundler': './bundler.mjs', // what the bundler binds for Node's module-scope names in edge code
+  'nbruntime/metadata': './next/metadata.mjs', // the route a metadata file (robots.ts, sitemap.ts, ...) becomes
 };
 const virtualSource = (name) => fs.readFileSync(fileURLToPath(new URL(VIRTUAL_MODULES[name], import.meta.url)), 'utf8');
 
@@ -374,7 +375,7 @@ export class Registry {
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
   async deploy(file, source, runtime, entry) {
-    if (file.endsWith('.json')) { // a data file: a module only when imported (then parsed)
+    if (file.endsWith('.json') && !entry) { // a data file: a module only when imported (then parsed)
       this.replace(file, { json: source, runtime: 'json', entry: false });
       return { exports: [] };
     }

@@ -444,7 +444,7 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
 // The route handler call inside the realm that holds its code; resolves { response, used }. While a
 // static copy is made, the handler's request is the one the generation shows it (generation.mjs).
 export async function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
-  const exports = registry.evaluatedExportsOf(route.file) ?? await registry.exportsOf(route.file);
+  const exports = await routeExports(registry, route, scope.next);
   scope.fetchCache = exports.fetchCache; // how its fetches are cached
   const realm = registry.realmFor(route.file);
   return scope.run(() => callHandler(exports, route, params, method, async () => {
@@ -452,6 +452,14 @@ export async function invokeRoute(registry, route, params, { method, url, header
     const request = realm.nextRequest(NextRequest, url.href, requestInit(realm, method, headers, body, signal));
     return scope.generation ? scope.generation.request(request) : request;
   }, scope.next, (response) => realm.hostResponse(response)));
+}
+
+// A route module's exports; a metadata file's (robots.ts, sitemap.ts, ...) are those of the route Next makes of it.
+export async function routeExports(registry, route, next) {
+  const exports = registry.evaluatedExportsOf(route.file) ?? await registry.exportsOf(route.file);
+  if (!route.metadata) return exports;
+  const { metadataRoute } = await registry.frameworkOf(route.file, 'nbruntime/metadata');
+  return metadataRoute(route.metadata, exports, String(next), route.file);
 }
 
 // The route's GET run as a static generation (at build, or when the server makes a cached copy), its
