@@ -257,8 +257,15 @@ class App:
         if deployment.kind in ENTRY_KINDS:
             return export_problem(deployment.path, deployment.kind, deployment.exports)
         if deployment.route is not None:
-            return route_export_problem(deployment.route, deployment.exports, self.next)
+            typescript = self._uses_typescript(deployment)
+            return route_export_problem(deployment.route, deployment.exports, self.next, typescript)
         return None
+
+    def _uses_typescript(self, deployment: Deployment) -> bool:
+        """Whether ``next build`` would type-check the app: it has a tsconfig.json or a TypeScript file."""
+        files = [deployment.path, *self.deployments]
+        typed = any(file.endswith((".ts", ".tsx", ".mts", ".cts")) for file in files)
+        return typed or (self.project_dir / "tsconfig.json").exists()
 
     def _undo(self, change: _Change, error: BaseException) -> None:
         """Puts the app back as it was before ``change`` failed with ``error``: Python's state, the project folder,

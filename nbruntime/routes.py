@@ -158,8 +158,9 @@ def route_table(routes: Iterable[Route]) -> tuple[list[Route], list[Problem]]:
     return routes, problems
 
 
-def route_export_problem(route: Route, exports: list[str], next_version: str) -> Problem | None:
-    """``next build`` type-checks a TypeScript route's exports (tests/conformance/route-bad-export).
+def route_export_problem(route: Route, exports: list[str], next_version: str, typescript: bool) -> Problem | None:
+    """``next build`` type-checks a route's exports in an app with TypeScript, a JavaScript route's too
+    (tests/conformance/route-bad-export, route-query-method).
 
     15 refuses any export that is not a handler or segment config (``export const get``); 16 checks the module
     against a type whose fields are all optional, so only a module with none of them fails. A metadata file needs
@@ -168,7 +169,7 @@ def route_export_problem(route: Route, exports: list[str], next_version: str) ->
     if route.metadata:
         missing = "default" not in exports
         return Problem(route.file, f'Default export is missing in "{route.file}"', name="Error") if missing else None
-    if not route.file.endswith((".ts", ".tsx", ".mts")):
+    if not typescript:
         return None
     stray = [name for name in exports if name not in ROUTE_EXPORTS]
     if not stray:

@@ -213,6 +213,17 @@ def test_rule_edge_runtime_in_node():
     assert check("export function GET() {}", "nodejs", EDGE_ROUTE) == []
 
 
+def test_rule_image_response_import():
+    """next build refuses ImageResponse from next/server on both runtimes (recorded: image-response-from-server)."""
+    source = "import { NextResponse, ImageResponse as Image } from 'next/server'\nexport const GET = () => new Image()"
+    for runtime in ("edge", "nodejs"):
+        (problem,) = check(source, runtime, EDGE_ROUTE)
+        where = (problem.name, problem.severity, problem.line, problem.column)
+        assert where == ("image-response-import", "error", 1, 24)
+        assert problem.hint == "import { ImageResponse } from 'next/og'"
+    assert check("import { ImageResponse } from 'next/og'", "nodejs", EDGE_ROUTE) == []
+
+
 def test_a_problem_reads_as_one_line_with_place_severity_phase_and_hint():
     (problem,) = check("\n  import fs from 'fs'", path=EDGE_ROUTE)
     text = str(problem)

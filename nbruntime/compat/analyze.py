@@ -269,20 +269,38 @@ def check(source: str, runtime: str = "edge", path: str = "cell.ts") -> list[Pro
     """The API-compatibility problems of a cell for ``runtime``, in source order (see ``rules.json``)."""
     if runtime not in ("edge", "nodejs"):
         raise ValueError(f"runtime must be 'edge' or 'nodejs', not {runtime!r}")
+    moved = _moved_imports(source, path, runtime)
     if runtime == "nodejs":
         declared = declared_runtime(source, path)
         if declared == "edge":
-            return [
-                rules()["edge-runtime-in-node"].problem(
-                    "edge", path, source, *_runtime_position(source, path), runtime="nodejs"
-                )
-            ]
-        return []
+            where = _runtime_position(source, path)
+            return [rules()["edge-runtime-in-node"].problem("edge", path, source, *where, runtime="nodejs"), *moved]
+        return moved
     problems = _edge_check(source, path, _dynamic_code_rejected(path, source)(path), _is_middleware(path))
     if declared_runtime(source, path) == "nodejs":
         where = _runtime_position(source, path)
         problems.insert(0, rules()["node-runtime-in-edge"].problem("nodejs", path, source, *where))
-    return _static_generation_on_edge(source, path) + problems
+    return _static_generation_on_edge(source, path) + moved + problems
+
+
+def _moved_imports(source: str, path: str, runtime: str) -> list[Problem]:
+    """``import { ImageResponse } from 'next/server'``, which next build refuses on either runtime."""
+    if "ImageResponse" not in source:
+        return []
+    found = nodes(source, path)
+    problems = []
+    for statement in found.modules:
+        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+        if clause is None or _string_value(statement.child_by_field_name("source")) != "next/server":
+            continue
+        for child in (c for c in clause.named_children if c.type == "named_imports"):
+            for specifier in (c for c in child.named_children if c.type == "import_specifier"):
+                name = specifier.child_by_field_name("name")
+                if _text(name) == "ImageResponse":
+                    where = (name.start_point.row + 1, name.start_point.column + 1)
+                    problems.append(rules()["image-response-import"].problem("ImageResponse", path, source, *where,
+                                                                               runtime=runtime))
+    return problems
 
 
 def _static_generation_on_edge(source: str, path: str) -> list[Problem]:

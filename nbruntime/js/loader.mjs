@@ -23,6 +23,7 @@ const VIRTUAL_MODULES = {
   'next/server': './next/server.mjs',
   'next/headers': './next/headers.mjs',
   'next/navigation': './next/navigation.mjs',
+  'next/og': './next/og.mjs',
   'server-only': './next/server-only.mjs', // marks a module as server code: nothing to run on the server
   'next/cache': './next/cache.mjs',
   'next/dist/server/web/spec-extension/cookies': './next/cookies.mjs',

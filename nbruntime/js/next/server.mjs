@@ -314,3 +314,12 @@ export function userAgentFromString(ua) {
 }
 
 export const URLPattern = globalThis.URLPattern;
+
+// next/og's ImageResponse, which next/server also exports: it draws the image with Satori and resvg, which are not
+// emulated. Importing it works, as in Next; making one says so.
+export class ImageResponse extends Response {
+  constructor() {
+    throw new Error('ImageResponse (next/og) is not emulated: nbruntime does not carry the Satori and resvg renderer it '
+      + 'draws images with. Run this route in a Next.js app.');
+  }
+}

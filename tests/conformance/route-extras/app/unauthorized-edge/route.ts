@@ -1,0 +1,7 @@
+import { unauthorized } from 'next/navigation'
+
+export const runtime = 'edge'
+
+export function GET() {
+  unauthorized()
+}
