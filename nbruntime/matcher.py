@@ -295,22 +295,28 @@ def to_regex(path: str) -> str:
         )
         if not pattern:
             route += f"(?:{prefix}{suffix}){modifier}"
-        elif prefix or suffix:
+        elif prefix or suffix or modifier in ("+", "*"):
+            # path-to-regexp 6.3 refuses to repeat a parameter without a prefix or suffix; Next then gives it the
+            # prefix "/" (its route-pattern-normalizer): "/x-:y*" matches "/x-/a", never "/x-a".
+            prefix = prefix or "\\/"
             if modifier in ("+", "*"):
                 optional = "?" if modifier == "*" else ""
                 route += f"(?:{prefix}((?:{pattern})(?:{suffix}{prefix}(?:{pattern}))*){suffix}){optional}"
             else:
                 route += f"(?:{prefix}({pattern}){suffix}){modifier}"
-        elif modifier in ("+", "*"):
-            route += f"((?:{pattern}){modifier})"
         else:
             route += f"({pattern}){modifier}"
     return route + f"[{_escape(_DELIMITER)}]?$"
 
 
+#: The transport suffixes of App Router requests (``.rsc``, a segment prefetch), which Next's matchers also accept.
+_TRANSPORT = "\\.rsc|\\.segments/.+\\.segment\\.rsc"
+
+
 def next_source(source: str) -> str:
-    """``source`` with the affixes Next adds: an optional ``/_next/data/<build id>`` prefix and ``.json`` suffix."""
-    suffix = "(/?index|/?index\\.json)?" if source == "/" else "{(\\.json)}?"
+    """``source`` with the affixes Next adds: an optional ``/_next/data/<build id>`` prefix and an optional ``.json``
+    or transport suffix (``/index`` and its forms for ``/``)."""
+    suffix = f"(/?index|/?index\\.json|/?index(?:{_TRANSPORT}))?" if source == "/" else f"{{(\\.json|{_TRANSPORT})}}?"
     return f"/:nextData(_next/data/[^/]{{1,}})?{source}{suffix}"
 
 

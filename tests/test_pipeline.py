@@ -243,6 +243,11 @@ def test_a_middleware_file_needs_its_handler_export(app):
         ("/", ["/", "/index", "/_next/data/b/index.json"], ["/a"]),
         ("/files/:name+", ["/files/a", "/files/a/b"], ["/files", "/files/"]),
         ("/item{-:id}?", ["/item", "/item-4"], ["/item-"]),
+        # Next's own compile (getMiddlewareMatchers of 15.5 and 16.4) and tests/conformance*/middleware-target-urls:
+        # a repeated parameter without a prefix gets "/", and App Router transport suffixes match too.
+        ("/x-:y*", ["/x-", "/x-/a", "/x-/a/b"], ["/x-a"]),
+        ("/about", ["/about", "/about.rsc", "/about.segments/a/b.segment.rsc", "/about.json"], ["/about.txt"]),
+        ("/", ["/index.rsc", "/index.segments/x.segment.rsc"], ["/a.rsc"]),
     ],
 )
 def test_matchers_compile_like_path_to_regexp(source, yes, no):

@@ -77,14 +77,30 @@ function requestFacts(url, headers) {
 }
 
 // What the middleware's response means to the router (Next's x-middleware-* protocol).
-export function decisionOf(response) {
+export function decisionOf(response, url) {
   const headers = response.headers;
-  if (headers.has('x-middleware-rewrite')) return { kind: 'rewrite', to: headers.get('x-middleware-rewrite') };
+  if (headers.has('x-middleware-rewrite')) return { kind: 'rewrite', to: asNextUrl(headers.get('x-middleware-rewrite'), url) };
   if (headers.has('location') && REDIRECT_STATUSES.has(response.status)) {
-    return { kind: 'redirect', to: headers.get('location'), status: response.status };
+    return { kind: 'redirect', to: asNextUrl(headers.get('location'), url), status: response.status };
   }
   if (headers.has('x-middleware-next')) return { kind: 'next' };
   return { kind: 'respond', status: response.status };
+}
+
+// The first loopback name in a URL's text (not at its very start), which a NextURL writes as localhost.
+const LOOPBACK_NAME = /(?!^https?:\/\/)(127(?:\.(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)){3}|\[::1\]|localhost)/;
+
+// Next's adapter reads a rewrite or redirect target as a NextURL, which names a loopback host (127.x.x.x, [::1])
+// localhost: a target that then has the request's own host is the app's own, written so; any other stays as it was
+// (recorded: external-rewrite, where http://127.0.0.1:<port> is the app itself).
+function asNextUrl(target, url) {
+  let read;
+  try {
+    read = new URL(target.replace(LOOPBACK_NAME, 'localhost'));
+  } catch {
+    return target;
+  }
+  return read.host === new URL(url.href.replace(LOOPBACK_NAME, 'localhost')).host ? read.href : target;
 }
 
 // Headers the router consumes and never forwards (as Next's resolve-routes filters them).

@@ -143,7 +143,7 @@ export class Pipeline {
           const page = this.v16 ? plainServerError() : errorPage(500, this.next);
           return { kind: 'middleware-error', ...page, headers: addCompressionVary(page.headers), error };
         }
-        const decision = decisionOf(response);
+        const decision = decisionOf(response, url);
         report.decision = decision;
         // Cookies written with cookies() replace the response's own Set-Cookie lines, as Next's adapter does.
         const written = scope.writtenCookies();
@@ -212,7 +212,9 @@ export class Pipeline {
   async route(request, carried) {
     const { url, target = url, headers } = request;
     const raw = !this.v16 && target === url && DOT_SEGMENT.test(request.path);
-    const pathname = raw ? request.path : target.pathname;
+    // A rewrite's trailing slash finds the route without it (recorded: middleware-target-urls).
+    const rewritten = target === url ? target.pathname : target.pathname.replace(/(.)\/$/, '$1');
+    const pathname = raw ? request.path : rewritten;
     let found;
     try {
       found = this.router.match(pathname);

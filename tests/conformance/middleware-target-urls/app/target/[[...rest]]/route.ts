@@ -1,0 +1,4 @@
+export function GET(request: Request) {
+  const url = new URL(request.url)
+  return new Response(`${url.pathname}${url.search}`)
+}
