@@ -9,6 +9,7 @@ the project's own fidelity check.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,7 +175,10 @@ def export(app: App, directory: str | Path) -> list[Path]:
                            "test": "node --test replay.test.mjs"},
                "dependencies": {**project_dependencies(app), **PACKAGES[version]}, "devDependencies": DEV_PACKAGES}
     write("package.json", json.dumps(package, indent=2) + "\n")
-    write("tsconfig.json", json.dumps(TSCONFIG, indent=2) + "\n")
+    tsconfig = copy.deepcopy(TSCONFIG)
+    if any(path.startswith("src/") for path in app.deployments):  # create-next-app --src-dir's alias
+        tsconfig["compilerOptions"]["paths"] = {"@/*": ["./src/*"]}
+    write("tsconfig.json", json.dumps(tsconfig, indent=2) + "\n")
     if version == "15":  # no ESLint in this project: without this `next build` warns about it
         write("next.config.js", "module.exports = { eslint: { ignoreDuringBuilds: true } }\n")
     write("replay.json", json.dumps(replay_cases(app), indent=2) + "\n")

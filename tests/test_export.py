@@ -64,6 +64,22 @@ def test_node_middleware_gets_its_runtime_in_config(tmp_path):
     assert "export const config = { runtime: 'nodejs', matcher:" in (tmp_path / "middleware.ts").read_text()
 
 
+def test_a_src_folder_app_reads_the_at_alias_as_src_and_exports_it_so(tmp_path):
+    # create-next-app --src-dir writes "@/*": ["./src/*"] into tsconfig.json: code under src/ imports src/ through it.
+    with nbruntime.App() as app:
+        app.deploy("src/lib/greeting.ts", "export const greeting = 'hello from src/lib'")
+        app.deploy("src/app/api/hi/route.ts", "import { greeting } from '@/lib/greeting'\n"
+                   "export function GET() { return new Response(greeting) }")
+        app.deploy("src/middleware.ts", "import { NextResponse } from 'next/server'\n"
+                   "import { greeting } from '@/lib/greeting'\n"
+                   "export function middleware() { return NextResponse.next({ headers: { 'x-greeting': greeting } }) }")
+        response = app.request("GET", "/api/hi")
+        assert (response.text, response.headers["x-greeting"]) == ("hello from src/lib", "hello from src/lib")
+        export(app, tmp_path)
+    paths = json.loads((tmp_path / "tsconfig.json").read_text())["compilerOptions"]["paths"]
+    assert paths == {"@/*": ["./src/*"]}
+
+
 NEXT_CACHE = Path(os.environ.get("NBRUNTIME_NEXT_CACHE", Path.home() / ".cache" / "nbruntime-tests"))
 
 

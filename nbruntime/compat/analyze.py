@@ -401,9 +401,13 @@ def module_imports(source: str, path: str) -> tuple[tuple[str, int, int], ...]:
 
 
 def local_target(specifier: str, path: str) -> str | None:
-    """The app path an import names by path ('./x', '../x', '@/x'), uncompleted; None for a package."""
+    """The app path an import names by path ('./x', '../x', '@/x'), uncompleted; None for a package.
+
+    ``@/`` is the alias create-next-app writes into tsconfig.json: the app's root, or ``src/`` in an app whose code
+    lives there (so a file under ``src/`` reads it as ``src/``).
+    """
     if specifier.startswith("@/"):
-        return specifier[2:]
+        return ("src/" if path.startswith("src/") else "") + specifier[2:]
     if specifier.startswith("."):
         return posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
     return None

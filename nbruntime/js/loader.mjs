@@ -509,11 +509,11 @@ export class Registry {
     });
   }
 
-  // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x'); `also`: a file being
-  // deployed, not in place yet.
+  // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x': the root, or src/ for a
+  // file under src/, as create-next-app's tsconfig paths say); `also`: a file being deployed, not in place yet.
   findCell(specifier, from, also = null) {
     let base;
-    if (specifier.startsWith('@/')) base = specifier.slice(2);
+    if (specifier.startsWith('@/')) base = (from.startsWith('src/') ? 'src/' : '') + specifier.slice(2);
     else if (specifier.startsWith('.')) base = path.posix.join(path.posix.dirname(from), specifier);
     else return null;
     for (const extension of EXTENSIONS) {
