@@ -89,6 +89,9 @@ export class Pipeline {
     const target = href.slice(href.indexOf('/', href.indexOf('//') + 2)); // as the request line had it
     const [path, ...query] = target.split('?');
     const headers = incomingHeaders(pairs, url);
+    // Next takes a request as https when a proxy says so: request.url and nextUrl then start with https (recorded:
+    // forwarded-requests); other forwarded headers are passed on and change nothing.
+    if (url.protocol === 'http:' && headers.get('x-forwarded-proto').includes('https')) url.protocol = 'https:';
     // Node's HTTP parser answers a request line it refuses with a bare 400: a method outside its fixed set, or a
     // byte outside ASCII in the target, as a raw /café (recorded: bad-requests, unicode-folders).
     const parsed = METHODS.has(method) && ASCII.test(href);
