@@ -20,14 +20,31 @@ export function revalidatePath(originalPath, type) {
 }
 
 // 15: the tag's entries are made afresh on the next request. 16 asks for a cache-life profile and lets
-// the next request have the stale copy while a fresh one is made (recorded in cache-on-demand).
+// the next request have the stale copy while a fresh one is made (recorded in cache-on-demand); without one it
+// warns, and does what 15 does.
 export function revalidateTag(tag, profile) {
-  revalidating(`revalidateTag ${tag}`).revalidate({ tag, stale: profile !== undefined });
+  const current = revalidating(`revalidateTag ${tag}`);
+  if (profile === undefined && String(current.next).startsWith('16')) {
+    console.warn('"revalidateTag" without the second argument is now deprecated, add second argument of "max" or use '
+      + '"updateTag". See more info here: https://nextjs.org/docs/messages/revalidate-tag-single-arg');
+  }
+  current.revalidate({ tag, stale: profile !== undefined });
 }
 
-export function updateTag(tag) {
-  revalidating(`updateTag ${tag}`).revalidate({ tag });
+// Next 16's updateTag and refresh belong to Server Actions: a route handler or middleware that calls them fails
+// (recorded: conformance16/cache-apis-16).
+export function updateTag() {
+  throw new Error('updateTag can only be called from within a Server Action. To invalidate cache tags in Route Handlers '
+    + 'or other contexts, use revalidateTag instead. See more info here: https://nextjs.org/docs/app/api-reference/functions/updateTag');
 }
+
+export function refresh() {
+  throw new Error('refresh can only be called from within a Server Action. See more info here: '
+    + 'https://nextjs.org/docs/app/api-reference/functions/refresh');
+}
+
+// 16's io(): a request waits for nothing without cacheComponents, and a static copy stays static.
+export async function io() {}
 
 export const unstable_expirePath = revalidatePath;
 export const unstable_expireTag = (...tags) => tags.flat().forEach((tag) => revalidateTag(tag));

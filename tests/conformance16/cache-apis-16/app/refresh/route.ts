@@ -1,0 +1,6 @@
+import { refresh } from 'next/cache'
+
+export function GET() {
+  refresh()
+  return new Response('refreshed')
+}

@@ -1,0 +1,6 @@
+import { updateTag } from 'next/cache'
+
+export function GET() {
+  updateTag('products')
+  return new Response('updated')
+}
