@@ -106,13 +106,21 @@ function guardWasm(context) {
   vm.runInContext(GUARD_WASM, context)({ compile: message('compile'), instantiate: message('instantiate') });
 }
 
-// Next's fetch wrapper: outgoing requests without a user-agent say they come from Next.js middleware.
+// Next's fetch wrapper: outgoing requests without a user-agent say they come from Next.js middleware. A fetch aborted
+// with a reason edge code made rejects with that reason (recorded: middleware-errors-and-globals): the engine stamps
+// a stack on what it rethrows, which V8 refuses for an object that reaches it through the wall.
 function defaultUserAgent(context) {
   const { fetch, Headers, Request } = context;
-  context.fetch = function (input, init) {
+  context.fetch = async function (input, init) {
     const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
     if (!headers.has('user-agent')) headers.set('user-agent', 'Next.js Middleware');
-    return fetch(input, { ...init, headers });
+    try {
+      return await fetch(input, { ...init, headers });
+    } catch (error) {
+      const signal = init?.signal ?? (input instanceof Request ? input.signal : null);
+      if (signal?.aborted && error?.message === 'invalid_argument') throw signal.reason;
+      throw error;
+    }
   };
 }
 
