@@ -1,3 +1,5 @@
+import { requestContext } from './scope.mjs';
+
 // App Router route handlers: which route answers a path, and calling its method handler the way
 // Next does (405 for a missing method, HEAD from GET, an automatic OPTIONS).
 const HANDLER_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH'];
@@ -62,6 +64,10 @@ export async function callHandler(exports, route, params, method, makeRequest, n
   } catch (error) {
     const answer = navigationResponse(error);
     if (!answer) throw error;
+    // A redirect takes the cookies the handler wrote with cookies(); notFound() and its kin answer without them
+    // (recorded: route-cookies-on-throws).
+    const scope = requestContext.get();
+    if (answer.status >= 400 && scope) scope.written = null;
     return { response: answer, used: `${used} (${error.digest.split(';')[0]})` };
   }
   if (!isResponse(response)) {
