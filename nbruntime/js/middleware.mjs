@@ -91,8 +91,9 @@ export function decisionOf(response, url) {
 const LOOPBACK_NAME = /(?!^https?:\/\/)(127(?:\.(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)){3}|\[::1\]|localhost)/;
 
 // Next's adapter reads a rewrite or redirect target as a NextURL, which names a loopback host (127.x.x.x, [::1])
-// localhost: a target that then has the request's own host is the app's own, written so; any other stays as it was
-// (recorded: external-rewrite, where http://127.0.0.1:<port> is the app itself).
+// localhost, as it names the request's own: a target that then has the request's host is the app's own, given here
+// on the request's origin; any other stays as it was (recorded: external-rewrite, where http://127.0.0.1:<port> is
+// the app itself).
 function asNextUrl(target, url) {
   let read;
   try {
@@ -100,7 +101,8 @@ function asNextUrl(target, url) {
   } catch {
     return target;
   }
-  return read.host === new URL(url.href.replace(LOOPBACK_NAME, 'localhost')).host ? read.href : target;
+  const own = read.protocol === url.protocol && read.host === new URL(url.href.replace(LOOPBACK_NAME, 'localhost')).host;
+  return own ? new URL(`${read.pathname}${read.search}${read.hash}`, url.origin).href : target;
 }
 
 // Headers the router consumes and never forwards (as Next's resolve-routes filters them).
