@@ -7,7 +7,7 @@ import { Caches, Clock, DataCache, Tags, entryOf, implicitTags } from './cache.m
 import { Generation, isDynamicUsage } from './generation.mjs';
 import { Registry } from './loader.mjs';
 import { Packages } from './packages.mjs';
-import { generateRoute, routeExports } from './pipeline.mjs';
+import { generateRoute, metadataExports } from './pipeline.mjs';
 import { Lifetime, REQUEST_CONTEXT, requestContext } from './scope.mjs';
 import { cacheFetches } from './fetch-cache.mjs';
 
@@ -54,7 +54,8 @@ async function prerender(job, params) {
 
 // One route: { file, kind: 'static' | 'dynamic', reason, entries, params } or { file, error }.
 async function build(job) {
-  const exports = await routeExports(registry, job, next);
+  let exports = await registry.exportsOf(job.file);
+  if (job.metadata) exports = await metadataExports(registry, job, exports, next);
   let paramsList = [{}];
   if (job.generateStaticParams) {
     const list = await exports.generateStaticParams({ params: {} });

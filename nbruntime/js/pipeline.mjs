@@ -449,7 +449,8 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
 // The route handler call inside the realm that holds its code; resolves { response, used }. While a
 // static copy is made, the handler's request is the one the generation shows it (generation.mjs).
 export async function invokeRoute(registry, route, params, { method, url, headers, body, signal }, scope) {
-  const exports = await routeExports(registry, route, scope.next);
+  let exports = registry.evaluatedExportsOf(route.file) ?? await registry.exportsOf(route.file);
+  if (route.metadata) exports = await metadataExports(registry, route, exports, scope.next);
   scope.fetchCache = exports.fetchCache; // how its fetches are cached
   const realm = registry.realmFor(route.file);
   return scope.run(() => callHandler(exports, route, params, method, async () => {
@@ -459,10 +460,8 @@ export async function invokeRoute(registry, route, params, { method, url, header
   }, scope.next, (response) => realm.hostResponse(response)));
 }
 
-// A route module's exports; a metadata file's (robots.ts, sitemap.ts, ...) are those of the route Next makes of it.
-export async function routeExports(registry, route, next) {
-  const exports = registry.evaluatedExportsOf(route.file) ?? await registry.exportsOf(route.file);
-  if (!route.metadata) return exports;
+// The exports of the route Next makes of a metadata file (robots.ts, sitemap.ts, ...) from the file's own.
+export async function metadataExports(registry, route, exports, next) {
   const { metadataRoute } = await registry.frameworkOf(route.file, 'nbruntime/metadata');
   return metadataRoute(route.metadata, exports, String(next), route.file);
 }
