@@ -71,13 +71,14 @@ def clash(path: str, files: Iterable[str]) -> str | None:
 
 def file_kind(path: str) -> str:
     """'middleware', 'proxy', 'route', 'module', or 'asset' (a file that is not code)."""
-    if _STATIC_METADATA.match(path) and not any(part.startswith("_") for part in path.split("/")):
+    public = not any(part.startswith("_") for part in path.split("/"))  # `_folder`s are private: no routes
+    if _STATIC_METADATA.match(path) and public:
         return "route"
     if not path.endswith(SOURCE_EXTENSIONS):
         return "asset"
     if match := _STEM.match(path):
         return match.group(1)
-    if (_ROUTE.match(path) or _METADATA.match(path)) and not any(part.startswith("_") for part in path.split("/")):
+    if (_ROUTE.match(path) or _METADATA.match(path)) and public:
         return "route"
     return "module"
 
