@@ -771,7 +771,8 @@ class App:
         }
 
     def _lane_for(self, url: str) -> str:
-        """The host thread a request goes to: the edge thread when the route its path names is an edge route.
+        """The host thread a request goes to: the edge thread when the route its path names is an edge route, or when
+        no route names it and the middleware is edge code.
 
         Only a matter of speed (each thread hands the other what is its own): a middleware in front, a rewrite, or
         a path this misjudges is still answered right. Paths seen are remembered until the routes change.
@@ -789,9 +790,12 @@ class App:
         return lane
 
     def _index(self, routes: list[Route]) -> list[tuple[re.Pattern, str]]:
-        """Each route's pattern and runtime, in the order Next tries them (made with the routing table, so that a
-        new route's first request does not wait for it)."""
-        return [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
+        """Each route's pattern and runtime, in the order Next tries them, then the middleware's for a path no route
+        names (it answers, redirects or rewrites such a request itself); made with the routing table, so that a new
+        route's first request does not wait for it."""
+        index = [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
+        entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
+        return [*index, (re.compile(""), entry.runtime)] if entry else index
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
         stack = _user_stack(str(error.get("stack", "")))

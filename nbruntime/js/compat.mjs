@@ -1,6 +1,6 @@
 // The rule table of nbruntime/compat (rules.json), read by the Node host: the edge realm's run-time
 // errors use the same words as the static analysis that runs before deploying.
-import fs from 'node:fs';
+import { fs } from './builtins.mjs';
 
 export const table = JSON.parse(fs.readFileSync(new URL('../compat/rules.json', import.meta.url), 'utf8'));
 

@@ -25,6 +25,9 @@ import { Timers } from './timers.mjs';
 import { Reclaimer } from './reclaim.mjs';
 import { Linger } from './linger.mjs';
 
+// Node's fetch classes (undici), which the host's code here uses (serve.mjs, steps.mjs), load now, before any request:
+// loaded in the middle of the first one, they left its abort unseen by the edge code (test_edge_limits.py, Ctrl-C).
+new Headers();
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
 if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
 const output = new Output(workerData.pipes.output);
@@ -113,12 +116,6 @@ function serialize(error) {
   return { ...describeError(error), ...place };
 }
 
-// Installed once a realm exists: the edge engine's fetch module has made the network dispatcher by then, so Node's
-// own need not load in this thread.
-function routeOwnOrigin() {
-  if (!ownOrigin.network) ownOrigin.install();
-}
-
 // The Node.js steps of requests run here go to the main thread.
 const main = new StepClient(post);
 
@@ -152,6 +149,7 @@ function configuredTo(version) {
 }
 const feed = readFrames(new net.Socket({ fd: workerData.pipes.input, readable: true, writable: false }), (message, payload) => {
   if (message.op !== 'request') return;
+  registry.postponeSpareRealm();
   if (message.configured > configured || early.length) early.push([message, payload]);
   else server.handle(message, payload);
 });
@@ -163,8 +161,9 @@ const steps = new StepServer(post, {
     const { file, phase, kind, params, requestId, budgetMs } = message;
     scope.caches = caches;
     if (requestId) registry.slices.open(requestId, budgetMs ?? defaultBudgetMs);
-    // The own-origin dispatcher waits for a first realm (a failure shows in the answer, from the step's own load).
-    if (!ownOrigin.network) await registry.exportsOf(file).then(routeOwnOrigin, () => {});
+    // The own-origin dispatcher is installed once a realm exists: the edge engine's fetch module has made the network
+    // dispatcher by then, so Node's own need not load in this thread (a failure shows in the step's own load).
+    if (!ownOrigin.network) await registry.exportsOf(file).then(() => ownOrigin.install(), () => {});
     if (phase === 'handle') return server.pipeline.handleFor(message, scope, state.abort.signal);
     if (phase === 'middleware') return { response: await invokeMiddleware(registry, { file, kind }, request, scope) };
     return invokeRoute(registry, { file }, params, request, scope);
@@ -205,7 +204,7 @@ const operations = {
   async load({ seq, file, cell }) {
     try {
       const module = await registry.stage(file, cell);
-      routeOwnOrigin();
+      ownOrigin.install(); // (a realm exists: see the steps' invoke)
       post({ ev: 'loaded', seq, exports: Object.keys(module.namespace) });
     } catch (error) {
       post({ ev: 'loaded', seq, error: serialize(error) });
@@ -236,6 +235,9 @@ registry.prepareSpareRealm();
 
 parentPort.on('message', (message) => {
   if (message.op in operations) operations[message.op](message);
-  else if (message.op) steps.receive(message);
+  else if (message.op) {
+    registry.postponeSpareRealm();
+    steps.receive(message);
+  }
   else main.receive(message);
 });

@@ -3,7 +3,7 @@
 // 50-60 µs after it reads an answer; a thread asleep by then must be woken by the kernel, which on a virtual machine
 // costs more than the wait (one edge-route request at a time, back to back: 0.29 -> 0.24 ms). The moment is short
 // and follows only an answer, so a host nobody talks to spends no CPU on it.
-import fs from 'node:fs';
+import { fs } from './builtins.mjs';
 
 const LINGER_MS = 0.2;
 const READ_BYTES = 64 * 1024; // a larger request's rest is read by the stream, as usual

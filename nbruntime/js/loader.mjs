@@ -7,7 +7,7 @@ import path from 'node:path';
 import { builtinModules, stripTypeScriptTypes } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createEdgeContext, EDGE_NODE_MODULES, edgeModuleExports } from './edge.mjs';
-import fs from 'node:fs';
+import { fs } from './builtins.mjs';
 import { fileURLToPath } from 'node:url';
 import { REQUIRE_MODULE, isBuiltin } from './packages.mjs';
 import { PackageLayer, nodeRequire, requireSource, unsupportedModuleSource, unsupportedSource } from './package-realm.mjs';
@@ -467,15 +467,22 @@ export class Registry {
     return new Realm(this, context, membrane, null, classes);
   }
 
-  // Most of a realm's cost is V8 making its context and evaluating next/server in it: the next one is made ahead,
-  // once the messages that follow a deploy (routes, a first request) are answered, in the thread that runs edge code.
+  // Most of a realm's cost is V8 making its context and evaluating next/server in it: the next one is made ahead, in
+  // the thread that runs edge code, once it has been quiet for `delay` ms (the requests that follow a deploy put it
+  // off: postponeSpareRealm).
   prepareSpareRealm(delay = 0) {
     if (!this.slices) return;
     clearTimeout(this.spareTimer);
     this.spareTimer = setTimeout(() => {
+      this.spareTimer = null;
       this.spareRealm = this.newEdgeRealm(); // taken as it is if a deploy comes before next/server is in it
       this.spareRealm.importDynamic('next/server', { identifier: 'middleware.ts' }).catch(() => {});
     }, delay).unref();
+  }
+
+  // A request came: a realm to be made ahead waits until the thread is quiet again, not in the middle of the request.
+  postponeSpareRealm() {
+    this.spareTimer?.refresh();
   }
 
   // The env changed: a realm copies it when it is made, so the one made ahead is not fit any more.

@@ -27,6 +27,9 @@ const edge = new EdgeThread(registry, { caches: statics.caches, output, died: (w
 const server = new Server(registry, statics, output, { remote: edge });
 installNodeGlobals(registry, () => server.pipeline.next); // a Node.js cell's globals, as next start's routes have them
 // The app's code reaches the app itself over fetch without a port: through the pipeline, here or from the edge thread.
+// Installing it loads Node's fetch (about 30 ms): not at start, where the first edge cell waits on this thread, but at
+// the first deploy (a Node.js cell's before its code runs, an edge cell's while the edge thread evaluates it) or
+// request, so never in the middle of one (see edge-thread.mjs).
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
 // Node.js steps of requests the edge thread runs (a Node.js middleware or route behind an edge one).
 edge.serveSteps({
@@ -65,7 +68,10 @@ process.on('uncaughtException', (error) => {
 
 const operations = {
   async deploy({ file, source, runtime, entry }) {
-    return registry.deploy(file, source, runtime, entry);
+    if (runtime !== 'edge') ownOrigin.install(); // before the cell's code runs here
+    const deployed = registry.deploy(file, source, runtime, entry);
+    ownOrigin.install(); // (an edge cell: while the edge thread evaluates it)
+    return deployed;
   },
   undeploy({ file }) {
     registry.undeploy(file);
@@ -140,7 +146,10 @@ function leave(why, code) {
 }
 
 const feed = openChannel(process.stdin, [output], edge.keyed.bind(edge), (message, payload) => {
-  if (message.op === 'request') server.handle(message, payload);
+  if (message.op === 'request') {
+    ownOrigin.install();
+    server.handle(message, payload);
+  }
   else if (message.op === 'prepare') registry.prepare(message.file, message.source); // no answer: the deploy has it
   else if (message.op === 'cancel') {
     // A cancel comes here whichever thread runs the request: the edge thread may be busy with the very slice to stop.
@@ -154,6 +163,3 @@ const feed = openChannel(process.stdin, [output], edge.keyed.bind(edge), (messag
 process.stdin.on('end', () => process.exit(0));
 output.written = new Linger(process.stdin.fd, feed, () => server.inflight.size > 0).soon;
 output.send({ ev: 'ready', pid: process.pid });
-// Node loads its fetch classes (undici) on first use, about 20 ms: do it now, while the kernel prepares
-// the first cell, rather than inside the first request (installing the own-origin dispatcher loads them).
-setImmediate(() => ownOrigin.install());

@@ -12,7 +12,7 @@
 // by a promise of the other side. All traps run here, in Node's realm, out of reach of edge code; operations on
 // an edge object use the realm's own Reflect, so what V8 makes for them (descriptors, argument lists) is the
 // realm's too.
-import { types } from 'node:util';
+import { types } from './builtins.mjs';
 import vm from 'node:vm';
 import { SliceStopped } from './gate.mjs';
 

@@ -22,10 +22,11 @@ export class OwnOriginDispatcher {
     this.inFlight = 0;
   }
 
-  // Takes the global dispatcher's place, keeping it for every other origin. The first fetch module loaded
-  // makes it (Node's about 20 ms; the edge engine's comes with the engine): if none is loaded yet, a fetch
+  // Takes the global dispatcher's place (once), keeping it for every other origin. The first fetch module loaded
+  // makes it (Node's about 30 ms; the edge engine's comes with the engine): if none is loaded yet, a fetch
   // aborted before it starts makes Node's, offline.
   install() {
+    if (this.network) return this;
     if (!globalThis[GLOBAL_DISPATCHER]) fetch('http://127.0.0.1:1/', { signal: AbortSignal.abort() }).catch(() => {});
     this.network = globalThis[GLOBAL_DISPATCHER];
     globalThis[GLOBAL_DISPATCHER] = this;

@@ -4,7 +4,7 @@
 // inside the realm. Node built-ins and next/* stay outside the bundle: the loader gives them per runtime.
 // Builds are cached in memory and on disk, keyed by the runtime, the specifiers and the installed versions.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
+import { fs } from './builtins.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import { builtinModules, createRequire } from 'node:module';

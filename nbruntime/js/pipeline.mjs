@@ -1,7 +1,7 @@
 // One request through the app as `next start` handles it: middleware matcher → middleware →
 // redirect / direct response / rewrite / next → route handler (or 404) → the response's final headers.
 // Returns an outcome { status, headers, body, error, trace, lifetime } for serve.mjs to stream.
-import { METHODS as PARSED_METHODS } from 'node:http';
+import { METHODS as PARSED_METHODS } from './builtins.mjs';
 import { performance } from 'node:perf_hooks';
 import querystring from 'node:querystring';
 import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';

@@ -1,7 +1,7 @@
 // How `next start` shapes the headers it sends, beyond what the handler returned: the App Router's
 // `vary` for node routes, the compression step's `Vary: Accept-Encoding`, preview-cookie clearing.
 import { createHash } from 'node:crypto';
-import { types } from 'node:util';
+import { types } from './builtins.mjs';
 import { ResponseCookies, parseSetCookie } from './next/cookies.mjs';
 
 // Node route handlers answer with this vary (the RSC request headers), before their own headers.

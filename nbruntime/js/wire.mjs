@@ -13,7 +13,7 @@
 // module; the kernel treats a record that fails as a crash. One record per turn is one write and one check per batch
 // of frames, not per frame.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
+import { fs } from './builtins.mjs';
 import { performance } from 'node:perf_hooks';
 
 export const KEY_BYTES = 32;
