@@ -215,7 +215,11 @@ class App:
             matchers = check_entry(path, source, kind, runtime, self.next, entries)
         runtime = runtime or default_runtime(kind, declared_runtime(source, path))
         if self._host is None and not self._closed:  # a first cell: its host starts while it is checked
-            threading.Thread(target=self._start_host, args=(runtime == "edge",), daemon=True).start()
+            spawned = threading.Event()
+            threading.Thread(target=self._start_host, args=(runtime == "edge", spawned), daemon=True).start()
+            # Node is spawned before the checks below hold the interpreter (a tree-sitter query does, in C, for ms):
+            # it then boots meanwhile. (Bounded: another thread may be starting the host, under the lock.)
+            spawned.wait(0.05)
         code = self._host_code(path, source, runtime)
         if self._host is not None and self._host.usable:  # it compiles the cell while we check it (no state changes)
             self._host.send({"op": "prepare", "file": path, "source": code})
@@ -511,10 +515,11 @@ class App:
 
     # -- the host ----------------------------------------------------------------------------
 
-    def _ensure_host(self, edge: bool = False, checked: bool = False) -> Host:
+    def _ensure_host(self, edge: bool = False, checked: bool = False, spawned: threading.Event | None = None) -> Host:
         """The running host, started (or restarted) if need be; ``edge``: an edge cell is about to be deployed, so its
         edge runtime starts with it rather than on the deploy; ``checked``: the process is asked whether it is still
-        there (a deploy does; a request takes the host as its readers last saw it, and is sent again if it died)."""
+        there (a deploy does; a request takes the host as its readers last saw it, and is sent again if it died);
+        ``spawned`` is set once its process is."""
         host = self._host
         if host is not None and (host.alive if checked else host.usable) and not self._closed:  # requests: no syscall
             return host
@@ -528,7 +533,8 @@ class App:
                         self.timeout)
             try:
                 with interrupts.deferred():  # Ctrl-C waits for the process to be ours, to stop it below
-                    host.start(edge=edge or any(d.runtime == "edge" for d in self.deployments.values()))
+                    edge = edge or any(d.runtime == "edge" for d in self.deployments.values())
+                    host.start(edge=edge, spawned=spawned)
                 for deployment in self.deployments.values():
                     try:
                         self._deploy_on(host, deployment)
@@ -544,11 +550,13 @@ class App:
             self.restarts += crashed
             return host
 
-    def _start_host(self, edge: bool) -> None:
+    def _start_host(self, edge: bool, spawned: threading.Event) -> None:
         try:
-            self._ensure_host(edge=edge)
+            self._ensure_host(edge=edge, spawned=spawned)
         except HostError:
             pass  # the deploy that wanted it starts it again, and says why it could not
+        finally:
+            spawned.set()
 
     def warm(self) -> None:
         """Starts the Node.js host now rather than on first use."""

@@ -507,8 +507,9 @@ class Host:
         self.broken: str | None = None
         self._lost = threading.Lock()
 
-    def start(self, timeout: float = 20.0, edge: bool = False) -> None:
-        """Starts the process; ``edge``: its edge runtime too, at once (else with the first edge cell)."""
+    def start(self, timeout: float = 20.0, edge: bool = False, spawned: threading.Event | None = None) -> None:
+        """Starts the process; ``edge``: its edge runtime too, at once (else with the first edge cell); ``spawned`` is
+        set once the process is (it boots while the caller's thread goes on), before it is ready."""
         main_out, edge_in, edge_out = os.pipe(), os.pipe(), os.pipe()
         theirs = (main_out[1], edge_in[0], edge_out[1])  # what Node writes to and reads from
         command = [
@@ -542,6 +543,8 @@ class Host:
         finally:
             for fd in theirs:
                 os.close(fd)
+            if spawned is not None:
+                spawned.set()
         self.lanes = {
             MAIN: Lane(self, MAIN, self.process.stdin.raw, main_out[0]),
             EDGE: Lane(self, EDGE, open(edge_in[1], "wb", buffering=0), edge_out[0]),
