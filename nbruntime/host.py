@@ -1,10 +1,10 @@
 """The Node.js host process: start it, talk to it over pipes, notice when it dies.
 
 Frames are ``u32 json length, u32 payload length, json, payload``. We write them to Node's stdin (after a key made
-for this host), and requests for edge routes to the edge thread's own pipe. Each thread of Node that answers writes
-to a pipe of its own (so a handler printing to stdout cannot corrupt the protocol), the frames of one turn of its
-event loop as one record, signed with the key (see ``js/wire.mjs``): code that finds a pipe cannot forge a record, and
-one that fails its check is a broken channel, handled as a crash.
+for this host), and requests the edge thread runs (``App._lane_for``) to its own pipe. Each thread of Node that
+answers writes to a pipe of its own (so a handler printing to stdout cannot corrupt the protocol), the frames of one
+turn of its event loop as one record, signed with the key (see ``js/wire.mjs``): code that finds a pipe cannot forge
+a record, and one that fails its check is a broken channel, handled as a crash.
 
 Reading is done by whoever waits: the thread that waits for a request's answer reads its lane's pipe itself (one
 wake-up per answer, none through another thread) and hands frames for other requests to their inboxes. When nobody

@@ -3,9 +3,9 @@
 // slices (gate.mjs) that the host can stop: past its memory limit, past its request's CPU budget, or when its request
 // is cancelled; only that entry's realm is then made afresh.
 //
-// The kernel sends requests for edge routes straight here, on a pipe of this thread, and reads the answers from
-// another: the whole pipeline runs here, the main thread only for Node.js steps (steps.mjs). The main thread asks
-// the steps of its own requests that need edge code.
+// The kernel sends requests for edge routes (and for paths no route names, behind an edge middleware) straight here,
+// on a pipe of this thread, and reads the answers from another: the whole pipeline runs here, the main thread only
+// for Node.js steps (steps.mjs). The main thread asks the steps of its own requests that need edge code.
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { routedConsole, routeOutput } from './context.mjs';
