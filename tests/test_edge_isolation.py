@@ -61,11 +61,14 @@ def test_an_edge_middleware_memory_bomb_answers_the_middleware_error_page(app):
     assert app.restarts == 0
 
 
-def test_a_runaway_edge_handler_is_stopped_without_restarting_the_host(app):
-    app.deploy("app/api/spin/route.ts", """export function GET(request: Request) {
+SPIN = """export function GET(request: Request) {
   if (new URL(request.url).searchParams.has('spin')) while (true) {}
   return new Response('free')
-}""", runtime="edge")
+}"""
+
+
+def test_a_runaway_edge_handler_is_stopped_without_restarting_the_host(app):
+    app.deploy("app/api/spin/route.ts", SPIN, runtime="edge")
     assert counters(app) == ("node 1", "edge 1")
     pid = app.host_pid
     app.timeout = 1.0
@@ -76,6 +79,20 @@ def test_a_runaway_edge_handler_is_stopped_without_restarting_the_host(app):
     assert (app.host_pid, app.restarts) == (pid, 0)
     assert app.request("GET", "/api/spin").text == "free"
     assert counters(app) == ("node 2", "edge 2")
+
+
+def test_a_runaway_first_request_of_a_new_host_is_stopped_without_restarting_it():
+    """The thread that stops edge code starts after the first edge entry is in place (edge-link.mjs): a runaway
+    request sent at once, before it is up, is stopped all the same, and the host stays."""
+    with nbruntime.App(timeout=1.0) as app:
+        app.deploy("app/api/spin/route.ts", SPIN, runtime="edge")
+        pid = app.host_pid
+        started = time.monotonic()
+        r = app.request("GET", "/api/spin?spin")
+        assert time.monotonic() - started < 5
+        assert (r.status, r.error.kind) == (504, "timeout")
+        assert (app.host_pid, app.restarts) == (pid, 0)
+        assert app.request("GET", "/api/spin").text == "free"
 
 
 def test_an_edge_stream_that_blocks_after_its_first_chunk_is_cut_off_without_restarting_the_host(app):

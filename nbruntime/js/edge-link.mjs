@@ -14,6 +14,7 @@ import { runAfterCallback } from './scope.mjs';
 import { boot, startEdgeThread, startHolder, takeEdgeThread } from './edge-start.mjs';
 
 const MEMORY_POLL_MS = 5;
+const HOLDER_DELAY_MS = 50; // after the first entry is in place (see watchSoon)
 
 export class EdgeThread {
   // `output`: the main thread's frames; `died(why)`: the host must go. A thread started with the host is taken over.
@@ -36,7 +37,7 @@ export class EdgeThread {
     const early = takeEdgeThread();
     if (early) {
       Object.assign(registry.env, early.env); // what it was started with (the main thread's env, from process.env)
-      this.adopt(early.worker, early.holder);
+      this.adopt(early.worker);
     }
   }
 
@@ -46,23 +47,34 @@ export class EdgeThread {
       root: registry.root, env: registry.env, cells: [...registry.cells], origin: this.appOrigin, table: this.table,
       version: this.version, key: currentKey(),
     });
-    this.adopt(worker, this.holder ?? startHolder());
+    this.adopt(worker);
+    this.watch(); // (its entries' realms are made at their first request)
   }
 
-  adopt(worker, holder) {
+  adopt(worker) {
     worker.unref(); // the host ends when its stdin does, whatever the thread is doing
     worker.on('message', (message) => this.receive(message));
     worker.on('error', (error) => { worker.fatal = error; }); // why it is about to exit (out of memory, ...)
     worker.on('exit', (code) => this.exited(worker, code));
     this.worker = worker;
-    if (holder !== this.holder) {
-      holder.unref();
-      holder.on('message', (message) => {
-        if (message.long) this.watchMemory(message.long);
-        if (message.end && this.worker) this.end(message.end);
-      });
-      this.holder = holder;
-    }
+  }
+
+  // The holder starts soon after a first entry is in place, not with the thread: its boot (a Node.js thread's, about
+  // 30 ms of CPU) would compete with the first edge cell and its first request on a machine of few cores. Slices that
+  // run before it is up go unwatched for those milliseconds: a deploy's (whose top level the kernel times out itself),
+  // a first request's, whose deadline and cancel it acts on once up (it registers between slices: watchdog.mjs).
+  watchSoon() {
+    this.holderTimer ??= setTimeout(() => this.watch(), HOLDER_DELAY_MS).unref();
+  }
+
+  watch() {
+    if (this.holder) return;
+    this.holder = startHolder();
+    this.holder.unref();
+    this.holder.on('message', (message) => {
+      if (message.long) this.watchMemory(message.long);
+      if (message.end && this.worker) this.end(message.end);
+    });
   }
 
   post(message, transfer) {
@@ -206,6 +218,7 @@ export class EdgeThread {
 
 
   loaded({ seq, exports, error }) {
+    this.watchSoon();
     const load = this.loads.get(seq);
     this.loads.delete(seq);
     if (error) load?.reject(revive(error));

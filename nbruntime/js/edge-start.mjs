@@ -44,11 +44,12 @@ export function startHolder() {
   return new Worker(HOLDER_SCRIPT, { workerData: { buffer: boot.buffer } });
 }
 
-// With --edge (an edge cell is on its way), the thread starts now, before the main thread's modules load.
+// With --edge (an edge cell is on its way), the thread starts now, before the main thread's modules load (its holder
+// later: edge-link.mjs).
 export function startEarly() {
   const env = { ...process.env };
-  early = { worker: startEdgeThread({ root: process.cwd(), env, cells: [], origin: null, table: null, version: 0 }),
-    holder: startHolder(), env };
+  const worker = startEdgeThread({ root: process.cwd(), env, cells: [], origin: null, table: null, version: 0 });
+  early = { worker, env };
 }
 
 export function takeEdgeThread() {

@@ -16,7 +16,7 @@ import vm from 'node:vm';
 import { currentRequest } from './context.mjs';
 
 // The shared words: Int32 slots, then Float64 ones.
-export const SLOT = { SEQ: 0, ACTIVE: 1, REQUEST: 2, TARGET: 3, REASON: 4, COMMAND: 5, HOLDER: 6, LONG: 7 };
+export const SLOT = { SEQ: 0, ACTIVE: 1, REQUEST: 2, TARGET: 3, REASON: 4, COMMAND: 5, REGISTERING: 6, LONG: 7 };
 export const TIME = { START: 0, DEADLINE: 1, BASE: 2 };
 export const REASON = { NONE: 0, CPU: 1, MEMORY: 2, CANCEL: 3 };
 export const SHARED_BYTES = 8 * 4 + 3 * 8;
@@ -87,6 +87,9 @@ export class Slices {
     f64[TIME.BASE] = base;
     i32[SLOT.REQUEST] = requestId;
     Atomics.store(i32, SLOT.ACTIVE, 1);
+    // The holder registers its scope only while no slice runs, so that a slice's is always the younger: one it is
+    // registering now is waited for (microseconds; see watchdog.mjs).
+    if (Atomics.load(i32, SLOT.REGISTERING) === 1) Atomics.wait(i32, SLOT.REGISTERING, 1);
     this.depth = 1;
     let result;
     try {

@@ -3,46 +3,66 @@
 // that signals the slice to stop (gate.mjs). A SIGINT goes to the scope registered last: a slice of the edge
 // thread, which registers after this one. It wakes every few milliseconds to see whether the running slice is past
 // its CPU deadline, tells the host of a slice that runs long (the host then watches its heap), and does what the host
-// asks (stop slice N, for a reason). Should it ever hold a scope younger than the slice to stop (it registered again
-// while that slice ran), a signal would only reach itself: it asks the host to end the edge thread instead.
+// asks (stop slice N, for a reason).
+//
+// It registers only while no slice runs (Dekker's handshake with Slices.slice: each side stores its flag, then reads
+// the other's), so every slice's scope is younger than its own; until then (it started while a slice ran, or a signal
+// that found no slice ended its scope) it watches unregistered, and a signal reaches the running slice, the only scope,
+// or, had the slice just ended, the main thread's SIGINT listener, which ignores it (main.mjs). Should it ever hold a
+// scope younger than the slice to stop, a signal would only reach itself: it asks the host to end the edge thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import vm from 'node:vm';
 import { REASON, SLOT, TIME, now, shared } from './gate.mjs';
 
 const { i32, f64 } = shared(workerData.buffer);
-const POLL_MS = 5; // while a slice runs; between slices, IDLE_MS
+const POLL_MS = 5; // while a slice runs, or while unregistered; between slices, IDLE_MS
 const IDLE_MS = 20;
 const LONG_MS = 10; // a slice running this long gets its heap watched by the host
 const RESIGNAL_MS = 200; // a signal not answered this soon is sent again; after three, the thread is ended
 
-let registeredAt = 0; // the slice number when this thread's scope was registered
+let registeredAt = 0; // the slice number when this thread's scope was registered (0: not registered)
 let command = 0;
 let signalled = { seq: 0, at: 0, tries: 0 };
 
+// Inside the scope: registered once here.
 function watch() {
   registeredAt = Atomics.load(i32, SLOT.SEQ);
-  for (;;) {
-    Atomics.wait(i32, SLOT.COMMAND, command, Atomics.load(i32, SLOT.ACTIVE) === 1 ? POLL_MS : IDLE_MS);
-    const active = Atomics.load(i32, SLOT.ACTIVE) === 1;
-    const seq = Atomics.load(i32, SLOT.SEQ);
-    if (Atomics.load(i32, SLOT.COMMAND) !== command) {
-      command = Atomics.load(i32, SLOT.COMMAND);
-      if (active && Atomics.load(i32, SLOT.TARGET) === seq) stop(seq);
-      continue;
-    }
-    if (!active) continue;
-    const running = now() - f64[TIME.START];
-    if (running > LONG_MS && Atomics.load(i32, SLOT.LONG) !== seq) {
-      Atomics.store(i32, SLOT.LONG, seq);
-      parentPort.postMessage({ long: seq });
-    }
-    if (now() > f64[TIME.DEADLINE] && Atomics.load(i32, SLOT.TARGET) !== seq) {
-      Atomics.store(i32, SLOT.REASON, REASON.CPU);
-      Atomics.store(i32, SLOT.TARGET, seq);
-      stop(seq);
-    } else if (signalled.seq === seq && now() - signalled.at > RESIGNAL_MS) {
-      stop(seq);
-    }
+  Atomics.store(i32, SLOT.REGISTERING, 0);
+  Atomics.notify(i32, SLOT.REGISTERING);
+  for (;;) check(Atomics.load(i32, SLOT.ACTIVE) === 1 ? POLL_MS : IDLE_MS);
+}
+
+// Whether the scope may be registered now: no slice runs, and one that starts waits until it is.
+function registrable() {
+  Atomics.store(i32, SLOT.REGISTERING, 1);
+  if (Atomics.load(i32, SLOT.ACTIVE) === 0) return true;
+  Atomics.store(i32, SLOT.REGISTERING, 0);
+  Atomics.notify(i32, SLOT.REGISTERING);
+  return false;
+}
+
+// Waits up to `waitMs` for a command from the host, then acts on it or on the running slice's state.
+function check(waitMs) {
+  Atomics.wait(i32, SLOT.COMMAND, command, waitMs);
+  const active = Atomics.load(i32, SLOT.ACTIVE) === 1;
+  const seq = Atomics.load(i32, SLOT.SEQ);
+  if (Atomics.load(i32, SLOT.COMMAND) !== command) {
+    command = Atomics.load(i32, SLOT.COMMAND);
+    if (active && Atomics.load(i32, SLOT.TARGET) === seq) stop(seq);
+    return;
+  }
+  if (!active) return;
+  const running = now() - f64[TIME.START];
+  if (running > LONG_MS && Atomics.load(i32, SLOT.LONG) !== seq) {
+    Atomics.store(i32, SLOT.LONG, seq);
+    parentPort.postMessage({ long: seq });
+  }
+  if (now() > f64[TIME.DEADLINE] && Atomics.load(i32, SLOT.TARGET) !== seq) {
+    Atomics.store(i32, SLOT.REASON, REASON.CPU);
+    Atomics.store(i32, SLOT.TARGET, seq);
+    stop(seq);
+  } else if (signalled.seq === seq && now() - signalled.at > RESIGNAL_MS) {
+    stop(seq);
   }
 }
 
@@ -57,6 +77,8 @@ function stop(seq) {
 
 const context = vm.createContext({ watch });
 for (;;) {
+  registeredAt = 0;
+  while (!registrable()) check(POLL_MS);
   try {
     vm.runInContext('watch()', context, { breakOnSigint: true });
   } catch {
