@@ -261,8 +261,10 @@ def batch() -> dict:
                 if round_:
                     rates[name].append(count / (time.perf_counter() - started))
                 assert all(r.status == 200 and r.body_size == 2 for r in responses)
+        host_rss = psutil.Process(app.host_pid).memory_info().rss / 2**20
     return {"edge_runtime_in_node_rps": round(statistics.median(baseline)),
-            **{f"{name}_rps": round(statistics.median(values)) for name, values in rates.items()}}
+            **{f"{name}_rps": round(statistics.median(values)) for name, values in rates.items()},
+            "nbruntime_host_rss_after_mb": round(host_rss, 1), "requests_sent": len(rates) * (rounds + 1) * count}
 
 
 def fresh_node(source: str, runs: int = 10) -> list[float]:
@@ -514,6 +516,9 @@ def table(results: dict) -> str:
     lines += ["", "Host RSS as deployments are added (half edge routes, half Node.js ones, each answered once):", "",
               "| deployments | " + " | ".join(growth) + " |", "|---|" + "---|" * len(growth),
               "| host RSS (MB) | " + " | ".join(f"{mb:.0f}" for mb in growth.values()) + " |"]
+    batch = results["batch"]
+    lines += ["", f"The host's RSS after the batch rows ({batch['requests_sent']:,} requests to one edge route, "
+              f"1,000 at once): {batch['nbruntime_host_rss_after_mb']:.0f} MB."]
     return "\n".join(lines)
 
 
