@@ -247,6 +247,35 @@ export async function GET(request: Request) {
 }"""
 
 
+CHURNS = """export function GET() {
+  let bytes = 0
+  for (let i = 0; i < 6; i++) bytes += new Uint8Array(16 << 20).fill(1).length
+  const objects = []
+  for (let i = 0; i < 200000; i++) objects.push({ i, text: 'x' + i })
+  return new Response(String(bytes + objects.length))
+}"""
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_a_handler_waiting_for_the_abort_gets_it_after_garbage_collections(runtime):
+    """undici's Request follows the signal it is given through a weak reference: a handler that only waits for the
+    abort held its request through nothing else, and once V8 collected it the abort reached no one (Next's docs:
+    request.signal aborts when the client goes; here when the request times out)."""
+    with nbruntime.App() as app:
+        app.deploy("app/api/wait/route.ts", WAITS_FOR_ABORT, runtime=runtime)
+        app.deploy("app/api/churn/route.ts", CHURNS, runtime=runtime)
+        waiting = threading.Thread(target=app.request, args=("GET", "/api/wait"), kwargs={"timeout": 1.5})
+        waiting.start()
+        time.sleep(0.2)
+        for _ in range(15):  # collections, in the thread that runs the waiting handler
+            assert app.request("GET", "/api/churn").status == 200
+        waiting.join()
+        deadline = time.monotonic() + 5
+        while (seen := app.request("GET", "/api/wait?seen").text) == "nothing" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen == "aborted (AbortError)"
+
+
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])
 def test_ctrl_c_on_a_request_aborts_it_in_the_host_too(runtime):
     with nbruntime.App() as app:

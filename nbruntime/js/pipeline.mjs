@@ -432,7 +432,7 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
   const handler = Middleware.prototype.handlerOf.call({ file, kind }, registry.evaluatedExportsOf(file) ?? await registry.exportsOf(file));
   const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
   const realm = registry.realmFor(file);
-  const request = realm.nextRequest(NextRequest, url.href, requestInit(realm, method, headers, body, signal));
+  const request = handlerRequest(realm, NextRequest, url, { method, headers, body, signal });
   const event = { page: `/${kind}`, context: scope }; // (scope.waitUntil: see NextFetchEvent)
   const answer = await scope.run(() => realm.inSlice(() => handler(request, new NextFetchEvent(event))));
   if (answer === undefined || answer === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
@@ -455,7 +455,7 @@ export async function invokeRoute(registry, route, params, { method, url, header
   const realm = registry.realmFor(route.file);
   return scope.run(() => callHandler(exports, route, params, method, async () => {
     const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
-    const request = realm.nextRequest(NextRequest, url.href, requestInit(realm, method, headers, body, signal));
+    const request = handlerRequest(realm, NextRequest, url, { method, headers, body, signal });
     return scope.generation ? scope.generation.request(request) : request;
   }, scope.next, (response) => realm.hostResponse(response)));
 }
@@ -475,10 +475,29 @@ export async function generateRoute(registry, { route, params, url, generation, 
   return { response, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
-// Init for the Request a handler gets in `realm`. Its signal aborts when the request is cancelled (the client went, or
-// Ctrl-C in the kernel), as Next's does when the connection closes, in edge code as in Node.js code. Node's Request
-// copies a Headers of its own as it is (sorting it into pairs and converting each back costs a third of the Request);
-// the edge engine's Request takes the pairs.
+// The Request a handler gets in `realm`. Its signal aborts when the request is cancelled (the client went, or Ctrl-C in
+// the kernel), as Next's does when the connection closes, in edge code as in Node.js code.
+//
+// Node's and the edge engine's Request (undici) follow the signal they are given through a weak reference, so that a
+// request nobody holds can be collected: a handler that only waits for the abort holds its request through nothing
+// else, and after a garbage collection the abort reached no one. So the request is held by that signal until the
+// exchange that owns it ends (releaseRequests), and not longer: undici's finalization registry holds the signal, so a
+// request it held for good would never be collected.
+const HELD = Symbol('nbruntime.heldRequests');
+
+function handlerRequest(realm, NextRequest, url, { method, headers, body, signal }) {
+  const request = realm.nextRequest(NextRequest, url.href, requestInit(realm, method, headers, body, signal));
+  if (signal) (signal[HELD] ??= []).push(request);
+  return request;
+}
+
+// The exchange whose cancel `signal` tells is over: the requests handlers got with it are theirs alone again.
+export function releaseRequests(signal) {
+  delete signal[HELD];
+}
+
+// Node's Request copies a Headers of its own as it is (sorting it into pairs and converting each back costs a third of
+// the Request); the edge engine's Request takes the pairs.
 function requestInit(realm, method, headers, body, signal) {
   const init = { method, headers: realm.runtime === 'edge' ? [...headers] : headers, signal };
   if (body) Object.assign(init, { body: new Uint8Array(body), duplex: 'half' });

@@ -2,7 +2,7 @@
 // chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
 import { performance } from 'node:perf_hooks';
 import { currentRequest } from './context.mjs';
-import { Pipeline } from './pipeline.mjs';
+import { Pipeline, releaseRequests } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
 import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
 
@@ -69,6 +69,7 @@ export class Server {
       this.output.hold();
       await new Promise((resolve) => setImmediate(resolve));
       this.inflight.delete(id);
+      releaseRequests(state.abort.signal);
       this.end(id);
       // The trace goes as the frame's payload: the kernel parses it only if someone reads it.
       const trace = state.outcome?.trace.data;
@@ -133,7 +134,10 @@ export class Server {
       if (typeof source.cancel === 'function') await source.cancel().catch(() => {});
       source = null;
     }
-    const settle = () => { outcome.lifetime.settle(runAfterCallback); };
+    const settle = () => {
+      releaseRequests(signal);
+      outcome.lifetime.settle(runAfterCallback);
+    };
     if (source === null) {
       settle();
       return { status: outcome.status, headers: [...outcome.headers], body: null };

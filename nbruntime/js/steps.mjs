@@ -7,6 +7,7 @@
 import { currentRequest } from './context.mjs';
 import { chunkBytes } from './respond.mjs';
 import { describeError } from './serve.mjs';
+import { releaseRequests } from './pipeline.mjs';
 import { Lifetime, Scope } from './scope.mjs';
 
 const WINDOW_BYTES = 1024 * 1024; // body bytes sent and not yet acknowledged before the answering side waits
@@ -307,6 +308,7 @@ export class StepServer {
   finish(seq, state) {
     if (this.calls.get(seq) !== state) return;
     this.calls.delete(seq);
+    releaseRequests(state.abort.signal);
     this.ended(state.message);
   }
 
