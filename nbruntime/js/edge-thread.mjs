@@ -25,9 +25,9 @@ import { Timers } from './timers.mjs';
 import { Reclaimer } from './reclaim.mjs';
 import { Linger } from './linger.mjs';
 
-// Node's fetch classes (undici), which the host's code here uses (serve.mjs, steps.mjs), load now, before any request:
-// loaded in the middle of the first one, they left its abort unseen by the edge code (test_edge_limits.py, Ctrl-C).
-new Headers();
+// Node's fetch classes (undici, which the host's code here uses: serve.mjs, steps.mjs) load once an entry is in place:
+// not as the thread starts, on the first edge cell's path (20-40 ms), nor, if time allows, in its first request.
+const preloadFetchClasses = () => new Headers();
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
 if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
 const output = new Output(workerData.pipes.output);
@@ -206,6 +206,7 @@ const operations = {
       const module = await registry.stage(file, cell);
       ownOrigin.install(); // (a realm exists: see the steps' invoke)
       post({ ev: 'loaded', seq, exports: Object.keys(module.namespace) });
+      setImmediate(preloadFetchClasses);
     } catch (error) {
       post({ ev: 'loaded', seq, error: serialize(error) });
     } finally {
