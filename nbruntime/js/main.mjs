@@ -29,7 +29,7 @@ installNodeGlobals(registry, () => server.pipeline.next); // a Node.js cell's gl
 // The app's code reaches the app itself over fetch without a port: through the pipeline, here or from the edge thread.
 // Installing it loads Node's fetch (about 30 ms): not at start, where the first edge cell waits on this thread, but at
 // the first deploy (a Node.js cell's before its code runs, an edge cell's while the edge thread evaluates it) or
-// request, so never in the middle of one (see edge-thread.mjs).
+// request.
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
 // Node.js steps of requests the edge thread runs (a Node.js middleware or route behind an edge one).
 edge.serveSteps({
