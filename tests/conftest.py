@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,15 @@ ROOT = Path(__file__).parents[1]
 def app():
     with nbruntime.App() as app:
         yield app
+
+
+@pytest.fixture
+def start_kernel(tmp_path):
+    """Starts a fresh IPython kernel whose temporary files (an App's project folder) go in the test's own folder:
+    the tests end it with a kill, which leaves it no time to remove them."""
+    from jupyter_client.manager import start_new_kernel
+
+    return lambda: start_new_kernel(kernel_name="python3", env={**os.environ, "TMPDIR": str(tmp_path)})
 
 
 @pytest.fixture(scope="session")

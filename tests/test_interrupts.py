@@ -23,7 +23,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-from jupyter_client.manager import start_new_kernel
 
 import nbruntime
 from nbruntime import app as app_module
@@ -276,8 +275,8 @@ def test_ctrl_c_while_a_body_streams_in_fires_the_handlers_signal(watched):
     assert _settles(watched, {"aborted": 1, "running": 0})
 
 
-def test_interrupting_request_magic_in_a_kernel_stops_the_handler():
-    manager, client = start_new_kernel(kernel_name="python3")
+def test_interrupting_request_magic_in_a_kernel_stops_the_handler(start_kernel):
+    manager, client = start_kernel()
     try:
         outputs = []
         setup = (f"%load_ext nbruntime\nimport nbruntime\napp = nbruntime.get_app()\n"

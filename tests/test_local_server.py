@@ -17,7 +17,6 @@ import urllib.request
 import psutil
 import pytest
 from examples import ISSUE_MIDDLEWARE, SLUG_ROUTE
-from jupyter_client.manager import start_new_kernel
 
 import nbruntime
 
@@ -195,8 +194,8 @@ def listening(pid: int) -> set[tuple[str, int]]:
     return {c.laddr[:2] for c in process.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
 
 
-def test_the_kernel_serves_only_on_loopback_and_stopping_it_stops_the_server():
-    manager, client = start_new_kernel(kernel_name="python3")
+def test_the_kernel_serves_only_on_loopback_and_stopping_it_stops_the_server(start_kernel):
+    manager, client = start_kernel()
     try:
         kernel = psutil.Process(manager.provisioner.pid)
         before = listening(kernel.pid)

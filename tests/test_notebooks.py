@@ -8,7 +8,6 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 
 NOTEBOOK_DIR = Path(__file__).parents[1] / "notebooks"
@@ -140,9 +139,9 @@ def test_testing_notebook_finds_the_bug_then_no_failure():
     assert "test_get__api_split_total_10_people_3 passed" in "\n".join(texts)
 
 
-def test_host_goes_away_with_its_kernel():
+def test_host_goes_away_with_its_kernel(start_kernel):
     outputs = []
-    manager, client = start_new_kernel(kernel_name="python3")
+    manager, client = start_kernel()
     try:
         reply = client.execute_interactive(
             "import nbruntime\napp = nbruntime.get_app()\n"

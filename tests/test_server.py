@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -55,8 +54,8 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
-    root = Path(tempfile.mkdtemp(prefix="nbruntime-server-"))
+def server(tmp_path_factory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("server")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
