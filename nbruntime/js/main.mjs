@@ -59,9 +59,6 @@ for (const name of ['exit', 'abort']) {
     return original(code);
   };
 }
-// The holder signals slices of edge code (watchdog.mjs): a SIGINT that found none (it ended meanwhile) comes here, and
-// means nothing (the kernel sends none: the host runs in a session of its own).
-process.on('SIGINT', () => {});
 process.on('unhandledRejection', (reason) => {
   routedConsole.error('Unhandled promise rejection:', reason);
 });

@@ -6,10 +6,13 @@
 // asks (stop slice N, for a reason).
 //
 // It registers only while no slice runs (Dekker's handshake with Slices.slice: each side stores its flag, then reads
-// the other's), so every slice's scope is younger than its own; until then (it started while a slice ran, or a signal
-// that found no slice ended its scope) it watches unregistered, and a signal reaches the running slice, the only scope,
-// or, had the slice just ended, the main thread's SIGINT listener, which ignores it (main.mjs). Should it ever hold a
-// scope younger than the slice to stop, a signal would only reach itself: it asks the host to end the edge thread.
+// the other's), so every slice's scope is younger than its own. Until then (it started while a slice ran, or a signal
+// that found no slice ended its scope: it registers again at once if none runs) it watches unregistered, and a signal
+// reaches the running slice, the only scope; but one that found no scope at all would end the process (Node restores
+// SIGINT's default when the last scope goes, whatever listener the main thread has). So, unregistered, it signals a
+// slice only once it has run for LONG_MS (most end sooner, and it registers then): what is left is a slice of 10 ms
+// or more ending in the instant before the signal lands. Should it ever hold a scope
+// younger than the slice to stop, a signal would only reach itself: it asks the host to end the edge thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import vm from 'node:vm';
 import { REASON, SLOT, TIME, now, shared } from './gate.mjs';
@@ -23,6 +26,7 @@ const RESIGNAL_MS = 200; // a signal not answered this soon is sent again; after
 let registeredAt = 0; // the slice number when this thread's scope was registered (0: not registered)
 let command = 0;
 let signalled = { seq: 0, at: 0, tries: 0 };
+let asked = 0; // the slice to stop (the host asked, or it passed its deadline), signalled once it may be
 
 // Inside the scope: registered once here.
 function watch() {
@@ -48,8 +52,7 @@ function check(waitMs) {
   const seq = Atomics.load(i32, SLOT.SEQ);
   if (Atomics.load(i32, SLOT.COMMAND) !== command) {
     command = Atomics.load(i32, SLOT.COMMAND);
-    if (active && Atomics.load(i32, SLOT.TARGET) === seq) stop(seq);
-    return;
+    if (active && Atomics.load(i32, SLOT.TARGET) === seq) asked = seq;
   }
   if (!active) return;
   const running = now() - f64[TIME.START];
@@ -60,10 +63,10 @@ function check(waitMs) {
   if (now() > f64[TIME.DEADLINE] && Atomics.load(i32, SLOT.TARGET) !== seq) {
     Atomics.store(i32, SLOT.REASON, REASON.CPU);
     Atomics.store(i32, SLOT.TARGET, seq);
-    stop(seq);
-  } else if (signalled.seq === seq && now() - signalled.at > RESIGNAL_MS) {
-    stop(seq);
+    asked = seq;
   }
+  if (asked !== seq || (registeredAt === 0 && running < LONG_MS)) return; // (unregistered: see the top)
+  if (signalled.seq !== seq || now() - signalled.at > RESIGNAL_MS) stop(seq);
 }
 
 function stop(seq) {
