@@ -11,8 +11,8 @@
 // reaches the running slice, the only scope; but one that found no scope at all would end the process (Node restores
 // SIGINT's default when the last scope goes, whatever listener the main thread has). So, unregistered, it signals a
 // slice only once it has run for LONG_MS (most end sooner, and it registers then): what is left is a slice of 10 ms
-// or more ending in the instant before the signal lands. Should it ever hold a scope
-// younger than the slice to stop, a signal would only reach itself: it asks the host to end the edge thread.
+// or more ending in the instant before the signal lands. Should it ever hold a scope younger than the slice to stop,
+// a signal would only reach itself: it asks the host to end the edge thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import vm from 'node:vm';
 import { REASON, SLOT, TIME, now, shared } from './gate.mjs';
@@ -23,13 +23,15 @@ const IDLE_MS = 20;
 const LONG_MS = 10; // a slice running this long gets its heap watched by the host
 const RESIGNAL_MS = 200; // a signal not answered this soon is sent again; after three, the thread is ended
 
-let registeredAt = 0; // the slice number when this thread's scope was registered (0: not registered)
+let registered = false; // whether this thread's scope is registered now
+let registeredAt = 0; // the slice number when it was
 let command = 0;
 let signalled = { seq: 0, at: 0, tries: 0 };
 let asked = 0; // the slice to stop (the host asked, or it passed its deadline), signalled once it may be
 
 // Inside the scope: registered once here.
 function watch() {
+  registered = true;
   registeredAt = Atomics.load(i32, SLOT.SEQ);
   Atomics.store(i32, SLOT.REGISTERING, 0);
   Atomics.notify(i32, SLOT.REGISTERING);
@@ -65,12 +67,12 @@ function check(waitMs) {
     Atomics.store(i32, SLOT.TARGET, seq);
     asked = seq;
   }
-  if (asked !== seq || (registeredAt === 0 && running < LONG_MS)) return; // (unregistered: see the top)
+  if (asked !== seq || (!registered && running < LONG_MS)) return; // (unregistered: see the top)
   if (signalled.seq !== seq || now() - signalled.at > RESIGNAL_MS) stop(seq);
 }
 
 function stop(seq) {
-  if (seq <= registeredAt || (signalled.seq === seq && signalled.tries >= 3)) {
+  if ((registered && seq <= registeredAt) || (signalled.seq === seq && signalled.tries >= 3)) {
     parentPort.postMessage({ end: seq });
     return;
   }
@@ -80,7 +82,7 @@ function stop(seq) {
 
 const context = vm.createContext({ watch });
 for (;;) {
-  registeredAt = 0;
+  registered = false;
   while (!registrable()) check(POLL_MS);
   try {
     vm.runInContext('watch()', context, { breakOnSigint: true });
