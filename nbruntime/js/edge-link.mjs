@@ -22,6 +22,7 @@ export class EdgeThread {
     Object.assign(this, { registry, caches, output, died, memoryMb: boot.memoryMb, budgetMs: boot.budgetMs });
     this.worker = null;
     this.holder = null;
+    this.holderTimer = null; // the holder starts soon after the first entry is in place (watchSoon)
     this.words = shared(boot.buffer);
     this.loads = new Map(); // seq → { resolve, reject }
     this.seq = 0;

@@ -12,7 +12,7 @@ import {
   sendOnto,
 } from './respond.mjs';
 import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
-import { Lifetime, Scope } from './scope.mjs';
+import { Lifetime, Scope, holdRequest } from './scope.mjs';
 import { cacheControl, entryOf } from './cache.mjs';
 import { revive } from './steps.mjs';
 import { describeError } from './serve.mjs';
@@ -475,25 +475,13 @@ export async function generateRoute(registry, { route, params, url, generation, 
   return { response, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
-// The Request a handler gets in `realm`. Its signal aborts when the request is cancelled (the client went, or Ctrl-C in
-// the kernel), as Next's does when the connection closes, in edge code as in Node.js code.
-//
-// Node's and the edge engine's Request (undici) follow the signal they are given through a weak reference, so that a
-// request nobody holds can be collected: a handler that only waits for the abort holds its request through nothing
-// else, and after a garbage collection the abort reached no one. So the request is held by that signal until the
-// exchange that owns it ends (releaseRequests), and not longer: undici's finalization registry holds the signal, so a
-// request it held for good would never be collected.
-const HELD = Symbol('nbruntime.heldRequests');
-
+// The Request a handler gets in `realm`, held while its exchange runs (holdRequest). Its signal aborts when the request
+// is cancelled (the client went, or Ctrl-C in the kernel), as Next's does when the connection closes, in edge code as
+// in Node.js code.
 function handlerRequest(realm, NextRequest, url, { method, headers, body, signal }) {
   const request = realm.nextRequest(NextRequest, url.href, requestInit(realm, method, headers, body, signal));
-  if (signal) (signal[HELD] ??= []).push(request);
+  if (signal) holdRequest(signal, request);
   return request;
-}
-
-// The exchange whose cancel `signal` tells is over: the requests handlers got with it are theirs alone again.
-export function releaseRequests(signal) {
-  delete signal[HELD];
 }
 
 // Node's Request copies a Headers of its own as it is (sorting it into pairs and converting each back costs a third of

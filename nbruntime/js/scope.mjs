@@ -12,6 +12,22 @@ const AFTER_LIMIT_MS = 30_000;
 const PREVIEW_MODE_ID = createHash('sha256').update(`nbruntime-preview:${process.cwd()}`).digest('hex').slice(0, 32);
 const requestScope = new AsyncLocalStorage();
 
+// Node's and the edge engine's Request (undici) follow the signal they are given through a weak reference, so that a
+// request nobody holds can be collected: a handler that only waits for the abort holds its request through nothing
+// else, and after a garbage collection the abort reached no one. So a handler's request is held by that signal until
+// the exchange that owns it ends (releaseRequests), and not longer: undici's finalization registry holds the signal,
+// so a request it held for good would never be collected.
+const HELD = Symbol('nbruntime.heldRequests');
+
+export function holdRequest(signal, request) {
+  (signal[HELD] ??= []).push(request);
+}
+
+// The exchange whose cancel `signal` tells is over: the requests handlers got with it are theirs alone again.
+export function releaseRequests(signal) {
+  delete signal[HELD];
+}
+
 // Installed on every realm's global; `get()` is the scope of the request running now, if any.
 export const requestContext = Object.freeze({ get: () => requestScope.getStore() });
 

@@ -2,9 +2,9 @@
 // chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
 import { performance } from 'node:perf_hooks';
 import { currentRequest } from './context.mjs';
-import { Pipeline, releaseRequests } from './pipeline.mjs';
+import { Pipeline } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
-import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
+import { REQUEST_CONTEXT, releaseRequests, requestContext, runAfterCallback } from './scope.mjs';
 
 // An error as data for the kernel. Whatever was thrown (null, a Proxy whose traps throw, an object whose getters
 // or toString throw), this answers: what cannot be read is said so.

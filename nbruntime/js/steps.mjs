@@ -7,8 +7,7 @@
 import { currentRequest } from './context.mjs';
 import { chunkBytes } from './respond.mjs';
 import { describeError } from './serve.mjs';
-import { releaseRequests } from './pipeline.mjs';
-import { Lifetime, Scope } from './scope.mjs';
+import { Lifetime, Scope, releaseRequests } from './scope.mjs';
 
 const WINDOW_BYTES = 1024 * 1024; // body bytes sent and not yet acknowledged before the answering side waits
 const ACK_BYTES = 256 * 1024; // the caller acknowledges consumed bytes in steps this big
