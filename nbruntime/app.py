@@ -222,7 +222,7 @@ class App:
             spawned.wait(0.05)
         code = self._host_code(path, source, runtime)
         if self._host is not None and self._host.usable:  # it compiles the cell while we check it (no state changes)
-            self._host.send({"op": "prepare", "file": path, "source": code})
+            self._host.send({"op": "prepare", "file": path, "source": code, "runtime": runtime, "entry": kind != "module"})
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
         imports = package_imports(path, sources)

@@ -123,6 +123,12 @@ export class EdgeThread {
     });
   }
 
+  // An edge entry's new version, compiled here, to compile in its realm while the kernel checks it (a thread not
+  // started yet starts with the deploy).
+  compileAhead(file, code) {
+    this.worker?.postMessage({ op: 'compileAhead', file, code });
+  }
+
   // A cell changed (or went: `cell` undefined): the thread's registry follows, dropping the realms that used it.
   replace(file, cell) {
     this.worker?.postMessage({ op: 'replace', file, cell });

@@ -213,6 +213,9 @@ const operations = {
       reclaimer.released(); // the version it replaced, or the one that failed
     }
   },
+  compileAhead({ file, code }) {
+    registry.compileAhead(file, code);
+  },
   replace({ file, cell }) {
     registry.replace(file, cell ?? undefined);
     reclaimer.released();

@@ -171,8 +171,8 @@ class Realm {
   }
 
   // A new version of a file, evaluated apart (Registry.stage): while it links, it is the file's module here.
-  async stage(file, cell) {
-    this.staged = { file, cell, module: compiled(file, cell.code, () => this.makeModule(file, cell)) };
+  async stage(file, cell, module = compiled(file, cell.code, () => this.makeModule(file, cell))) {
+    this.staged = { file, cell, module };
     try {
       this.linkingEntry = file;
       return await this.ready(this.staged.module);
@@ -372,6 +372,7 @@ export class Registry {
     this.slices = null; // set in the edge thread: its realms' code runs in stoppable slices (gate.mjs)
     this.memoryLimit = Infinity; // each edge realm's memory limit, in bytes (set in the edge thread)
     this.prepared = null; // a cell compiled ahead of its deploy (prepare)
+    this.compiledAhead = null; // in the edge thread, an edge entry's module compiled ahead of its deploy
   }
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
@@ -398,13 +399,16 @@ export class Registry {
   }
 
   // The kernel sends a cell to compile while it checks it, then deploys it if the checks pass: the deploy takes what
-  // was compiled (or the error found) for the same file and source.
-  prepare(file, source) {
+  // was compiled (or the error found) for the same file and source. An edge entry goes on to the edge thread, which
+  // compiles it in the realm it will run in meanwhile (compileAhead).
+  prepare({ file, source, runtime, entry }) {
     try {
       this.prepared = { file, source, code: compileSource(file, source) };
     } catch (error) {
       this.prepared = { file, source, error };
+      return;
     }
+    if (entry && runtime === 'edge') this.edgeThread?.compileAhead(file, this.prepared.code);
   }
 
   compile(file, source) {
@@ -419,9 +423,10 @@ export class Registry {
   // answered by the old version, and a version that fails to evaluate never answers one. Resolves its module.
   async stage(file, cell) {
     const edge = cell.runtime === 'edge';
-    const realm = edge ? this.makeEdgeRealm(file) : this.nodeRealm;
+    const ahead = this.takeCompiledAhead(file, cell.code);
+    const realm = ahead?.realm ?? (edge ? this.makeEdgeRealm(file) : this.nodeRealm);
     if (edge) realm.budgetMs = Infinity; // a top level that never ends is the deploy's timeout to report (app.py)
-    const module = await realm.stage(file, cell).finally(() => { realm.budgetMs = undefined; });
+    const module = await realm.stage(file, cell, ahead?.module).finally(() => { realm.budgetMs = undefined; });
     await realm.importDynamic('next/server', { identifier: file }); // what its requests are built with
     this.replace(file, cell);
     realm.install(file, module);
@@ -452,6 +457,29 @@ export class Registry {
     return this.edgeRealms.get(entry);
   }
 
+  // In the edge thread, while the kernel checks an edge entry's new version: its code is compiled (parsed by V8, not
+  // run) in the realm that will run it, so the deploy that follows only evaluates it. A deploy of other code, or none,
+  // leaves the realm unused: it becomes the spare again.
+  compileAhead(file, code) {
+    this.takeCompiledAhead();
+    const realm = this.makeEdgeRealm(file);
+    try {
+      this.compiledAhead = { file, code, realm, module: realm.makeModule(file, { code }) };
+    } catch {
+      this.spareRealm ??= realm; // the deploy compiles it again, and says where the error is
+    }
+  }
+
+  // What was compiled ahead for this file and code, if it was; anything else compiled ahead is let go.
+  takeCompiledAhead(file, code) {
+    const ahead = this.compiledAhead;
+    this.compiledAhead = null;
+    if (!ahead) return null;
+    if (ahead.file === file && ahead.code === code) return ahead;
+    this.spareRealm ??= ahead.realm;
+    return null;
+  }
+
   // A realm for an entry: the one made ahead if there is one (a deploy then costs what evaluating the cell costs).
   makeEdgeRealm(entry) {
     const realm = this.spareRealm ?? this.newEdgeRealm();
@@ -475,6 +503,7 @@ export class Registry {
     clearTimeout(this.spareTimer);
     this.spareTimer = setTimeout(() => {
       this.spareTimer = null;
+      if (this.spareRealm) return; // (one compiled ahead, then not used, came back)
       this.spareRealm = this.newEdgeRealm(); // taken as it is if a deploy comes before next/server is in it
       this.spareRealm.importDynamic('next/server', { identifier: 'middleware.ts' }).catch(() => {});
     }, delay).unref();
@@ -485,9 +514,10 @@ export class Registry {
     this.spareTimer?.refresh();
   }
 
-  // The env changed: a realm copies it when it is made, so the one made ahead is not fit any more.
+  // The env changed: a realm copies it when it is made, so those made ahead are not fit any more.
   discardSpareRealm() {
     this.spareRealm = null;
+    this.compiledAhead = null;
     this.prepareSpareRealm(SPARE_DELAY_MS);
   }
 
