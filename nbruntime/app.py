@@ -209,11 +209,7 @@ class App:
         kind, notes = entry_kind(file_kind(path), path, self.next)
         if kind == "asset":
             return self._deploy_asset(path, source)
-        matchers = None
-        if kind in ENTRY_KINDS:
-            entries = [d.path for d in self.deployments.values() if d.kind in ENTRY_KINDS and d.path != path]
-            matchers = check_entry(path, source, kind, runtime, self.next, entries)
-        runtime = runtime or default_runtime(kind, declared_runtime(source, path))
+        asked, runtime = runtime, runtime or default_runtime(kind, declared_runtime(source, path))
         if self._host is None and not self._closed:  # a first cell: its host starts while it is checked
             spawned = threading.Event()
             threading.Thread(target=self._start_host, args=(runtime == "edge", spawned), daemon=True).start()
@@ -223,6 +219,10 @@ class App:
         code = self._host_code(path, source, runtime)
         if self._host is not None and self._host.usable:  # it compiles the cell while we check it (no state changes)
             self._host.send({"op": "prepare", "file": path, "source": code, "runtime": runtime, "entry": kind != "module"})
+        matchers = None
+        if kind in ENTRY_KINDS:
+            entries = [d.path for d in self.deployments.values() if d.kind in ENTRY_KINDS and d.path != path]
+            matchers = check_entry(path, source, kind, asked, self.next, entries)
         notes += edge_deprecation(path, kind, runtime, self.next)
         sources = {**{d.path: d.source for d in self.deployments.values()}, path: source}
         imports = package_imports(path, sources)
