@@ -44,6 +44,7 @@ from .routes import (
     visible,
 )
 from .segment import declared_runtime, segment_config, segment_config_error
+from .typestrip import strip_types
 
 RUNTIMES = ("edge", "nodejs")
 _WRITES_PER_WINDOW = 8  # request_many writes a window of requests in this many writes
@@ -218,7 +219,7 @@ class App:
             spawned.wait(0.05)
         code = self._host_code(path, source, runtime)
         if self._host is not None and self._host.usable:  # it compiles the cell while we check it (no state changes)
-            self._host.send({"op": "prepare", "file": path, "source": code, "runtime": runtime, "entry": kind != "module"})
+            self._host.send({"op": "prepare", "file": path, **code, "runtime": runtime, "entry": kind != "module"})
         matchers = None
         if kind in ENTRY_KINDS:
             entries = [d.path for d in self.deployments.values() if d.kind in ENTRY_KINDS and d.path != path]
@@ -380,12 +381,15 @@ class App:
                     self._send_statics(self._host)
                 self._env_file_changed(path)
 
-    def _host_code(self, path: str, source: str, runtime: str) -> str:
-        """The cell as the host compiles it: type-only imports erased, env inlined, the bundler's names bound."""
+    def _host_code(self, path: str, source: str, runtime: str) -> dict[str, Any]:
+        """The cell as the host compiles it: type-only imports erased, env inlined, the bundler's names bound; as
+        JavaScript (``stripped``) where the kernel blanks its types itself (typestrip.py), else for Node's stripper."""
         source = metadata_module(path, source)
-        return bundled(inlined_env(erase_type_imports(source, path), self.env, path), runtime, path)
+        code = bundled(inlined_env(erase_type_imports(source, path), self.env, path), runtime, path)
+        javascript = strip_types(code, path)
+        return {"source": code, "stripped": False} if javascript is None else {"source": javascript, "stripped": True}
 
-    def _deploy_on(self, host: Host, deployment: Deployment, code: str | None = None) -> None:
+    def _deploy_on(self, host: Host, deployment: Deployment, code: dict[str, Any] | None = None) -> None:
         if deployment.kind == "asset":
             if deployment.path.endswith(".json"):  # cells may import it, as Next's bundler allows
                 host.call("deploy", file=deployment.path, source=deployment.source, runtime="", entry=False)
@@ -395,7 +399,7 @@ class App:
                 "deploy",
                 timeout=self.timeout,
                 file=deployment.path,
-                source=code or self._host_code(deployment.path, deployment.source, deployment.runtime),
+                **(code or self._host_code(deployment.path, deployment.source, deployment.runtime)),
                 runtime=deployment.runtime,
                 entry=deployment.kind != "module",
             )

@@ -376,12 +376,12 @@ export class Registry {
   }
 
   // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
-  async deploy(file, source, runtime, entry) {
+  async deploy(file, source, runtime, entry, stripped = false) {
     if (file.endsWith('.json') && !entry) { // a data file: a module only when imported (then parsed)
       this.replace(file, { json: source, runtime: 'json', entry: false });
       return { exports: [] };
     }
-    const cell = { code: this.compile(file, source), runtime, entry };
+    const cell = { code: this.compile(file, source, stripped), runtime, entry };
     // In the host, an edge entry is compiled and evaluated in the edge thread, never in the host's heap; it puts it in
     // place there, if it compiles and evaluates.
     if (entry && runtime === 'edge' && this.edgeThread) {
@@ -401,9 +401,9 @@ export class Registry {
   // The kernel sends a cell to compile while it checks it, then deploys it if the checks pass: the deploy takes what
   // was compiled (or the error found) for the same file and source. An edge entry goes on to the edge thread, which
   // compiles it in the realm it will run in meanwhile (compileAhead).
-  prepare({ file, source, runtime, entry }) {
+  prepare({ file, source, runtime, entry, stripped }) {
     try {
-      this.prepared = { file, source, code: compileSource(file, source) };
+      this.prepared = { file, source, code: stripped ? source : compileSource(file, source) };
     } catch (error) {
       this.prepared = { file, source, error };
       return;
@@ -411,9 +411,12 @@ export class Registry {
     if (entry && runtime === 'edge') this.edgeThread?.compileAhead(file, this.prepared.code);
   }
 
-  compile(file, source) {
+  // A cell's code as JavaScript: `stripped`, the kernel blanked its types already (typestrip.py), else Node's stripper
+  // does (which also finds the syntax errors).
+  compile(file, source, stripped) {
     const { prepared } = this;
     this.prepared = null;
+    if (stripped) return source;
     if (prepared?.file !== file || prepared.source !== source) return compileSource(file, source);
     if (prepared.error) throw prepared.error;
     return prepared.code;

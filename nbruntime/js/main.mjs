@@ -67,9 +67,9 @@ process.on('uncaughtException', (error) => {
 });
 
 const operations = {
-  async deploy({ file, source, runtime, entry }) {
+  async deploy({ file, source, runtime, entry, stripped }) {
     if (runtime !== 'edge') ownOrigin.install(); // before the cell's code runs here
-    const deployed = registry.deploy(file, source, runtime, entry);
+    const deployed = registry.deploy(file, source, runtime, entry, stripped);
     ownOrigin.install(); // (an edge cell: while the edge thread evaluates it)
     return deployed;
   },
