@@ -1088,10 +1088,11 @@ _shared_app_lock = threading.Lock()
 
 
 def get_app() -> App:
-    """The app the magics of this kernel deploy to and send requests through (one, whichever thread asks)."""
+    """The app the magics of this kernel deploy to and send requests through (one, whichever thread asks); once it
+    is closed (``get_app().close()`` in a cell), the next use makes a new one."""
     global _shared_app
     with _shared_app_lock:
-        if _shared_app is None:
+        if _shared_app is None or _shared_app._closed:
             _shared_app = App()
         return _shared_app
 

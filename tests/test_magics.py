@@ -198,3 +198,12 @@ def test_serve_answers_on_a_real_port_until_stopped(redirects, run_cell):
     with pytest.raises(OSError):
         urllib.request.urlopen(url + "/api/echo", timeout=5)
     assert "Not serving." in run_cell("%nbruntime serve stop")
+
+
+def test_a_closed_app_gives_way_to_a_new_one(ip, run_cell):
+    """``get_app().close()`` in a cell (a notebook cleaning up): the next magic deploys to a new app, not the old."""
+    closed = nbruntime.get_app()
+    closed.close()
+    out = run_cell("%%edge app/api/again/route.ts\nexport const GET = () => new Response('again')")
+    assert "Deployed app/api/again/route.ts (edge)" in out
+    assert nbruntime.get_app() is not closed and "again" in run_cell("%request GET /api/again")
