@@ -46,6 +46,11 @@ KEY_BYTES, TAG_BYTES = 32, 16
 _RECORD_HEAD = 4 + 2 * TAG_BYTES
 _READ_BYTES = 1 << 20
 _QUIET_S = 0.01  # a lane nobody waited on this long is read by its background thread
+# A blocking caller whose last wait ended within this long polls the pipe without sleeping for up to this long before it
+# sleeps in poll(): on a virtual machine, waking a thread that slept costs more than a quick answer takes (one Node.js
+# route request at a time, back to back: about 0.27 -> 0.22 ms), and a caller whose answers take longer (a paced
+# stream, a slow handler) never spins. The host's threads do the same after each answer (js/linger.mjs).
+_SPIN_S = 0.001
 # A blocking wait wakes at least this often. The kernel may hand Ctrl-C's SIGINT to any of the process's threads;
 # Python runs the handler in the main thread only, once it runs again: a main thread asleep in poll would raise
 # KeyboardInterrupt at the request's timeout, not at once.
@@ -298,6 +303,7 @@ class Lane:
         self._idle = threading.Condition()
         self._waiting: dict[SyncInbox, None] = {}  # blocking callers waiting on this lane, in order
         self._last_wait = 0.0  # when a blocking caller last stopped waiting
+        self._quick = False  # whether that wait ended within _SPIN_S
         self._async = 0  # exchanges of async callers in flight on this lane
         self._buffer = bytearray(_READ_BYTES)  # what is read goes here first (under the read lock)
         self._view = memoryview(self._buffer)
@@ -346,7 +352,8 @@ class Lane:
             return item
         if self._outbox:
             self.flush()
-        deadline = None if timeout is None else time.perf_counter() + timeout
+        started = time.perf_counter()
+        deadline = None if timeout is None else started + timeout
         waiting, read_lock = self._waiting, self._read_lock
         waiting[inbox] = None  # one operation on a dict: no lock (the background reader only reads it)
         try:
@@ -362,7 +369,7 @@ class Lane:
                     try:
                         if (item := inbox.take()) is not None:
                             return item
-                        self._read(self._poll, remaining)
+                        self._read(self._poll, remaining, min(_SPIN_S, remaining) if self._quick else 0.0)
                     finally:
                         read_lock.release()
                         if len(waiting) > 1:  # others wait (registered before they tried the lock): pass it on
@@ -372,6 +379,7 @@ class Lane:
         finally:
             del waiting[inbox]
             self._last_wait = time.perf_counter()
+            self._quick = self._last_wait - started < _SPIN_S
             if waiting and not read_lock.locked():  # the turn to read passes on, whoever held it
                 self._nudge(inbox)
 
@@ -382,10 +390,11 @@ class Lane:
                 inbox.put(_NUDGE)
                 return
 
-    def _read(self, poll: Any, timeout: float | None) -> None:
-        """Waits up to ``timeout`` for the pipe, then reads what is there and hands each frame on."""
+    def _read(self, poll: Any, timeout: float | None, spin: float = 0.0) -> None:
+        """Waits up to ``timeout`` for the pipe (the first ``spin`` seconds without sleeping), then reads what is there
+        and hands each frame on."""
         try:
-            if not poll.poll(None if timeout is None else max(timeout * 1000, 0)):
+            if not (spin and _spin(poll, spin)) and not poll.poll(None if timeout is None else max(timeout * 1000, 0)):
                 return
         except (OSError, ValueError, RuntimeError):  # the pipe was closed meanwhile
             return
@@ -455,6 +464,15 @@ class Lane:
                 pipe.close()
             except OSError:
                 pass
+
+
+def _spin(poll: Any, seconds: float) -> bool:
+    """Polls without sleeping for up to ``seconds``; whether the pipe became readable."""
+    until = time.perf_counter() + seconds
+    while not poll.poll(0):
+        if time.perf_counter() >= until:
+            return False
+    return True
 
 
 def _compile_cache() -> str:
