@@ -48,7 +48,7 @@ _READ_BYTES = 1 << 20
 _QUIET_S = 0.01  # a lane nobody waited on this long is read by its background thread
 # A blocking caller whose last wait ended within this long polls the pipe without sleeping for up to this long before it
 # sleeps in poll(): on a virtual machine, waking a thread that slept costs more than a quick answer takes (one Node.js
-# route request at a time, back to back: about 0.27 -> 0.22 ms), and a caller whose answers take longer (a paced
+# route request at a time, back to back: 0.31-0.37 -> 0.20-0.24 ms), and a caller whose answers take longer (a paced
 # stream, a slow handler) never spins. The host's threads do the same after each answer (js/linger.mjs).
 _SPIN_S = 0.001
 # A blocking wait wakes at least this often. The kernel may hand Ctrl-C's SIGINT to any of the process's threads;
