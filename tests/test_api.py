@@ -1,5 +1,7 @@
 """The Python API end to end: deploy cells, send requests, read streamed responses."""
 
+from pathlib import Path
+
 import anyio
 import pytest
 from examples import TICKS
@@ -219,3 +221,25 @@ def test_the_hosts_own_plumbing_is_not_in_process_env(app, runtime):
                "  return Response.json(Object.keys(process.env).filter(k => k.startsWith('NBRUNTIME_')))\n}",
                runtime=runtime)
     assert app.request("GET", "/api/env").json() == []
+
+
+def edge_threads(pid: int) -> int:
+    """How many worker threads the host runs (Linux names each WorkerThread): its edge thread, once started, and the
+    holder thread that watches it, once an edge entry is in place."""
+    tasks = Path(f"/proc/{pid}/task")
+    return sum((task / "comm").read_text().strip() == "WorkerThread" for task in tasks.iterdir())
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the host's threads from /proc")
+def test_warming_an_app_boots_its_edge_runtime_where_middleware_runs_on_the_edge():
+    """``%load_ext`` warms the app (``App.warm``) while the user writes a cell: in Next 15, whose middleware runs on the
+    Edge by default, the edge thread boots then, not in the first edge cell; in Next 16 (``proxy.ts`` runs on Node.js,
+    the Edge runtime is deprecated) it waits for an edge cell, as before."""
+    with nbruntime.App() as fifteen:
+        fifteen.warm()
+        assert edge_threads(fifteen.host_pid) == 1
+    with nbruntime.App(next="16") as sixteen:
+        sixteen.warm()
+        assert edge_threads(sixteen.host_pid) == 0
+        sixteen.deploy("app/api/x/route.ts", "export const GET = () => new Response('x')", runtime="edge")
+        assert edge_threads(sixteen.host_pid) >= 1  # (with the holder thread that stops runaway edge code)
