@@ -24,10 +24,13 @@ import { StepClient, StepServer, plainRevalidations } from './steps.mjs';
 import { Timers } from './timers.mjs';
 import { Reclaimer } from './reclaim.mjs';
 import { Linger } from './linger.mjs';
+import { WhenQuiet } from './quiet.mjs';
 
-// Node's fetch classes (undici, which the host's code here uses: serve.mjs, steps.mjs) load once an entry is in place:
-// not as the thread starts, on the first edge cell's path (20-40 ms), nor, if time allows, in its first request.
+// Node's fetch classes (undici, which the host's code here uses: serve.mjs, steps.mjs) load once the thread is quiet
+// (a host warmed before its first edge cell), else once an entry is in place: not as the thread starts, on the first
+// edge cell's path (20-40 ms), nor, if time allows, in its first request.
 const preloadFetchClasses = () => new Headers();
+const quiet = new WhenQuiet(50, preloadFetchClasses);
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
 if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
 const output = new Output(workerData.pipes.output);
@@ -149,6 +152,7 @@ function configuredTo(version) {
 }
 const feed = readFrames(new net.Socket({ fd: workerData.pipes.input, readable: true, writable: false }), (message, payload) => {
   if (message.op !== 'request') return;
+  quiet.poke();
   registry.postponeSpareRealm();
   if (message.configured > configured || early.length) early.push([message, payload]);
   else server.handle(message, payload);
@@ -238,6 +242,7 @@ const operations = {
 registry.prepareSpareRealm();
 
 parentPort.on('message', (message) => {
+  quiet.poke();
   if (message.op in operations) operations[message.op](message);
   else if (message.op) {
     registry.postponeSpareRealm();
