@@ -30,7 +30,7 @@ import { WhenQuiet } from './quiet.mjs';
 // (a host warmed before its first edge cell), else once an entry is in place: not as the thread starts, on the first
 // edge cell's path (20-40 ms), nor, if time allows, in its first request.
 const preloadFetchClasses = () => new Headers();
-const quiet = new WhenQuiet(50, preloadFetchClasses);
+const quiet = new WhenQuiet(preloadFetchClasses);
 const post = (message, transfer) => parentPort.postMessage(message, transfer);
 if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
 const output = new Output(workerData.pipes.output);

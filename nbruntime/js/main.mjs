@@ -19,7 +19,6 @@ import { installNodeGlobals } from './node-globals.mjs';
 import { WhenQuiet } from './quiet.mjs';
 
 const output = new Output(boot.pipes.main);
-const QUIET_MS = 50; // a thread with no message for this long is between cells: it loads what the first will need
 const registry = new Registry(process.cwd(), { ...process.env }, {}, boot.packagesRoot);
 registry.packages = new Packages(registry.packagesRoot);
 const statics = new StaticRoutes(registry);
@@ -33,7 +32,7 @@ installNodeGlobals(registry, () => server.pipeline.next); // a Node.js cell's gl
 // the first deploy (a Node.js cell's before its code runs, an edge cell's while the edge thread evaluates it) or
 // request.
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
-const quiet = new WhenQuiet(QUIET_MS, () => ownOrigin.install()); // (a host warmed before its first cell)
+const quiet = new WhenQuiet(() => ownOrigin.install()); // (a host warmed before its first cell)
 // Node.js steps of requests the edge thread runs (a Node.js middleware or route behind an edge one).
 edge.serveSteps({
   async invoke(message, request, scope, state) {
