@@ -1,7 +1,7 @@
 """A TypeScript cell as JavaScript, its types blanked out in Python, byte for byte as Node's stripper blanks them.
 
 The host compiles a cell with Node's stripper (amaro), a WebAssembly build of SWC: its first call costs 45-60 ms and
-about 35 MB of the host's memory, each later one about a millisecond. The kernel has the cell's syntax tree already
+25-35 MB of the host's memory, each later one about a millisecond. The kernel has the cell's syntax tree already
 (tree-sitter, for the analyses), so it blanks the types itself: every line and column stays the cell's, and where
 the stripper puts a ``;`` so that the next line does not continue the previous one, so do we.
 
@@ -24,7 +24,10 @@ from .syntax import Nodes, nodes
 # ``--`` do not: a line break before them ends it).
 _CONTINUES = frozenset(b"([`+-/")
 _WHITESPACE = b" \t\n\r\v\f"
-_BLANKS = {1: " ", 2: "\u00a0", 3: "\u2002", 4: " \ufeff"}  # a blank for a character of this many UTF-8 bytes
+_KEPT = frozenset(" \t\n\r\v\f\u2028\u2029")
+# A blank for a character of this many UTF-8 bytes: a space, a no-break space, an en space, a space and a zero-width
+# no-break space (the last two count two UTF-16 units, as the character did).
+_BLANKS = {1: " ", 2: "\u00a0", 3: "\u2002", 4: " \ufeff"}
 # What each of TypeScript's node kinds is to the stripper (syntax.py finds them; a kind named nowhere here is one only
 # a transform compiles).
 _ERASED = frozenset({
@@ -112,7 +115,7 @@ def _typescript(found: Nodes, text: bytes) -> tuple[list[tuple[int, int]], list[
     return erased, statements
 
 
-def _blanked(text: bytes, erased: list[tuple[int, int]], statements: list[Node]) -> str | None:
+def _blanked(text: bytes, erased: list[tuple[int, int]], statements: list[Node]) -> str:
     """The text with those ranges and declarations blanked, and a ``;`` where a declaration kept two lines apart."""
     spans = [(start, end, False) for start, end in erased]
     for node in statements:
@@ -127,13 +130,7 @@ def _blanked(text: bytes, erased: list[tuple[int, int]], statements: list[Node])
             spans.append((node.start_byte, node.end_byte, ends and _continues(text, node.end_byte)))
     data = bytearray(text)
     for start, end, _ in spans:
-        blanked = text[start:end]
-        if blanked.isascii():
-            data[start:end] = bytes(b if b in _WHITESPACE else 32 for b in blanked)
-        elif (wide := _blank_wide(blanked)) is None:
-            return None
-        else:
-            data[start:end] = wide
+        data[start:end] = blank(text[start:end])
     for start, end, semicolon in spans:  # where the blanked text started
         if semicolon:
             data[end - len(text[start:end].lstrip(_WHITESPACE))] = ord(";")
@@ -176,14 +173,12 @@ def _outermost(declarations: list[Node]) -> list[Node]:
     return outer
 
 
-def _blank_wide(blanked: bytes) -> bytes | None:
-    """Blanked text with non-ASCII characters: each becomes a blank of the same UTF-8 and UTF-16 length, as the
-    stripper makes it (no-break space, en space, or a space and a zero-width no-break space)."""
-    characters = blanked.decode()
-    if "\u2028" in characters or "\u2029" in characters:  # line terminators
-        return None
-    return "".join(c if c.isascii() and c.encode() in _WHITESPACE else _BLANKS[len(c.encode())]
-                   for c in characters).encode()
+def blank(text: bytes) -> bytes:
+    """UTF-8 ``text`` blanked as the stripper blanks a type: whitespace and line breaks stay, every other character
+    becomes a blank of the same UTF-8 and UTF-16 length, so every line and column after it stays put."""
+    if text.isascii():
+        return bytes(b if b in _WHITESPACE else 32 for b in text)
+    return "".join(c if c in _KEPT else _BLANKS[len(c.encode())] for c in text.decode()).encode()
 
 
 def _previous_byte(text: bytes, node: Node) -> int | None:

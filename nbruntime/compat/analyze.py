@@ -17,6 +17,7 @@ from ..errors import Problem
 from ..routes import file_kind, route_for
 from ..segment import _property, declared_runtime, exported_consts, parse, segment_config
 from ..syntax import Nodes, nodes
+from ..typestrip import blank
 from .rules import rules, table
 
 _UNWRAP = {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"}
@@ -373,7 +374,7 @@ def erase_type_imports(source: str, path: str) -> str:
         return source
     data = bytearray(source.encode())
     for start, end in spans:
-        data[start:end] = bytes(b if b == 10 else 32 for b in data[start:end])
+        data[start:end] = blank(bytes(data[start:end]))
     return data.decode()
 
 
