@@ -110,9 +110,6 @@ const operations = {
     statics.clock.offsetMs = offsetMs;
     return {};
   },
-  ping() {
-    return { pid: process.pid };
-  },
   // What bundling these packages for a runtime finds (for next build's verdicts, made in Python): the files.
   async packages({ specifiers, runtime }) {
     const { files, ...facts } = await registry.packages.bundle(specifiers, runtime);
