@@ -1,27 +1,36 @@
 // Slices: how edge code runs, so that one entry can be stopped without touching the others that share its thread.
 //
 // Every edge realm is a V8 context whose microtasks run in a queue of its own (microtaskMode 'afterEvaluate'), and
-// edge code only ever runs inside a slice: a `runInContext` call with `breakOnSigint`, which also drains the realm's
-// queue. A slice is the one place where edge code can be cut off: a SIGINT ends the slice that is running, V8 unwinds
-// it to its `runInContext`, and the thread goes on (Node's vm timeout would cost a thread per call; this costs about
-// 1 µs, because the holder thread keeps Node's SIGINT watcher started; see watchdog.mjs).
+// edge code only ever runs inside a slice: a call into the realm (a `runInContext`, which also drains the realm's
+// queue) inside the slice's scope, a host `runInContext` with `breakOnSigint`. A slice is the one place where edge code
+// can be cut off: a SIGINT ends the scope registered last, V8 unwinds the slice to its scope, and the thread goes on
+// (Node's vm timeout would cost a thread per call; this costs about 2 µs, because the holder thread keeps Node's
+// SIGINT watcher started; see watchdog.mjs).
 //
 // The thread writes what it runs into shared memory (the slice's number, request, start, CPU deadline, heap at its
 // start); the holder signals a slice past its deadline, or one the host asks to stop (a cancelled request, a heap
 // grown past the entry's limit, measured by the host while the slice runs). A slice that ends with more memory than
 // the entry's limit (V8's heap and ArrayBuffers alike) fails too. Whatever stops a slice, the entry's realm is made
 // afresh for the next request; the other entries of the thread keep theirs.
+//
+// A signal must never find no scope at all: Node then restores SIGINT's default, and the process ends. So the holder
+// signals a slice only while the slice says it is inside its scope (INSIDE), and says first that it is about to
+// (SIGNALLING); a slice leaving its scope clears INSIDE, then waits inside the scope for a signal on its way. Each
+// side writes its word and then reads the other's, so at least one sees the other (Dekker's handshake).
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { currentRequest } from './context.mjs';
 
 // The shared words: Int32 slots, then Float64 ones.
-export const SLOT = { SEQ: 0, ACTIVE: 1, REQUEST: 2, TARGET: 3, REASON: 4, COMMAND: 5, REGISTERING: 6, LONG: 7 };
+export const SLOT = {
+  SEQ: 0, ACTIVE: 1, REQUEST: 2, TARGET: 3, REASON: 4, COMMAND: 5, REGISTERING: 6, LONG: 7, INSIDE: 8, SIGNALLING: 9,
+};
 export const TIME = { START: 0, DEADLINE: 1, BASE: 2 };
 export const REASON = { NONE: 0, CPU: 1, MEMORY: 2, CANCEL: 3 };
-export const SHARED_BYTES = 8 * 4 + 3 * 8;
+const SLOTS = 10; // (an even count: the Float64 words start 8-byte aligned)
+export const SHARED_BYTES = SLOTS * 4 + 3 * 8;
 
-export const shared = (buffer) => ({ i32: new Int32Array(buffer, 0, 8), f64: new Float64Array(buffer, 32, 3) });
+export const shared = (buffer) => ({ i32: new Int32Array(buffer, 0, SLOTS), f64: new Float64Array(buffer, SLOTS * 4, 3) });
 
 export const now = () => performance.timeOrigin + performance.now(); // one clock for every thread
 
@@ -34,13 +43,20 @@ export class SliceStopped extends Error {
   }
 }
 
-// Installed in each realm: runs the host's function of the moment (set just before) inside the slice's scope.
+// Installed in each realm: runs the host's function of the moment (set just before) as a `runInContext` of the realm,
+// which drains the realm's microtasks after it.
 const TRAMPOLINE = `const __nbruntimeSlice = (() => {
   let next = null
   return Object.freeze({ set(fn) { next = fn }, run() { const fn = next; next = null; return fn === null ? undefined : fn() } })
 })()`;
 const RUN = new vm.Script('__nbruntimeSlice.run()');
-const RUN_OPTIONS = { breakOnSigint: true };
+
+// The slices' scope: a host context of its own, whose one function runs the slice of the moment (set just before).
+let scoped = null;
+const SCOPE = vm.createContext({ enter: () => scoped() });
+const ENTER = new vm.Script('enter()');
+const SCOPE_OPTIONS = { breakOnSigint: true };
+const SIGNAL_WAIT_MS = 1000; // how long a slice leaving its scope waits for a signal the holder sends it
 
 export class Slices {
   // `buffer`: the shared words; `stopped(realm, reason, requestId, cutOff)` gives the error a stopped slice ends with
@@ -70,7 +86,7 @@ export class Slices {
   // Evaluates a module of `realm` (its top level, and the microtasks it leaves) as a slice.
   evaluate(realm, module) {
     if (this.depth > 0) return module.evaluate();
-    return this.slice(realm, () => module.evaluate(RUN_OPTIONS));
+    return this.slice(realm, () => module.evaluate());
   }
 
   slice(realm, body) {
@@ -91,10 +107,18 @@ export class Slices {
     // registering now is waited for (microseconds; see watchdog.mjs).
     if (Atomics.load(i32, SLOT.REGISTERING) === 1) Atomics.wait(i32, SLOT.REGISTERING, 1);
     this.depth = 1;
+    scoped = () => {
+      Atomics.store(i32, SLOT.INSIDE, seq);
+      try {
+        // In the request's own async context: a slice cut off mid-way leaves no store of its own behind.
+        return request ? currentRequest.run(request, body, realm.context) : body(realm.context);
+      } finally {
+        leave(i32, seq);
+      }
+    };
     let result;
     try {
-      // In the request's own async context: a slice cut off mid-way leaves no store of its own behind.
-      result = request ? currentRequest.run(request, body, realm.context) : body(realm.context);
+      result = ENTER.runInContext(SCOPE, SCOPE_OPTIONS);
     } catch (error) {
       this.end(requestId, started);
       if (error?.code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw error;
@@ -108,6 +132,8 @@ export class Slices {
   // The slice's time counts against its request's budget (the thread runs nothing else meanwhile).
   end(requestId, started) {
     this.depth = 0;
+    scoped = null;
+    Atomics.store(this.i32, SLOT.INSIDE, 0); // (a slice cut off left its scope without leave())
     Atomics.store(this.i32, SLOT.ACTIVE, 0);
     if (requestId) this.spend(requestId, now() - started);
   }
@@ -153,7 +179,14 @@ export function heapInUse() {
 }
 
 function runSlice(context) {
-  return RUN.runInContext(context, RUN_OPTIONS);
+  return RUN.runInContext(context);
+}
+
+// The slice leaves its scope, unless a signal is on its way to it: then it waits for it inside (the signal ends the
+// wait, and the slice).
+function leave(i32, seq) {
+  Atomics.store(i32, SLOT.INSIDE, 0);
+  if (Atomics.load(i32, SLOT.SIGNALLING) === seq) Atomics.wait(i32, SLOT.SIGNALLING, seq, SIGNAL_WAIT_MS);
 }
 
 function noop() {}

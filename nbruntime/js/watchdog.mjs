@@ -6,13 +6,11 @@
 // asks (stop slice N, for a reason).
 //
 // It registers only while no slice runs (Dekker's handshake with Slices.slice: each side stores its flag, then reads
-// the other's), so every slice's scope is younger than its own. Until then (it started while a slice ran, or a signal
-// that found no slice ended its scope: it registers again at once if none runs) it watches unregistered, and a signal
-// reaches the running slice, the only scope; but one that found no scope at all would end the process (Node restores
-// SIGINT's default when the last scope goes, whatever listener the main thread has). So, unregistered, it signals a
-// slice only once it has run for LONG_MS (most end sooner, and it registers then): what is left is a slice of 10 ms
-// or more ending in the instant before the signal lands. Should it ever hold a scope younger than the slice to stop,
-// a signal would only reach itself: it asks the host to end the edge thread.
+// the other's), so every slice's scope is younger than its own. Until then (it started while a slice ran, or a stray
+// signal ended its scope) it watches unregistered. Either way it signals a slice only while the slice is inside its
+// scope, with the handshake gate.mjs describes: its signal always lands in the slice's scope, never in its own, and
+// never in none (which would end the process). A slice signalled that has not ended END_AFTER_MS later is stuck in
+// code V8 cannot interrupt: it asks the host to end the edge thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import vm from 'node:vm';
 import { REASON, SLOT, TIME, now, shared } from './gate.mjs';
@@ -21,18 +19,14 @@ const { i32, f64 } = shared(workerData.buffer);
 const POLL_MS = 5; // while a slice runs, or while unregistered; between slices, IDLE_MS
 const IDLE_MS = 20;
 const LONG_MS = 10; // a slice running this long gets its heap watched by the host
-const RESIGNAL_MS = 200; // a signal not answered this soon is sent again; after three, the thread is ended
+const END_AFTER_MS = 600;
 
-let registered = false; // whether this thread's scope is registered now
-let registeredAt = 0; // the slice number when it was
 let command = 0;
-let signalled = { seq: 0, at: 0, tries: 0 };
-let asked = 0; // the slice to stop (the host asked, or it passed its deadline), signalled once it may be
+let asked = 0; // the slice to stop (the host asked, or it passed its deadline), signalled once it is inside its scope
+let signalled = { seq: 0, at: 0, ended: false };
 
 // Inside the scope: registered once here.
 function watch() {
-  registered = true;
-  registeredAt = Atomics.load(i32, SLOT.SEQ);
   Atomics.store(i32, SLOT.REGISTERING, 0);
   Atomics.notify(i32, SLOT.REGISTERING);
   for (;;) check(Atomics.load(i32, SLOT.ACTIVE) === 1 ? POLL_MS : IDLE_MS);
@@ -57,8 +51,7 @@ function check(waitMs) {
     if (active && Atomics.load(i32, SLOT.TARGET) === seq) asked = seq;
   }
   if (!active) return;
-  const running = now() - f64[TIME.START];
-  if (running > LONG_MS && Atomics.load(i32, SLOT.LONG) !== seq) {
+  if (now() - f64[TIME.START] > LONG_MS && Atomics.load(i32, SLOT.LONG) !== seq) {
     Atomics.store(i32, SLOT.LONG, seq);
     parentPort.postMessage({ long: seq });
   }
@@ -67,26 +60,33 @@ function check(waitMs) {
     Atomics.store(i32, SLOT.TARGET, seq);
     asked = seq;
   }
-  if (asked !== seq || (!registered && running < LONG_MS)) return; // (unregistered: see the top)
-  if (signalled.seq !== seq || now() - signalled.at > RESIGNAL_MS) stop(seq);
+  if (asked !== seq) return;
+  if (signalled.seq !== seq) {
+    if (signal(seq)) signalled = { seq, at: now(), ended: false };
+  } else if (!signalled.ended && now() - signalled.at > END_AFTER_MS) {
+    signalled.ended = true;
+    parentPort.postMessage({ end: seq });
+  }
 }
 
-function stop(seq) {
-  if ((registered && seq <= registeredAt) || (signalled.seq === seq && signalled.tries >= 3)) {
-    parentPort.postMessage({ end: seq });
-    return;
+// Signals slice `seq` if it is inside its scope (else it is tried again at the next check).
+function signal(seq) {
+  Atomics.store(i32, SLOT.SIGNALLING, seq);
+  if (Atomics.load(i32, SLOT.INSIDE) === seq) {
+    process.kill(process.pid, 'SIGINT');
+    return true;
   }
-  signalled = { seq, at: now(), tries: signalled.seq === seq ? signalled.tries + 1 : 1 };
-  process.kill(process.pid, 'SIGINT');
+  Atomics.store(i32, SLOT.SIGNALLING, 0);
+  Atomics.notify(i32, SLOT.SIGNALLING);
+  return false;
 }
 
 const context = vm.createContext({ watch });
 for (;;) {
-  registered = false;
   while (!registrable()) check(POLL_MS);
   try {
     vm.runInContext('watch()', context, { breakOnSigint: true });
   } catch {
-    // a signal that found no slice running came here: register again
+    // a SIGINT from elsewhere, sent while no slice was in its scope, came here: register again
   }
 }
