@@ -3,7 +3,7 @@
 from .app import App, Deployment, get_app
 from .comparison import Comparison, compare
 from .errors import BuildError, HandlerError, HostError, NbruntimeError, Problem, RequestError
-from .http import Chunk, Headers, LogLine, Response
+from .http import Chunk, Headers, LogLine, Response, ServerLine
 from .npm import NpmError
 from .packages import check
 
@@ -22,6 +22,7 @@ __all__ = [
     "Problem",
     "RequestError",
     "Response",
+    "ServerLine",
     "check",
     "compare",
     "get_app",

@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame
 from .exchange import CANCEL, CANCEL_GRACE_S, HEAD, KILL, Exchange, Head
 from .host import EDGE, MAIN, AsyncInbox, Host, SyncInbox
-from .http import Chunk, HeaderInput, LogLine, Request, Response
+from .http import Chunk, HeaderInput, LogLine, Request, Response, ServerLine
 from .local_server import LocalServer
 from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem, is_next16
@@ -56,6 +57,10 @@ EDGE_STATIC_WARNINGS = ("edge-static-generation", "edge-force-static")
 # of a frame line only, so the time spent is linear in the stack's size whatever a handler throws.
 _FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?")
 _FRAME_LINE_LIMIT = 2048  # a longer "at ..." line is no frame V8 wrote for a cell
+# A stack frame of the host's: its modules, Node's own (node:internal/..., node:vm) and the scripts it runs in realms.
+_HOST_FRAME = re.compile(r"^\s*at (?:.*\()?(?:node:|evalmachine\.<anonymous>)|^\s*at .*nbruntime/js/")
+#: How many lines App.server_log keeps.
+SERVER_LOG_LINES = 1000
 #: How much of an error's message and stack a Response keeps (a handler may throw megabytes).
 ERROR_TEXT_LIMIT = 64 * 1024
 
@@ -102,19 +107,18 @@ class Exchanged:
         return getattr(self.response, "trace", None)
 
 
-class History(collections.deque):
-    """``App.history``: the latest exchanges, newest last, whoever sent them (Python, a magic, a widget, the
-    port of :meth:`App.serve`). ``listen(method)`` is told of each new one, as long as its object lives.
-    """
+class Feed(collections.deque):
+    """A bounded list, newest last, whose ``listen(method)`` is told of each new entry, as long as the method's object
+    lives (a widget, the notebook's printer)."""
 
-    def __init__(self, iterable: Iterable[Exchanged] = (), maxlen: int | None = None):
+    def __init__(self, iterable: Iterable[Any] = (), maxlen: int | None = None):
         super().__init__(iterable, maxlen)
         self._listeners: list[weakref.WeakMethod] = []
 
-    def listen(self, method: Callable[[Exchanged], None]) -> None:
+    def listen(self, method: Callable[[Any], None]) -> None:
         self._listeners.append(weakref.WeakMethod(method))
 
-    def append(self, entry: Exchanged) -> None:
+    def append(self, entry: Any) -> None:
         super().append(entry)
         if self._listeners:
             self._listeners = [ref for ref in self._listeners if ref() is not None]
@@ -171,8 +175,11 @@ class App:
         #: The app's clock, which caches measure ages with: ``app.clock.advance(61)`` to pass a revalidate window.
         self.clock = Clock(self)
         self.restarts = 0
-        #: The latest requests with their responses (and traces), newest last.
-        self.history = History(maxlen=history)
+        #: The latest requests with their responses (and traces), newest last, whoever sent them (Python, a magic, a
+        #: widget, the port of :meth:`serve`).
+        self.history = Feed(maxlen=history)
+        #: What the app printed outside any request in flight, newest last: :class:`ServerLine`.
+        self.server_log = Feed(maxlen=SERVER_LOG_LINES)
         #: With ``cookies=True``, a browser-like jar: Set-Cookie from responses goes back on later requests.
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
@@ -414,6 +421,8 @@ class App:
                 "never settles, or an import of itself?); the host was restarted without it"
             )
             raise BuildError([Problem(deployment.path, message, name="TimeoutError")]) from None
+        if deployment.runtime == "edge":  # what its top level printed: shown with the cell, not after it
+            host.lanes[EDGE].read_ready()
         if not reply["ok"]:
             raise BuildError([self._problem(deployment, reply["error"])])
         deployment.exports = reply.get("exports", [])
@@ -534,7 +543,7 @@ class App:
                 return self._host
             crashed = self._host is not None
             host = Host(self.project_dir, self.env, self.heap_mb, self.edge_memory_mb, self.packages_dir,
-                        self.timeout)
+                        self.timeout, on_log=_kept_in(self.server_log))
             try:
                 with interrupts.deferred():  # Ctrl-C waits for the process to be ours, to stop it below
                     edge = edge or any(d.runtime == "edge" for d in self.deployments.values())
@@ -1046,13 +1055,14 @@ def _clip(text: str, limit: int = ERROR_TEXT_LIMIT) -> str:
 
 
 def _user_stack(stack: str) -> str:
-    """The error's stack without the host's own frames."""
-    lines = stack.splitlines()
-    return "\n".join(
-        line
-        for line in lines
-        if not line.strip().startswith("at ") or ("nbruntime/js/" not in line and "node:internal" not in line)
-    )
+    """The error's stack (or console text with stacks in it) without the host's own frames: its modules, Node's, and
+    the scripts it runs in edge realms."""
+    return "\n".join(line for line in stack.splitlines() if not _HOST_FRAME.search(line))
+
+
+def _kept_in(feed: Feed) -> Callable[[dict], None]:
+    """What the host calls with a console line printed outside any request in flight: kept in ``feed``."""
+    return lambda message: feed.append(ServerLine(time.time(), message["level"], _user_stack(message["text"].rstrip())))
 
 
 def _first_user_frame(stack: str, deployments: dict[str, Deployment], extra: Deployment | None):

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -383,6 +384,16 @@ class Lane:
             if waiting and not read_lock.locked():  # the turn to read passes on, whoever held it
                 self._nudge(inbox)
 
+    def read_ready(self, wait: float = 0.05) -> None:
+        """Reads what the pipe holds now, without waiting for more (a reader that holds the pipe more than ``wait``
+        seconds reads it instead): frames the thread wrote before an answer that came on another lane."""
+        if self._read_lock.acquire(timeout=wait):
+            try:
+                self._read(self._poll, 0)
+            finally:
+                self._read_lock.release()
+                self._nudge(None)
+
     def _nudge(self, leaving: SyncInbox | None) -> None:
         """The reader lets go: the next waiter, if any, may read now (one, not all: they would all wake)."""
         for inbox in list(self._waiting):
@@ -505,8 +516,10 @@ class Host:
         edge_memory_mb: int = 128,
         packages_root: Path | None = None,
         timeout: float = 25.0,
+        on_log: Callable[[dict], None] | None = None,
     ):
         self.cwd, self.env, self.heap_mb = cwd, env, heap_mb
+        self.on_log = on_log  # told of each console line printed outside any request in flight (its log frame)
         self.timeout = timeout  # a request's time limit, which also bounds the CPU time its edge code may spend
         self.packages_root = packages_root  # where the cells' npm packages are installed (node_modules)
         self.edge_memory_mb = edge_memory_mb  # each edge entry's memory limit, as on edge platforms
@@ -667,8 +680,10 @@ class Host:
                 inbox.put(item)
             elif event == "ready":
                 self._ready.set()
-            elif event == "log":
+            elif event == "log":  # printed outside any request in flight
                 self.output.append(message["text"].rstrip("\n"))
+                if self.on_log is not None:
+                    self.on_log(message)
 
     def lost(self, broken: str | None) -> None:
         """A lane ended (the process went) or broke (a record failed its check): every waiting exchange is told."""

@@ -104,6 +104,17 @@ class LogLine:
     text: str
 
 
+@dataclass(frozen=True)
+class ServerLine:
+    """Something the app printed outside any request in flight, where ``next start`` prints it on its terminal: a
+    module's top level as it is deployed, a timer it started, work that outlived its request, an error nothing caught.
+    ``at`` is when (``time.time()``); ``level`` as in :class:`LogLine`."""
+
+    at: float
+    level: str
+    text: str
+
+
 @dataclass
 class Response:
     """What the simulated Next.js server answered."""

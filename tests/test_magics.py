@@ -207,3 +207,32 @@ def test_a_closed_app_gives_way_to_a_new_one(ip, run_cell):
     out = run_cell("%%edge app/api/again/route.ts\nexport const GET = () => new Response('again')")
     assert "Deployed app/api/again/route.ts (edge)" in out
     assert nbruntime.get_app() is not closed and "again" in run_cell("%request GET /api/again")
+
+
+def test_the_notebook_shows_what_the_app_prints_outside_requests_in_the_cell_that_ran(start_kernel):
+    """A real kernel: a cell's top-level console.log shows in its own output, as a script's print would, and what a
+    timer prints later shows in the output of the cell that ran last (as next start prints both on its terminal),
+    errors on stderr."""
+    manager, client = start_kernel()
+    try:
+        def run(code: str) -> tuple[str, list[dict]]:
+            outputs: list[dict] = []
+            reply = client.execute_interactive(code, timeout=60, output_hook=outputs.append)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            return reply["parent_header"]["msg_id"], outputs
+
+        run("%load_ext nbruntime")
+        _, outputs = run("%%node app/api/loud/route.ts\nconsole.log('module loaded')\n"
+                         "setTimeout(() => console.error('timer fired'), 300)\n"
+                         "export const GET = () => new Response('')")
+        assert any(m["msg_type"] == "stream" and m["content"]["text"] == "module loaded\n" for m in outputs)
+        _, outputs = run("%%edge app/api/quiet/route.ts\nconsole.log('edge module loaded')\n"
+                         "export const GET = () => new Response('')")  # printed in the edge thread, on its own pipe
+        assert any(m["msg_type"] == "stream" and m["content"]["text"] == "edge module loaded\n" for m in outputs)
+        cell, outputs = run("import time\ntime.sleep(1)")  # the timer fires while this cell runs
+        shown = [(m["parent_header"]["msg_id"], m["content"]["name"]) for m in outputs
+                 if m["msg_type"] == "stream" and m["content"]["text"] == "timer fired\n"]
+        assert shown == [(cell, "stderr")]
+    finally:
+        manager.shutdown_kernel(now=True)
+        client.stop_channels()

@@ -11,11 +11,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { routedConsole, routeOutput } from './context.mjs';
 import { trackTimers } from './edge.mjs';
 import { BuildError, Registry } from './loader.mjs';
-import { describeError } from './serve.mjs';
 import { Caches } from './cache.mjs';
 import { invokeMiddleware, invokeRoute } from './pipeline.mjs';
 import { Output, readFrames, useKey } from './wire.mjs';
-import { Server } from './serve.mjs';
+import { Server, describeError, reportUncaught } from './serve.mjs';
 import { OwnOriginDispatcher } from './ownorigin.mjs';
 import { REQUEST_CONTEXT, requestContext, runAfterCallback } from './scope.mjs';
 import { REASON, SliceStopped, Slices } from './gate.mjs';
@@ -35,8 +34,7 @@ const post = (message, transfer) => parentPort.postMessage(message, transfer);
 if (workerData.key) useKey(workerData.key); // (a thread started with the host gets it by message)
 const output = new Output(workerData.pipes.output);
 globalThis.console = routedConsole;
-process.on('unhandledRejection', (reason) => routedConsole.error('Unhandled promise rejection:', reason));
-process.on('uncaughtException', (error) => routedConsole.error('Uncaught exception:', error));
+reportUncaught();
 
 const { memoryMb, defaultBudgetMs } = workerData;
 const CANCELLED_BUDGET_MS = 500; // what a cancelled request's code may still run (its stream's cancel(), say)
@@ -209,9 +207,11 @@ const operations = {
     try {
       const module = await registry.stage(file, cell);
       ownOrigin.install(); // (a realm exists: see the steps' invoke)
+      output.flush(); // what its top level printed is in the pipe before the kernel has the reply (App._deploy_on)
       post({ ev: 'loaded', seq, exports: Object.keys(module.namespace) });
       setImmediate(preloadFetchClasses);
     } catch (error) {
+      output.flush();
       post({ ev: 'loaded', seq, error: serialize(error) });
     } finally {
       reclaimer.released(); // the version it replaced, or the one that failed

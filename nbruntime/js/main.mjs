@@ -6,7 +6,7 @@ import { Output, openChannel } from './wire.mjs';
 import { Linger } from './linger.mjs';
 import { currentRequest, routedConsole, routeOutput } from './context.mjs';
 import { Registry } from './loader.mjs';
-import { Server, describeError } from './serve.mjs';
+import { Server, describeError, reportUncaught } from './serve.mjs';
 import { EdgeThread } from './edge-link.mjs';
 import { OwnOriginDispatcher } from './ownorigin.mjs';
 import { StaticRoutes } from './isr.mjs';
@@ -61,12 +61,7 @@ for (const name of ['exit', 'abort']) {
     return original(code);
   };
 }
-process.on('unhandledRejection', (reason) => {
-  routedConsole.error('Unhandled promise rejection:', reason);
-});
-process.on('uncaughtException', (error) => {
-  routedConsole.error('Uncaught exception:', error);
-});
+reportUncaught();
 
 const operations = {
   async deploy({ file, source, runtime, entry, stripped }) {

@@ -1,7 +1,8 @@
 // Answers one simulated request: runs it through the pipeline, streams the response back chunk by
 // chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
 import { performance } from 'node:perf_hooks';
-import { currentRequest } from './context.mjs';
+import { types } from 'node:util';
+import { currentRequest, routedConsole } from './context.mjs';
 import { Pipeline } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
 import { REQUEST_CONTEXT, releaseRequests, requestContext, runAfterCallback } from './scope.mjs';
@@ -27,6 +28,19 @@ export function describeError(error) {
     return { name: read(() => error.name, 'Error'), message: read(() => error.message, ''), stack: read(() => error.stack, '') };
   }
   return { name: 'Error', message: read(() => String(error), `a thrown value that cannot be read (${typeof error})`), stack: '' };
+}
+
+// Errors nothing caught go to the console, and the host goes on, as with `next start` (its router server logs
+// " ⨯ uncaughtException:  " and the error); outside a request the kernel shows them as the app's own output. An edge
+// realm's error is read as data: Node's inspect prints its membrane's object as {}.
+export function reportUncaught() {
+  const report = (label) => (error) => {
+    const readable = types.isNativeError(error) || error === null || typeof error !== 'object';
+    const { name, message, stack } = readable ? {} : describeError(error);
+    routedConsole.error(' ⨯', `${label}: `, readable ? error : stack || `${name}: ${message}`);
+  };
+  process.on('uncaughtException', report('uncaughtException'));
+  process.on('unhandledRejection', report('unhandledRejection'));
 }
 
 export class Server {
