@@ -703,8 +703,14 @@ class Host:
             inbox.put(({"ev": "died"}, b""))
 
     def _read_output(self) -> None:
+        """The process's own stdout and stderr: what Node itself prints (a warning, why it dies), and what code writes
+        to the file descriptors directly (a logger such as pino's): kept for the death reason, and told as a log line
+        outside any request."""
         for line in self.process.stdout:
-            self.output.append(line.decode(errors="replace").rstrip("\n"))
+            text = line.decode(errors="replace").rstrip("\n")
+            self.output.append(text)
+            if self.on_log is not None:
+                self.on_log({"level": "log", "text": text})
 
     def death_reason(self) -> str:
         """Why the process went away, in words: the exit call, the signal, or the last output."""

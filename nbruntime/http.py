@@ -97,7 +97,9 @@ class Chunk:
 
 @dataclass(frozen=True)
 class LogLine:
-    """Something the handler printed (``console.log`` is "log", ``console.error``/``warn`` "error")."""
+    """Something the handler printed. ``level`` is the console method for ``console.info``, ``debug``, ``warn`` and
+    ``error``; other methods say the stream they write to, as Node's console does: "log" (stdout: ``log``, ``dir``,
+    ``table``, ...) or "error" (stderr: ``trace``, ``assert``), as do ``process.stdout`` and ``stderr`` writes."""
 
     t_ms: float
     level: str

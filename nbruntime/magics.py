@@ -29,12 +29,15 @@ REPAINTS_PER_SECOND = 30
 #: Redirects ``%request -L`` follows in a row, at most (the fetch standard's limit).
 MAX_REDIRECTS = 20
 #: Redirects after which the next request is a GET without a body, as curl -L and browsers do it.
+#: The log levels Node's console writes to stderr.
+STDERR_LEVELS = ("warn", "error")
 TO_GET = {301: ("POST",), 302: ("POST",), 303: ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 
 
 class _Terminal:
     """Where the notebook shows what the app prints outside any request (``next start`` prints it on its terminal):
-    in the output of the cell that runs, or ran last, as Jupyter shows a thread's output; errors on stderr."""
+    in the output of the cell that runs, or ran last, as Jupyter shows a thread's output; warnings and errors on
+    stderr."""
 
     def __init__(self) -> None:
         self.apps: weakref.WeakSet = weakref.WeakSet()
@@ -48,7 +51,7 @@ class _Terminal:
         return app
 
     def show(self, line) -> None:
-        print(line.text, file=sys.stderr if line.level == "error" else sys.stdout, flush=True)
+        print(line.text, file=sys.stderr if line.level in STDERR_LEVELS else sys.stdout, flush=True)
 
 
 _TERMINAL = _Terminal()

@@ -141,14 +141,18 @@ def test_cells_import_each_other_and_redeploying_replaces(app):
     assert app.request("GET", "/api/hi").text == "hi ada|hi bo"
 
 
-def test_console_output_is_kept_apart_from_the_body(app):
-    app.deploy(
-        "app/api/log/route.ts",
-        "export function GET() { console.log('seen', {a: 1}); console.error('oops'); return new Response('body') }",
-    )
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_console_output_is_kept_apart_from_the_body_each_line_with_its_level(app, runtime):
+    app.deploy("app/api/log/route.ts", """export function GET() {
+  console.log('seen', {a: 1}); console.info('fyi'); console.debug('details'); console.warn('careful')
+  console.group('group'); console.warn('indented'); console.groupEnd(); console.error('oops')
+  return new Response('body')
+}""", runtime=runtime)
     r = app.request("GET", "/api/log")
     assert r.text == "body"
-    assert [(x.level, x.text) for x in r.logs] == [("log", "seen { a: 1 }"), ("error", "oops")]
+    assert [(x.level, x.text) for x in r.logs] == [
+        ("log", "seen { a: 1 }"), ("info", "fyi"), ("debug", "details"), ("warn", "careful"), ("log", "group"),
+        ("warn", "  indented"), ("error", "oops")]
 
 
 def test_node_runtime_sees_the_project_folder_as_its_working_directory(app):

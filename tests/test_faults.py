@@ -165,7 +165,7 @@ setTimeout(() => {
   throw new TypeError('nobody catches me')
 }, 40)
 export function GET() { return new Response('still answering') }""", runtime=runtime)
-    assert [line.text for line in app.server_log] == ["module loaded"]  # there when the deploy returns, unwaited for
+    assert [line.text for line in app.server_log][:1] == ["module loaded"]  # there when the deploy returns
     (first, second, (level, text)) = server_log(app, 3)
     assert (first, second, level) == (("log", "module loaded"), ("log", "timer fired"), "error")
     assert text.startswith(f" {ERROR_MARK} uncaughtException:  ") and "TypeError: nobody catches me" in text
@@ -182,6 +182,23 @@ def test_what_a_request_leaves_behind_prints_to_the_server_log_after_it_ended(ap
     r = app.request("GET", "/api/later")
     assert (r.text, r.logs) == ("ok", [])
     assert server_log(app, 1) == [("error", "after the response")]
+
+
+def test_what_node_code_writes_to_stdout_and_stderr_is_its_requests_or_else_the_servers(app):
+    # Under next start these are the server process's own stdout and stderr: a logger writes there (pino's
+    # destination writes to file descriptor 1 itself, winston's console transport to process.stdout)
+    app.deploy("app/api/stdio/route.ts", """import fs from 'node:fs'
+export function GET() {
+  process.stdout.write('to stdout\\n')
+  process.stderr.write(Buffer.from('to stderr\\n'))
+  fs.writeSync(1, 'to file descriptor 1\\n')
+  return new Response('ok')
+}""", runtime="nodejs")
+    r = app.request("GET", "/api/stdio")
+    assert r.text == "ok"
+    assert [(line.level, line.text) for line in r.logs] == [("log", "to stdout"), ("error", "to stderr")]
+    assert server_log(app, 1) == [("log", "to file descriptor 1")]
+    assert_nothing_lost(app)
 
 
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])

@@ -4,7 +4,7 @@
 // and answers the requests the kernel sends it on its own pipe.
 import { Output, openChannel } from './wire.mjs';
 import { Linger } from './linger.mjs';
-import { currentRequest, routedConsole, routeOutput } from './context.mjs';
+import { currentRequest, routeOutput, routeStdio, routedConsole } from './context.mjs';
 import { Registry } from './loader.mjs';
 import { Server, describeError, reportUncaught } from './serve.mjs';
 import { EdgeThread } from './edge-link.mjs';
@@ -46,6 +46,7 @@ edge.serveSteps({
 // Handlers in the node runtime use the host's globals: route their console output to the cell, and their
 // fetches through Next's data cache. A line for a request the edge thread runs goes to its pipe.
 globalThis.console = routedConsole;
+const stderr = routeStdio();
 routeOutput((message) => (server.inflight.has(message.id) || !edge.runs(message.id) ? output.send(message) : edge.log(message)));
 cacheFetches(globalThis, requestContext.get);
 
@@ -135,7 +136,7 @@ async function reply(message) {
 
 // Going away for a reason of ours: said on stderr (the kernel reports it) before exiting.
 function leave(why, code) {
-  process.stderr.write(`nbruntime host: ${why}\n`);
+  stderr(`nbruntime host: ${why}\n`);
   exitNow(code);
 }
 
