@@ -384,10 +384,10 @@ class Lane:
             if waiting and not read_lock.locked():  # the turn to read passes on, whoever held it
                 self._nudge(inbox)
 
-    def read_ready(self, wait: float = 0.05) -> None:
-        """Reads what the pipe holds now, without waiting for more (a reader that holds the pipe more than ``wait``
-        seconds reads it instead): frames the thread wrote before an answer that came on another lane."""
-        if self._read_lock.acquire(timeout=wait):
+    def read_ready(self) -> None:
+        """Reads what the pipe holds now, without waiting for more: frames the thread wrote before an answer that came
+        on another lane. A reader holding the pipe (the background one, in its poll) reads them itself at once."""
+        if self._read_lock.acquire(blocking=False):
             try:
                 self._read(self._poll, 0)
             finally:
