@@ -83,12 +83,12 @@ class Trace:
             if kind == "error":
                 return " → ".join([*parts, "threw", str(self.status)])
             if kind == "rewrite" and self.rewrite:
-                external = " (external, not fetched)" if self.rewrite["external"] else ""
+                external = " (external, proxied)" if self.rewrite["external"] else ""
                 parts.append(f"rewrite → {self.rewrite['to']}{external}")
             elif kind == "next":
                 parts.append("next")
         if self.outcome == "external-rewrite":
-            return " → ".join(parts)
+            return " → ".join([*parts, str(self.status)])
         if self.route:
             params = f" {self.route['params']}" if self.route.get("params") else ""
             parts.append(f"{self.route['handler']} {self.route['file']}{params}")

@@ -7,6 +7,9 @@ its pinned packages installed there with npm (the corpus was recorded on the ``n
 Node 20); each case's ``observed.json`` is then written beside its ``requests.json``. Needs the npm registry.
 A ``tests/conformance16`` case holding only ``observed.json`` records the 15.5 case of its name under 16.
 
+A case whose ``.env`` names a ``BACKEND_ORIGIN`` (another origin it proxies to) gets the tests' echo server there
+while it is recorded (``tests/backend.py``).
+
 ``--packages GROUP_DIR`` names a folder whose ``package.json`` lists the npm packages the cases import (as in
 ``tests/packages/*`` and ``tests/corpus/packages``): they are installed beside Next.js in a copy of the oracle of
 their own, so the cases build against them from the app's ``node_modules``, as in a real project.
@@ -22,7 +25,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus"
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+CORPUS = TESTS / "corpus"
+sys.path.insert(0, str(TESTS))
+import backend  # noqa: E402 (the tests' echo server, for cases that proxy to another origin)
+
 CACHE = Path(os.environ.get("NBRUNTIME_ORACLE_CACHE", Path.home() / ".cache" / "nbruntime-oracle"))
 
 
@@ -93,7 +100,8 @@ def main(argv: list[str]) -> int:
             arguments = [str(twin), "--out", str(case / "observed.json")]
         else:
             arguments = [str(case)]
-        code = subprocess.run([sys.executable, "-c", RUN_ORACLE, str(run_case), *arguments]).returncode or code
+        with backend.serving(backend.origin_of(Path(arguments[0]))):
+            code = subprocess.run([sys.executable, "-c", RUN_ORACLE, str(run_case), *arguments]).returncode or code
     return code
 
 

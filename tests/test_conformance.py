@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from backend import origin_of, serving
 from corpus_comparer import CORPUS, compare
 
 import nbruntime
@@ -40,7 +41,8 @@ def test_case_answers_like_nextjs(case: Path, next_version: str | None, monkeypa
         shutil.copy(case / "observed.json", tmp_path / case.name / "observed.json")
         case = tmp_path / case.name
     monkeypatch.setattr(compare, "NEXT", next_version)
-    result = compare.run_case(nbruntime, case, verbose=False)
+    with serving(origin_of(case)):  # the other origin a case proxies to, if it names one
+        result = compare.run_case(nbruntime, case, verbose=False)
     assert result["build_match"], f"build verdict differs: {result.get('build_message')}"
     failures = [f"{r['name']}: {r['why']}" for r in result["responses"] if not r["strict"]]
     assert not failures, "\n".join(failures)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from backend import serving
 from examples import ISSUE_MIDDLEWARE, SLUG_ROUTE
 
 import nbruntime
@@ -70,16 +71,15 @@ export const config = { matcher: [{ source: '/go', has: [{ type: 'header', key: 
     assert skipped.verdict.startswith("middleware skipped (path matches /go but has header x-go is absent)")
 
 
-def test_external_rewrites_are_reported_not_fetched(app):
-    app.deploy(
-        "middleware.ts",
-        "import { NextResponse } from 'next/server'\n"
-        "export function middleware() { return NextResponse.rewrite('https://example.com/api?q=1') }",
-    )
-    r = app.request("GET", "/anything")
-    assert r.status == 502 and "https://example.com/api?q=1" in r.text
-    assert r.trace.rewrite["external"] is True
-    assert r.verdict == "middleware matched → rewrite → https://example.com/api?q=1 (external, not fetched)"
+def test_an_external_rewrite_is_proxied_and_its_trace_says_so(app):
+    # What the other origin gets and what comes back are recorded in conformance/external-proxy.
+    with serving("http://127.0.0.1:39218"):
+        app.deploy("middleware.ts", "import { NextResponse } from 'next/server'\nexport function middleware() {\n"
+                                    "  return NextResponse.rewrite('http://127.0.0.1:39218/x?q=1')\n}")
+        r = app.request("GET", "/anything")
+    assert (r.status, r.json()["path"], r.headers["x-backend"]) == (200, "/x?q=1", "echo")
+    assert r.trace.rewrite == {"from": "/anything", "to": "http://127.0.0.1:39218/x?q=1", "external": True}
+    assert r.verdict == "middleware matched → rewrite → http://127.0.0.1:39218/x?q=1 (external, proxied) → 200"
 
 
 def test_after_and_wait_until_run_after_the_response_and_show_in_the_timeline(app):
