@@ -111,6 +111,11 @@ def test_middleware_patterns_behave():
     limited = output_with(texts, "remaining 2")
     assert [line.split()[1] for line in limited.splitlines() if line] == ["200", "200", "200", "429", "429"]
     assert "[(200, '2'), (200, '1'), (200, '0'), (429, '0')]" in output_with(texts, "CookieJar")
+    gateway = output_with(texts, "200 GET http://localhost:3000/api/v1/orders?limit=2")  # proxied to a server
+    assert "(external, proxied) → 200" in gateway and '"path": "/v1/orders?limit=2"' in gateway
+    assert '"for": "localhost:3000", "user": "ada"' in gateway
+    down = output_with(texts, "'Internal Server Error',")
+    assert down.startswith("(500,") and "Failed to proxy http://127.0.0.1:" in down and "ECONNREFUSED" in down
 
 
 def test_streaming_events_tokens_and_backpressure():
