@@ -682,8 +682,7 @@ class Host:
                 self._ready.set()
             elif event == "log":  # printed outside any request in flight
                 self.output.append(message["text"].rstrip("\n"))
-                if self.on_log is not None:
-                    self.on_log(message)
+                self._tell(message)
 
     def lost(self, broken: str | None) -> None:
         """A lane ended (the process went) or broke (a record failed its check): every waiting exchange is told."""
@@ -709,8 +708,16 @@ class Host:
         for line in self.process.stdout:
             text = line.decode(errors="replace").rstrip("\n")
             self.output.append(text)
-            if self.on_log is not None:
-                self.on_log({"level": "log", "text": text})
+            self._tell({"level": "log", "text": text})
+
+    def _tell(self, message: dict) -> None:
+        """Tells ``on_log`` of a line; its failure (a listener writing to a closed stream, say) must not stop the
+        thread that reads the host, which the host would then block on."""
+        if self.on_log is not None:
+            try:
+                self.on_log(message)
+            except Exception:
+                pass
 
     def death_reason(self) -> str:
         """Why the process went away, in words: the exit call, the signal, or the last output."""

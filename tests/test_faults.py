@@ -175,6 +175,21 @@ export function GET() { return new Response('still answering') }""", runtime=run
     assert_nothing_lost(app)
 
 
+def test_a_server_log_listener_that_fails_loses_no_line_and_stops_no_reader(app):
+    class Broken:
+        def heard(self, line):
+            raise OSError("the stream it writes to is closed")
+
+    broken = Broken()
+    app.server_log.listen(broken.heard)
+    app.deploy("app/api/chatty/route.ts", "console.log('loaded')\nexport function GET() {\n"
+                                          "  setTimeout(() => console.log('later'), 5)\n  return new Response('ok')\n}",
+               runtime="edge")
+    assert [app.request("GET", "/api/chatty").text for _ in range(3)] == ["ok"] * 3
+    assert server_log(app, 1) == [("log", "loaded")]
+    assert_nothing_lost(app)
+
+
 def test_what_a_request_leaves_behind_prints_to_the_server_log_after_it_ended(app):
     # A Node.js request's timer outlives it (edge platforms end an edge request's timers with it: test_edge_limits)
     app.deploy("app/api/later/route.ts", "export function GET() {\n  setTimeout(() => console.error('after the "
