@@ -29,9 +29,9 @@ REPAINTS_PER_SECOND = 30
 #: Redirects ``%request -L`` follows in a row, at most (the fetch standard's limit).
 MAX_REDIRECTS = 20
 #: Redirects after which the next request is a GET without a body, as curl -L and browsers do it.
+TO_GET = {301: ("POST",), 302: ("POST",), 303: ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 #: The log levels Node's console writes to stderr.
 STDERR_LEVELS = ("warn", "error")
-TO_GET = {301: ("POST",), 302: ("POST",), 303: ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")}
 
 
 class _Terminal:

@@ -1,7 +1,7 @@
 // Answers one simulated request: runs it through the pipeline, streams the response back chunk by
 // chunk, then lets `after` / `waitUntil` work finish and reports the request's trace with `end`.
 import { performance } from 'node:perf_hooks';
-import { types } from 'node:util';
+import { types } from './builtins.mjs';
 import { currentRequest, routedConsole } from './context.mjs';
 import { Pipeline } from './pipeline.mjs';
 import { chunkBytes } from './respond.mjs';
