@@ -401,7 +401,7 @@ async function proxied(destination, carried, { method, headers, body, signal }, 
     const status = answer.statusCode;
     return { kind: 'external-rewrite', status, headers: addCompressionVary(merged), body: bodiless ? null : Readable.toWeb(answer) };
   } catch (error) {
-    console.error(`Failed to proxy ${destination.href}`, error);
+    if (!signal?.aborted) console.error(`Failed to proxy ${destination.href}`, error); // (not when the kernel cancelled)
     return { kind: 'external-rewrite', status: 500, headers: carried, body: 'Internal Server Error' };
   }
 }
