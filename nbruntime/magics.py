@@ -23,7 +23,7 @@ from .npm import NpmError
 
 NPM_USAGE = "%npm install PKG[@VERSION] ... | uninstall PKG ... | ls"
 NBRUNTIME_USAGE = ("%nbruntime status | routes | build | advance 61s | ui | serve [--port N] | serve stop | export DIR"
-                   " | restart | reset | env [KEY=VALUE ...] | next 15|16")
+                   " | restart | reset | env [KEY=VALUE ...] | next 15|16 | log [on|off]")
 #: Repaints of a streaming response per second, at most (every chunk is still shown).
 REPAINTS_PER_SECOND = 30
 #: Redirects ``%request -L`` follows in a row, at most (the fetch standard's limit).
@@ -41,6 +41,7 @@ class _Terminal:
 
     def __init__(self) -> None:
         self.apps: weakref.WeakSet = weakref.WeakSet()
+        self.live = True  # `%nbruntime log off` keeps the lines in app.server_log only
 
     def app(self):
         """The magics' app (``get_app()``), whose server log shows here."""
@@ -51,7 +52,8 @@ class _Terminal:
         return app
 
     def show(self, line) -> None:
-        print(line.text, file=sys.stderr if line.level in STDERR_LEVELS else sys.stdout, flush=True)
+        if self.live:
+            print(line.text, file=sys.stderr if line.level in STDERR_LEVELS else sys.stdout, flush=True)
 
 
 _TERMINAL = _Terminal()
@@ -180,7 +182,7 @@ class NbruntimeMagics(Magics):
 
     @line_magic
     def nbruntime(self, line: str) -> None:
-        """%nbruntime status | routes | build | advance 61s | ui | export DIR | restart | reset | env | next 15|16"""
+        """%nbruntime status | routes | build | advance 61s | ui | export DIR | restart | reset | env | next | log"""
         app = _app()
         command, *arguments = shlex.split(line) or ["status"]
         if command == "status":
@@ -213,12 +215,28 @@ class NbruntimeMagics(Magics):
             print("All deployments removed; the host will start again on first use.")
         elif command == "env":
             _env(app, arguments)
+        elif command == "log" and arguments in ([], ["on"], ["off"]):
+            _log(app, arguments)
         elif command == "next" and len(arguments) == 1:
             for error in app.use_next(arguments[0]):
                 display(show.build_error_bundle(error), raw=True)
             display(show.status_bundle(app), raw=True)
         else:
             print(f"usage: {NBRUNTIME_USAGE}")
+
+
+def _log(app, arguments: list[str]) -> None:
+    """Lists what the app printed outside requests, with when; or turns its printing into the cells on or off."""
+    if arguments:
+        _TERMINAL.live = arguments == ["on"]
+        print("What the app prints outside requests " + ("shows in the cells again." if _TERMINAL.live else
+              "no longer shows in the cells: `%nbruntime log` lists it."))
+        return
+    if not app.server_log:
+        print("The app has printed nothing outside requests.")
+    for line in list(app.server_log):
+        stamp = time.strftime("%H:%M:%S", time.localtime(line.at)) + f".{int(line.at % 1 * 1000):03d}"
+        print(stamp, line.text, file=sys.stderr if line.level in STDERR_LEVELS else sys.stdout)
 
 
 def _env(app, assignments: list[str]) -> None:

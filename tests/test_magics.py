@@ -236,3 +236,18 @@ def test_the_notebook_shows_what_the_app_prints_outside_requests_in_the_cell_tha
     finally:
         manager.shutdown_kernel(now=True)
         client.stop_channels()
+
+
+def test_the_server_log_can_be_listed_and_kept_out_of_the_cells(ip, run_cell):
+    assert "loud at the top" in run_cell("%%node app/api/loud/route.ts\nconsole.log('loud at the top')\n"
+                                         "export const GET = () => new Response('')")
+    try:
+        assert "no longer shows in the cells" in run_cell("%nbruntime log off")
+        out = run_cell("%%node app/api/quiet/route.ts\nconsole.log('quiet at the top')\n"
+                       "export const GET = () => new Response('')")
+        assert "quiet at the top" not in out and "Deployed app/api/quiet/route.ts" in out
+        listed = [line for line in run_cell("%nbruntime log").splitlines() if "at the top" in line]
+        assert [line.split(" ", 1)[1] for line in listed] == ["loud at the top", "quiet at the top"]
+        assert all(re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3}", line.split(" ", 1)[0]) for line in listed)
+    finally:
+        assert "shows in the cells again" in run_cell("%nbruntime log on")
