@@ -53,7 +53,7 @@ class _Terminal:
 
     def show(self, line) -> None:
         if self.live:
-            print(line.text, file=sys.stderr if line.level in STDERR_LEVELS else sys.stdout, flush=True)
+            print(line.text, file=_stream_for(line), flush=True)
 
 
 _TERMINAL = _Terminal()
@@ -236,7 +236,12 @@ def _log(app, arguments: list[str]) -> None:
         print("The app has printed nothing outside requests.")
     for line in list(app.server_log):
         stamp = time.strftime("%H:%M:%S", time.localtime(line.at)) + f".{int(line.at % 1 * 1000):03d}"
-        print(stamp, line.text, file=sys.stderr if line.level in STDERR_LEVELS else sys.stdout)
+        print(stamp, line.text, file=_stream_for(line))
+
+
+def _stream_for(line):
+    """Where a server line prints: stderr for the levels Node's console writes there."""
+    return sys.stderr if line.level in STDERR_LEVELS else sys.stdout
 
 
 def _env(app, assignments: list[str]) -> None:

@@ -222,14 +222,14 @@ def test_the_notebook_shows_what_the_app_prints_outside_requests_in_the_cell_tha
             return reply["parent_header"]["msg_id"], outputs
 
         run("%load_ext nbruntime")
-        _, outputs = run("%%node app/api/loud/route.ts\nconsole.log('module loaded')\n"
-                         "setTimeout(() => console.error('timer fired'), 300)\n"
-                         "export const GET = () => new Response('')")
-        assert any(m["msg_type"] == "stream" and m["content"]["text"] == "module loaded\n" for m in outputs)
         _, outputs = run("%%edge app/api/quiet/route.ts\nconsole.log('edge module loaded')\n"
                          "export const GET = () => new Response('')")  # printed in the edge thread, on its own pipe
         assert any(m["msg_type"] == "stream" and m["content"]["text"] == "edge module loaded\n" for m in outputs)
-        cell, outputs = run("import time\ntime.sleep(1)")  # the timer fires while this cell runs
+        _, outputs = run("%%node app/api/loud/route.ts\nconsole.log('module loaded')\n"
+                         "setTimeout(() => console.error('timer fired'), 1000)\n"
+                         "export const GET = () => new Response('')")
+        assert any(m["msg_type"] == "stream" and m["content"]["text"] == "module loaded\n" for m in outputs)
+        cell, outputs = run("import time\ntime.sleep(3)")  # the timer fires while this cell runs
         shown = [(m["parent_header"]["msg_id"], m["content"]["name"]) for m in outputs
                  if m["msg_type"] == "stream" and m["content"]["text"] == "timer fired\n"]
         assert shown == [(cell, "stderr")]
