@@ -33,6 +33,9 @@ from nbruntime.host import node_executable
 
 HERE = Path(__file__).parent
 CACHE = Path(os.environ.get("NBRUNTIME_BENCH_CACHE", Path.home() / ".cache" / "nbruntime-bench"))
+# Requests after which V8 has compiled a request's path with its top tier (functions called once per request reach
+# TurboFan after thousands of calls): the warm figures are taken past it, for nbruntime and its peers alike.
+WARM = 15_000
 EDGE_RUNTIME = "4.0.1"  # it runs @edge-runtime/vm 5.0.0, the engine nbruntime's edge realms use
 NODE_ENV = {k: v for k, v in os.environ.items() if k != "NODE_OPTIONS"} | {"NEXT_TELEMETRY_DISABLED": "1"}
 
@@ -224,9 +227,11 @@ class Echo:
 
 def roundtrip(next_start: NextStart) -> dict:
     """One request at a time. The echo and nbruntime's round trips are measured in alternating rounds, so the
-    machine's load weighs on each alike; each figure is the median of all its rounds' samples."""
+    machine's load weighs on each alike; each figure is the median of all its rounds' samples. ``warm``: a long run of
+    requests to each, timed once WARM were sent, past V8's tiering up of the request path."""
     total, warmup, rounds = 1000, 100, 3
     samples: dict[str, list[float]] = {}
+    warm: dict[str, list[float]] = {}
     with (Echo() as echo, Echo(web=True) as web_echo, nbruntime.App() as edge, nbruntime.App() as node,
           nbruntime.App() as fronted):
         edge.deploy("app/api/ok/route.ts", TRIVIAL, runtime="edge")
@@ -241,15 +246,20 @@ def roundtrip(next_start: NextStart) -> dict:
         for _ in range(rounds):
             for name, call in contenders.items():
                 samples.setdefault(name, []).extend(timed(call, total, warmup))
+        for name, call in contenders.items():  # a long run: on to WARM requests, then `total` more in a row
+            warm[name] = timed(call, total, WARM - rounds * (total + warmup))
     results = {name: summary(values) for name, values in samples.items()}
     results["edge_runtime_in_node"] = summary(edge_runtime("roundtrip", TRIVIAL, 3000, 300))
     results["next_start_http"] = summary(timed(next_start.get, 1000, 100))
+    results["warm"] = {name: summary(values) for name, values in warm.items()}
+    results["warm"]["edge_runtime_in_node"] = summary(edge_runtime("roundtrip", TRIVIAL, 3000, WARM))
     return results
 
 
 def batch() -> dict:
     count, rounds = 1000, 5
     baseline = edge_runtime("batch", TRIVIAL, count, rounds)
+    warm_baseline = edge_runtime("batch", TRIVIAL, count, WARM // count + rounds)[-rounds:]
     rates: dict[str, list[float]] = {}
     with nbruntime.App() as app:
         app.deploy("app/api/ok/route.ts", TRIVIAL, runtime="edge")
@@ -262,9 +272,19 @@ def batch() -> dict:
                     rates[name].append(count / (time.perf_counter() - started))
                 assert all(r.status == 200 and r.body_size == 2 for r in responses)
         host_rss = psutil.Process(app.host_pid).memory_info().rss / 2**20
+        sent = len(rates) * (rounds + 1) * count
+        warm = []
+        while sent < WARM + rounds * count:
+            started = time.perf_counter()
+            app.request_many([{"method": "GET", "url": "/api/ok"}] * count)
+            sent += count
+            if sent > WARM:
+                warm.append(count / (time.perf_counter() - started))
     return {"edge_runtime_in_node_rps": round(statistics.median(baseline)),
             **{f"{name}_rps": round(statistics.median(values)) for name, values in rates.items()},
-            "nbruntime_host_rss_after_mb": round(host_rss, 1), "requests_sent": len(rates) * (rounds + 1) * count}
+            "nbruntime_host_rss_after_mb": round(host_rss, 1), "requests_sent": len(rates) * (rounds + 1) * count,
+            "warm_rps": {"nbruntime_request_many": round(statistics.median(warm)),
+                         "edge_runtime_in_node": round(statistics.median(warm_baseline))}}
 
 
 def fresh_node(source: str, runs: int = 10) -> list[float]:
@@ -516,9 +536,20 @@ def table(results: dict) -> str:
              "| goal | nbruntime | floor / peer | ratio | met |", "|---|---|---|---|---|"]
     lines += [f"| {t} | {ours} | {base} | {ratio} | {'met' if met else '**not met**'} |"
               for t, ours, base, ratio, met in verdicts(results)]
-    rt = results["roundtrip"]
-    lines += ["", "Round trip, one request at a time (ms):", "", "| | median | p99 |", "|---|---|---|"]
-    lines += [f"| {name} | {v['median']:.3f} | {v['p99']:.3f} |" for name, v in rt.items()]
+    rt = {name: v for name, v in results["roundtrip"].items() if name != "warm"}
+    warm = results["roundtrip"]["warm"]
+    lines += ["", f"Round trip, one request at a time (ms), and the same after {WARM:,} requests (warm):", "",
+              "| | median | p99 | warm median | warm p99 |", "|---|---|---|---|---|"]
+    for name, v in rt.items():
+        warmed = f"{warm[name]['median']:.3f} | {warm[name]['p99']:.3f}" if name in warm else "— | —"
+        lines.append(f"| {name} | {v['median']:.3f} | {v['p99']:.3f} | {warmed} |")
+    echo, rates = warm["echo"]["median"], results["batch"]["warm_rps"]
+    ratios = ", ".join(f"{label} {warm[name]['median'] / echo:.1f}x the echo" for name, label in (
+        ("nbruntime_edge", "edge route"), ("nbruntime_nodejs", "nodejs route"),
+        ("nbruntime_middleware_and_route", "middleware + route")))
+    ours, theirs = rates["nbruntime_request_many"], rates["edge_runtime_in_node"]
+    lines += ["", f"Warm, beside the goals: {ratios}; request_many {ours:,}/s against edge-runtime's {theirs:,}/s "
+              f"({ours / theirs:.2f}x)."]
     growth = results["memory"]["growth_mb"]
     lines += ["", "Host RSS as deployments are added (half edge routes, half Node.js ones, each answered once):", "",
               "| deployments | " + " | ".join(growth) + " |", "|---|" + "---|" * len(growth),
