@@ -762,7 +762,7 @@ class App:
         try:
             for stream in streams:
                 if len(in_flight) >= window:
-                    in_flight.popleft()._finish()
+                    in_flight.popleft()._finish(in_flight)
                 stream._start(SyncInbox(), flush=False)
                 in_flight.append(stream)
                 held += 1
@@ -771,16 +771,13 @@ class App:
                     held = 0
             if self._host is not None:
                 self._host.flush()
-            for stream in in_flight:
-                stream._finish()
+            while in_flight:
+                in_flight.popleft()._finish(in_flight)
         except BaseException:
             for stream in streams:
                 stream._abandon()
             raise
         return [stream.response for stream in streams]
-
-    def _exchange(self, request: Request, timeout: float, keep_body: bool = True) -> Exchange:
-        return Exchange(request, timeout, self.stream_timeout, self._describe_error, self._crash_reason, keep_body)
 
     def _request_message(self, request: Request, timeout: float) -> dict:
         return {
@@ -828,14 +825,26 @@ class App:
         name = _clip(str(error.get("name", "Error")), 200)
         return HandlerError(kind, name, message, stack, file, line, column, frame, notes=explain(message))
 
-    def _crash_reason(self) -> str:
-        host = self._host
+    def _crash_reason(self, host: Host | None) -> str:
+        """Why ``host`` (the one a request went to, which may have been replaced since) went away."""
         reason = host.death_reason() if host else "the host is not running"
         if host and host.exiting and host.exiting.get("stack"):
             file, line, _ = _first_user_frame(host.exiting["stack"], self.deployments, None)
             if file:
                 reason += f" (at {file}:{line})"
         return reason
+
+
+def _until_due(exchange: Exchange, batch: Iterable[Stream]) -> float:
+    """How long to wait for an exchange's next event: until its time limit, or, once it has been cancelled and waits
+    for the host to confirm, until the next request beside it comes to its own."""
+    remaining = exchange.remaining()
+    if exchange.stopping:
+        now = time.perf_counter()
+        for other in batch:
+            if other.exchange is not None and not other.exchange.finished and not other.exchange.stopping:
+                remaining = min(remaining, other.exchange.deadline - now)
+    return remaining
 
 
 class Stream:
@@ -867,7 +876,9 @@ class Stream:
         return self.response.headers
 
     def _start(self, inbox: SyncInbox | AsyncInbox, flush: bool = True) -> None:
-        self.exchange = self.app._exchange(self.request, self.timeout, self.keep_body)
+        app = self.app
+        self.exchange = Exchange(self.request, self.timeout, app.stream_timeout, app._describe_error,
+                                 lambda: app._crash_reason(self._host), self.keep_body)
         self._inbox = inbox
         self._lane = self.app._lane_for(self.request.url)
         for _ in range(2):  # a host found dead as the request is written is restarted, and serves it
@@ -908,7 +919,8 @@ class Stream:
         if action is CANCEL:
             self._host.send({"op": "cancel", "id": self._id})
         elif action is KILL:
-            self._host.kill()
+            self._host.kill(f"something blocked its event loop: {self.request.method} {self.request.url} got no "
+                            "answer within its time limit, nor its cancel a confirmation")
 
     def _after(self) -> None:
         self._recorded = True
@@ -940,25 +952,37 @@ class Stream:
             raise
         return self
 
-    def _next(self, whole: bool = False) -> Chunk | LogLine | Head | None:
+    def _next(self, whole: bool = False, batch: Iterable[Stream] = ()) -> Chunk | LogLine | Head | None:
         """Waits for the next event the caller sees (``whole``: for the whole response); None once the response is
-        complete (and in the history)."""
+        complete (and in the history). ``batch``: requests in flight beside it, whose time limits nobody else
+        watches meanwhile."""
         exchange, inbox, lane = self.exchange, self._inbox, self._lane
         while not exchange.finished:
             item = inbox.take()  # read already, with an earlier frame of the same read
             if item is None:
-                item = self._host.wait(inbox, lane, exchange.remaining())
+                item = self._host.wait(inbox, lane, _until_due(exchange, batch))
             if item is None:
-                self._act(exchange.expired())
+                if exchange.remaining() <= 0:
+                    self._act(exchange.expired())
+                for other in batch:  # the one that holds this up (a runaway slice, in the same thread) may be among
+                    other._expire_if_due()  # them: its own cancel stops it, and the answers held behind it go out
             elif (event := exchange.receive(*item)) is not None and not whole:
                 return event
         if not self._recorded:
             self._after()
         return None
 
-    def _finish(self) -> None:
+    def _expire_if_due(self) -> None:
+        """Takes in the events that came already, then, if the request is past its time limit, cancels it."""
+        exchange = self.exchange
+        while exchange is not None and not exchange.finished and (item := self._inbox.take()) is not None:
+            exchange.receive(*item)
+        if exchange is not None and not exchange.finished and not exchange.stopping and exchange.remaining() <= 0:
+            self._act(exchange.expired())
+
+    def _finish(self, batch: Iterable[Stream] = ()) -> None:
         """Waits for the whole response."""
-        self._next(whole=True)
+        self._next(whole=True, batch=batch)
 
     def events(self) -> Iterator[Chunk | LogLine]:
         """Chunks and console lines, in the order they arrived."""

@@ -7,6 +7,7 @@ when a wait times out, :meth:`Exchange.expired` says what to do: cancel the requ
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -47,6 +48,7 @@ class Exchange:
         self.started = _now()
         self.deadline = self.started + timeout
         self.stopping = False  # cancelled for its time limit, waiting for the host to confirm
+        self.limit = ""  # which limit it was cancelled for, said when it fails
         self.finished = False
         self.cancelled_by_user = False
 
@@ -59,14 +61,16 @@ class Exchange:
         the response has then failed already."""
         if not self.stopping:
             self.stopping = True
+            self.limit = self._limit_message()
             self.deadline = _now() + CANCEL_GRACE_S
             return CANCEL
         self._fail(
             HandlerError(
                 "timeout",
                 "TimeoutError",
-                self._limit_message() + " and blocked the Node.js event "
-                "loop (a synchronous loop, or promises that never yield), so the host was restarted",
+                self.limit + ", and the host did not confirm the cancel: something blocked the Node.js event loop "
+                "(a synchronous loop, or promises that never yield, in this handler or one running beside it), so "
+                "the host was restarted",
                 notes=["Deployed cells were redeployed; module-level state was reset."],
             )
         )
@@ -96,8 +100,8 @@ class Exchange:
             response._trace = payload or None  # the trace as JSON, made a Trace when first read
             if self.cancelled_by_user:
                 self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
-            elif self.stopping:
-                self._fail(HandlerError("timeout", "TimeoutError", self._limit_message()))
+            elif self.stopping and not self._answered_in_time(payload):
+                self._fail(HandlerError("timeout", "TimeoutError", self.limit))
             self.finished = True
         elif event == "log":
             line = LogLine(self._ms(message), message["level"], message["text"].rstrip("\n"))
@@ -126,6 +130,17 @@ class Exchange:
     def cancel(self) -> None:
         """Records that the caller stopped the request (the host is told separately)."""
         self.cancelled_by_user = True
+
+    def _answered_in_time(self, trace: bytes) -> bool:
+        """Whether the host had the whole answer ready within the limits (by its own clock, from the request's
+        arrival), so that only its delivery came late: held in the thread's pipe behind another request's code."""
+        try:
+            steps = json.loads(trace)["steps"]
+            head = max((s["end_ms"] for s in steps if s["name"] != "body"), default=None)
+            end = max((s["end_ms"] for s in steps), default=None)
+        except (ValueError, KeyError, TypeError):
+            return False
+        return head is not None and head <= self.timeout * 1000 and end <= self.stream_timeout * 1000
 
     def _limit_message(self) -> str:
         if self.response.status:

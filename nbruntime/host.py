@@ -536,6 +536,7 @@ class Host:
         self.configured = 0  # how many routing tables and env changes the host was sent (see call)
         #: Why the control channel was given up (a record that failed its check), if it was.
         self.broken: str | None = None
+        self.killed_for: str | None = None  # why the kernel ended the process, if it did
         self._lost = threading.Lock()
 
     def start(self, timeout: float = 20.0, edge: bool = False, spawned: threading.Event | None = None) -> None:
@@ -723,6 +724,8 @@ class Host:
         """Why the process went away, in words: the exit call, the signal, or the last output."""
         if self.process is None or self.process.returncode is None:
             return "the host is still running"
+        if self.killed_for:
+            return f"the kernel ended the Node.js host: {self.killed_for}"
         if self.broken:
             return (
                 f"the control channel from the Node.js host broke ({self.broken}): bytes that the host did not "
@@ -740,10 +743,12 @@ class Host:
             return f"the Node.js process was killed by signal {signal.Signals(-code).name}"
         return f"the Node.js process exited with code {code}" + (f":\n{tail}" if tail else "")
 
-    def kill(self) -> None:
-        """Ends the process at once; returns when every waiting exchange has been told."""
+    def kill(self, why: str | None = None) -> None:
+        """Ends the process at once; returns when every waiting exchange has been told (``why`` the kernel ended it,
+        which they are told)."""
         if self.process is None:
             return
+        self.killed_for = self.killed_for or why
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()

@@ -91,6 +91,44 @@ def test_a_stream_that_blocks_the_event_loop_after_its_first_chunk_is_cut_off(ap
     assert_nothing_lost(app)
 
 
+RUNAWAY_AT_3 = """export function GET(request: Request) {
+  const i = new URL(request.url).searchParams.get('i')
+  if (i === '3') for (;;) {}
+  return new Response(`ok ${i}`)
+}"""
+
+
+def test_a_runaway_edge_handler_in_a_batch_fails_alone(app):
+    """request_many waits for one response at a time, but watches every request in flight: the runaway is cancelled
+    at its own time limit, which stops its slice, so the first request's cancel is confirmed and the host goes on
+    (it was restarted, and all ten failed, when only the awaited request's limit was acted on)."""
+    app.deploy("app/api/batch/route.ts", "export const runtime = 'edge'\n" + RUNAWAY_AT_3)
+    app.timeout = 1.0
+    pid = app.host_pid
+    responses = app.request_many([("GET", f"/api/batch?i={i}") for i in range(10)])
+    assert (responses[3].status, responses[3].error.name) == (504, "TimeoutError")
+    others = [r for i, r in enumerate(responses) if i != 3]
+    assert [(r.status, r.text) for r in others] == [(200, f"ok {i}") for i in range(10) if i != 3]
+    assert not any(r.error and r.error.kind == "crash" for r in others)  # (late answers say they came late)
+    assert app.host_pid == pid
+    assert_nothing_lost(app)
+
+
+def test_requests_lost_with_a_host_the_kernel_ended_say_why(app):
+    """A Node.js handler that never yields holds the whole host: the kernel ends it once a request's cancel goes
+    unconfirmed, and the requests that went down with it say so (they said "the host is still running": the reason
+    was read from the host started in its place)."""
+    app.deploy("app/api/batch/route.ts", RUNAWAY_AT_3)
+    app.timeout = 1.0
+    responses = app.request_many([("GET", f"/api/batch?i={i}") for i in range(6)])
+    crashed = [r.error.message for r in responses if r.error and r.error.kind == "crash"]
+    timed_out = [r.error.message for r in responses if r.error and r.error.kind == "timeout"]
+    assert crashed and len(crashed) + len(timed_out) == 6
+    assert all(m.startswith("the kernel ended the Node.js host: something blocked its event loop") for m in crashed)
+    assert all("something blocked the Node.js event loop" in m for m in timed_out)
+    assert_nothing_lost(app)
+
+
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])
 def test_a_memory_bomb_is_reported_as_out_of_memory(app, runtime):
     # Node code shares the host's heap, so a node bomb ends the host; each edge entry has its own isolate with
