@@ -7,7 +7,6 @@ when a wait times out, :meth:`Exchange.expired` says what to do: cancel the requ
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 
@@ -100,7 +99,7 @@ class Exchange:
             response._trace = payload or None  # the trace as JSON, made a Trace when first read
             if self.cancelled_by_user:
                 self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
-            elif self.stopping and not self._answered_in_time(payload):
+            elif self.stopping:
                 self._fail(HandlerError("timeout", "TimeoutError", self.limit))
             self.finished = True
         elif event == "log":
@@ -130,17 +129,6 @@ class Exchange:
     def cancel(self) -> None:
         """Records that the caller stopped the request (the host is told separately)."""
         self.cancelled_by_user = True
-
-    def _answered_in_time(self, trace: bytes) -> bool:
-        """Whether the host had the whole answer ready within the limits (by its own clock, from the request's
-        arrival), so that only its delivery came late: held in the thread's pipe behind another request's code."""
-        try:
-            steps = json.loads(trace)["steps"]
-            head = max((s["end_ms"] for s in steps if s["name"] != "body"), default=None)
-            end = max((s["end_ms"] for s in steps), default=None)
-        except (ValueError, KeyError, TypeError):
-            return False
-        return head is not None and head <= self.timeout * 1000 and end <= self.stream_timeout * 1000
 
     def _limit_message(self) -> str:
         if self.response.status:
