@@ -552,6 +552,7 @@ class Host:
             str(HOST_SCRIPT),
             f"--edge-memory-mb={self.edge_memory_mb}",
             f"--timeout-ms={round((self.timeout + CANCEL_GRACE_S) * 1000)}",
+            f"--cancel-grace-ms={round(CANCEL_GRACE_S * 1000)}",
             *([f"--packages-root={self.packages_root}"] if self.packages_root else []),
             *(["--edge"] if edge else []),
         ]

@@ -115,6 +115,26 @@ def test_a_runaway_edge_handler_in_a_batch_fails_alone(app):
     assert_nothing_lost(app)
 
 
+def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of_the_host(app):
+    """A request with a shorter time limit, sent while another request's edge handler runs away, cannot have its
+    cancel confirmed by the busy thread; the kernel would end the host when the cancel's grace runs out, so the
+    runaway slice is stopped just before, and fails alone (it took the host and every request with it)."""
+    app.deploy("app/api/batch/route.ts", "export const runtime = 'edge'\n" + RUNAWAY_AT_3)
+    pid = app.host_pid
+
+    async def both() -> tuple[nbruntime.Response, nbruntime.Response]:
+        runaway = asyncio.create_task(app.arequest("GET", "/api/batch?i=3", timeout=20))
+        await asyncio.sleep(0.2)
+        quick = await app.arequest("GET", "/api/batch?i=1", timeout=1)
+        return await runaway, quick
+
+    runaway, quick = asyncio.run(asyncio.wait_for(both(), 30))
+    assert (quick.error.name, runaway.status, runaway.error.name) == ("TimeoutError", 500, "EdgeCpuLimitError")
+    assert "kept the edge thread busy past another request's time limit" in runaway.error.message
+    assert app.host_pid == pid
+    assert_nothing_lost(app)
+
+
 def test_requests_lost_with_a_host_the_kernel_ended_say_why(app):
     """A Node.js handler that never yields holds the whole host: the kernel ends it once a request's cancel goes
     unconfirmed, and the requests that went down with it say so (they said "the host is still running": the reason

@@ -15,6 +15,7 @@ import { boot, startEdgeThread, startHolder, takeEdgeThread } from './edge-start
 
 const MEMORY_POLL_MS = 5;
 const HOLDER_DELAY_MS = 50; // after the first entry is in place (see watchSoon)
+const HELD_MARGIN_MS = 500; // a slice that holds up a cancel is stopped this long before the kernel's grace ends
 
 export class EdgeThread {
   // `output`: the main thread's frames; `died(why)`: the host must go. A thread started with the host is taken over.
@@ -162,14 +163,27 @@ export class EdgeThread {
   abort(requestId) {
     if (!this.worker) return;
     this.worker.postMessage({ op: 'abort', id: requestId });
-    this.stopSliceOf(requestId);
+    if (!this.stopSliceOf(requestId)) this.stopIfHeld();
   }
 
+  // Whether a slice of the request was running, and asked to stop.
   stopSliceOf(requestId) {
     const { i32 } = this.words;
-    if (Atomics.load(i32, SLOT.ACTIVE) === 1 && Atomics.load(i32, SLOT.REQUEST) === requestId) {
-      this.stop(Atomics.load(i32, SLOT.SEQ), REASON.CANCEL);
-    }
+    if (Atomics.load(i32, SLOT.ACTIVE) !== 1 || Atomics.load(i32, SLOT.REQUEST) !== requestId) return false;
+    this.stop(Atomics.load(i32, SLOT.SEQ), REASON.CANCEL);
+    return true;
+  }
+
+  // A slice of other code (another request's, a timer's) holds the thread, which cannot confirm the cancel meanwhile;
+  // the kernel ends the whole host when a cancel goes unconfirmed for its grace, so that slice, if it still runs
+  // then, is stopped shortly before: one entry's realm is made afresh instead of every deployment.
+  stopIfHeld() {
+    const { i32 } = this.words;
+    if (Atomics.load(i32, SLOT.ACTIVE) !== 1) return;
+    const seq = Atomics.load(i32, SLOT.SEQ);
+    setTimeout(() => {
+      if (Atomics.load(i32, SLOT.ACTIVE) === 1 && Atomics.load(i32, SLOT.SEQ) === seq) this.stop(seq, REASON.HELD);
+    }, Math.max(boot.cancelGraceMs - HELD_MARGIN_MS, 0)).unref();
   }
 
   // Asks the holder to stop slice `seq`.

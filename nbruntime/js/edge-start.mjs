@@ -22,6 +22,8 @@ export const boot = {
   // Each edge entry is held to this memory limit (MB), as on edge platforms; a request's CPU budget is its time limit.
   memoryMb: Number(option('edge-memory-mb') ?? 128),
   budgetMs: Number(option('timeout-ms') ?? 25_000),
+  // How long the kernel waits for a cancel to be confirmed before it ends the host (--cancel-grace-ms).
+  cancelGraceMs: Number(option('cancel-grace-ms') ?? 2_000),
   // The words the edge thread and the holder share (gate.mjs).
   buffer: new SharedArrayBuffer(SHARED_BYTES),
 };

@@ -71,6 +71,10 @@ function stopped(realm, reason, requestId, cutOff) {
 function stopMessage(reason, file) {
   if (reason === REASON.MEMORY) return runtimeMessage('edge-memory-limit', file).replaceAll('{mb}', String(memoryMb));
   if (reason === REASON.CPU) return runtimeMessage('edge-cpu-limit', file);
+  if (reason === REASON.HELD) {
+    return `The edge deployment ${file} kept the edge thread busy past another request's time limit: edge code shares `
+      + 'one thread here, as it shares one process in next start, so it was stopped rather than the whole host';
+  }
   return `The request was cancelled while ${file} was running; its realm starts afresh for the next request`;
 }
 

@@ -26,7 +26,8 @@ export const SLOT = {
   SEQ: 0, ACTIVE: 1, REQUEST: 2, TARGET: 3, REASON: 4, COMMAND: 5, REGISTERING: 6, LONG: 7, INSIDE: 8, SIGNALLING: 9,
 };
 export const TIME = { START: 0, DEADLINE: 1, BASE: 2 };
-export const REASON = { NONE: 0, CPU: 1, MEMORY: 2, CANCEL: 3 };
+// HELD: the slice kept the thread from confirming another request's cancel (edge-link.mjs, stopIfHeld).
+export const REASON = { NONE: 0, CPU: 1, MEMORY: 2, CANCEL: 3, HELD: 4 };
 const SLOTS = 10; // (an even count: the Float64 words start 8-byte aligned)
 export const SHARED_BYTES = SLOTS * 4 + 3 * 8;
 
@@ -38,7 +39,8 @@ export const now = () => performance.timeOrigin + performance.now(); // one cloc
 export class SliceStopped extends Error {
   constructor(reason, message) {
     super(message);
-    this.name = reason === REASON.MEMORY ? 'EdgeMemoryLimitError' : reason === REASON.CPU ? 'EdgeCpuLimitError' : 'AbortError';
+    this.name = reason === REASON.MEMORY ? 'EdgeMemoryLimitError'
+      : reason === REASON.CPU || reason === REASON.HELD ? 'EdgeCpuLimitError' : 'AbortError';
     this.reason = reason;
   }
 }
