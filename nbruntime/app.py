@@ -755,6 +755,8 @@ class App:
         """
         streams = [self.stream(**spec) if isinstance(spec, Mapping) else self.stream(*spec) for spec in requests]
         in_flight: collections.deque[Stream] = collections.deque()
+        # With one time limit for all, the awaited request comes to its limit first; with several, any may.
+        mixed = len({stream.timeout for stream in streams}) > 1
         window = max(window, 1)
         # Requests go to the host in writes of a few (one per lane), so that it answers some while we make the next
         # and read the answers: holding a whole window back until we wait would leave one side idle at a time.
@@ -762,7 +764,7 @@ class App:
         try:
             for stream in streams:
                 if len(in_flight) >= window:
-                    in_flight.popleft()._finish(in_flight)
+                    in_flight.popleft()._finish(in_flight, mixed)
                 stream._start(SyncInbox(), flush=False)
                 in_flight.append(stream)
                 held += 1
@@ -772,7 +774,7 @@ class App:
             if self._host is not None:
                 self._host.flush()
             while in_flight:
-                in_flight.popleft()._finish(in_flight)
+                in_flight.popleft()._finish(in_flight, mixed)
         except BaseException:
             for stream in streams:
                 stream._abandon()
@@ -835,11 +837,11 @@ class App:
         return reason
 
 
-def _until_due(exchange: Exchange, batch: Iterable[Stream]) -> float:
-    """How long to wait for an exchange's next event: until its time limit, or, once it has been cancelled and waits
-    for the host to confirm, until the next request beside it comes to its own."""
+def _until_due(exchange: Exchange, batch: Iterable[Stream], mixed: bool) -> float:
+    """How long to wait for an exchange's next event: until its time limit, or, if a request beside it may come to its
+    own first (limits that differ, or this one cancelled and waiting for the host to confirm), until then."""
     remaining = exchange.remaining()
-    if exchange.stopping:
+    if exchange.stopping or mixed:
         now = time.perf_counter()
         for other in batch:
             if other.exchange is not None and not other.exchange.finished and not other.exchange.stopping:
@@ -952,15 +954,17 @@ class Stream:
             raise
         return self
 
-    def _next(self, whole: bool = False, batch: Iterable[Stream] = ()) -> Chunk | LogLine | Head | None:
+    def _next(
+        self, whole: bool = False, batch: Iterable[Stream] = (), mixed: bool = False
+    ) -> Chunk | LogLine | Head | None:
         """Waits for the next event the caller sees (``whole``: for the whole response); None once the response is
         complete (and in the history). ``batch``: requests in flight beside it, whose time limits nobody else
-        watches meanwhile."""
+        watches meanwhile (``mixed``: some of them may come to theirs before this one)."""
         exchange, inbox, lane = self.exchange, self._inbox, self._lane
         while not exchange.finished:
             item = inbox.take()  # read already, with an earlier frame of the same read
             if item is None:
-                item = self._host.wait(inbox, lane, _until_due(exchange, batch))
+                item = self._host.wait(inbox, lane, _until_due(exchange, batch, mixed))
             if item is None:
                 if exchange.remaining() <= 0:
                     self._act(exchange.expired())
@@ -980,9 +984,9 @@ class Stream:
         if exchange is not None and not exchange.finished and not exchange.stopping and exchange.remaining() <= 0:
             self._act(exchange.expired())
 
-    def _finish(self, batch: Iterable[Stream] = ()) -> None:
+    def _finish(self, batch: Iterable[Stream] = (), mixed: bool = False) -> None:
         """Waits for the whole response."""
-        self._next(whole=True, batch=batch)
+        self._next(whole=True, batch=batch, mixed=mixed)
 
     def events(self) -> Iterator[Chunk | LogLine]:
         """Chunks and console lines, in the order they arrived."""

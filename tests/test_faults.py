@@ -115,6 +115,17 @@ def test_a_runaway_edge_handler_in_a_batch_fails_alone(app):
     assert_nothing_lost(app)
 
 
+def test_request_many_keeps_each_requests_own_time_limit(app):
+    """A request with a shorter limit than the one request_many waits for is cancelled at its own limit, which stops
+    the runaway holding it up (its cancel went only once request_many got to it, after the runaway's own 5 s)."""
+    app.deploy("app/api/batch/route.ts", "export const runtime = 'edge'\n" + RUNAWAY_AT_3)
+    runaway, quick = app.request_many([{"method": "GET", "url": "/api/batch?i=3", "timeout": 5},
+                                       {"method": "GET", "url": "/api/batch?i=1", "timeout": 1}])
+    assert quick.error is not None and (quick.error.name, runaway.error.name) == ("TimeoutError", "EdgeCpuLimitError")
+    assert quick.error.message.startswith("no response within 1 s")
+    assert_nothing_lost(app)
+
+
 def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of_the_host(app):
     """A request with a shorter time limit, sent while another request's edge handler runs away, cannot have its
     cancel confirmed by the busy thread; the kernel would end the host when the cancel's grace runs out, so the
