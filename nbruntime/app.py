@@ -401,10 +401,13 @@ class App:
             if deployment.path.endswith(".json"):  # cells may import it, as Next's bundler allows
                 host.call("deploy", file=deployment.path, source=deployment.source, runtime="", entry=False)
             return
+        # An edge entry is evaluated in the edge thread, which can drop a version whose top level does not finish.
+        edge_entry = deployment.runtime == "edge" and deployment.kind != "module"
         try:
             reply = host.call(
                 "deploy",
                 timeout=self.timeout,
+                abandon={"op": "abandon", "file": deployment.path} if edge_entry else None,
                 file=deployment.path,
                 **(code or self._host_code(deployment.path, deployment.source, deployment.runtime)),
                 runtime=deployment.runtime,
@@ -423,6 +426,12 @@ class App:
             raise BuildError([Problem(deployment.path, message, name="TimeoutError")]) from None
         if deployment.runtime == "edge":  # what its top level printed: shown with the cell, not after it
             host.lanes[EDGE].read_ready()
+        if not reply["ok"] and reply.get("abandoned"):
+            message = (
+                f"evaluating the module did not finish within {self.timeout:g} s (a top-level loop, a promise that "
+                "never settles, or an import of itself?); it was stopped, and what was deployed before stays"
+            )
+            raise BuildError([Problem(deployment.path, message, name="TimeoutError")])
         if not reply["ok"]:
             raise BuildError([self._problem(deployment, reply["error"])])
         deployment.exports = reply.get("exports", [])

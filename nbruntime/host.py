@@ -652,13 +652,19 @@ class Host:
         """The next event for a blocking caller's ``inbox`` (its request went to ``lane``); None after ``timeout``."""
         return self.lanes[lane].wait(inbox, timeout)
 
-    def call(self, op: str, timeout: float = 60.0, **fields: Any) -> dict:
-        """A request/reply operation (deploy, routes, ...); raises HostError if there is no reply."""
+    def call(self, op: str, timeout: float = 60.0, abandon: dict | None = None, **fields: Any) -> dict:
+        """A request/reply operation (deploy, routes, ...); raises HostError if there is no reply. ``abandon``: a
+        message asking the host to give the operation up once ``timeout`` passes; its reply (marked ``abandoned``)
+        then has a cancel's grace to come."""
         if op in _CONFIGURING:  # numbered: a request on the edge thread's lane waits there until it has this one
             self.configured += 1
             fields["version"] = self.configured
         inbox = SyncInbox()
         item = self.wait(inbox, MAIN, timeout) if self.open(inbox, {"op": op, **fields}) is not None else None
+        if item is None and abandon is not None and self.send(abandon):
+            item = self.wait(inbox, MAIN, CANCEL_GRACE_S)
+            if item is not None:
+                item[0]["abandoned"] = True
         if item is None or item[0].get("ev") != "reply":
             raise HostError(f"Node.js host gave no answer to {op!r}: {self.death_reason()}")
         return item[0]

@@ -119,9 +119,23 @@ export class EdgeThread {
   deploy(file, cell) {
     return new Promise((resolve, reject) => {
       const seq = ++this.seq;
-      this.loads.set(seq, { resolve, reject });
+      this.loads.set(seq, { resolve, reject, file });
       this.post({ op: 'load', seq, file, cell });
     });
+  }
+
+  // The kernel gave up on a deploy of `file` whose top level did not finish: the thread drops the new version (the
+  // deploy fails, the one before stays), stopping its top level if that is what runs (no request's slice is then).
+  abandon(file) {
+    this.watch(); // (the holder stops the slice: it may not have started yet, with no entry in place)
+    const { i32 } = this.words;
+    for (const [seq, load] of this.loads) {
+      if (load.file !== file) continue;
+      this.worker?.postMessage({ op: 'abandon', seq });
+      if (Atomics.load(i32, SLOT.ACTIVE) === 1 && Atomics.load(i32, SLOT.REQUEST) === 0) {
+        this.stop(Atomics.load(i32, SLOT.SEQ), REASON.CANCEL);
+      }
+    }
   }
 
   // An edge entry's new version, compiled here, to compile in its realm while the kernel checks it (a thread not

@@ -78,6 +78,8 @@ function stopMessage(reason, file) {
   return `The request was cancelled while ${file} was running; its realm starts afresh for the next request`;
 }
 
+const loads = new Map(); // seq → abandons the load (the kernel gave up on its deploy)
+
 // Packages are bundled by the host (one esbuild, one cache) and their code sent here, to run in the entry's realm.
 const bundles = new Replies('bundle');
 registry.packages = { bundle: (specifiers, runtime) => bundles.ask({ specifiers, runtime }) };
@@ -206,10 +208,17 @@ const operations = {
     output.send(message);
   },
   revalidated: (message) => revalidations.answer(message),
-  // A new version of an entry: evaluated apart, then put in place (Registry.stage).
+  // A new version of an entry: evaluated apart, then put in place (Registry.stage), unless abandoned first.
   async load({ seq, file, cell }) {
+    const staging = { abandoned: false };
+    const abandoned = new Promise((resolve, reject) => {
+      loads.set(seq, () => {
+        staging.abandoned = true;
+        reject(new Error('its top level did not finish; it was stopped, and the version before stays deployed'));
+      });
+    });
     try {
-      const module = await registry.stage(file, cell);
+      const module = await Promise.race([registry.stage(file, cell, staging), abandoned]);
       ownOrigin.install(); // (a realm exists: see the steps' invoke)
       output.flush(); // what its top level printed is in the pipe before the kernel has the reply (App._deploy_on)
       post({ ev: 'loaded', seq, exports: Object.keys(module.namespace) });
@@ -218,8 +227,12 @@ const operations = {
       output.flush();
       post({ ev: 'loaded', seq, error: serialize(error) });
     } finally {
+      loads.delete(seq);
       reclaimer.released(); // the version it replaced, or the one that failed
     }
+  },
+  abandon({ seq }) {
+    loads.get(seq)?.();
   },
   compileAhead({ file, code }) {
     registry.compileAhead(file, code);

@@ -423,14 +423,16 @@ export class Registry {
   }
 
   // Evaluates a new version of an entry apart from the one requests use, then puts it in place: a request meanwhile is
-  // answered by the old version, and a version that fails to evaluate never answers one. Resolves its module.
-  async stage(file, cell) {
+  // answered by the old version, and a version that fails to evaluate (or whose `staging` is abandoned meanwhile)
+  // never answers one. Resolves its module.
+  async stage(file, cell, staging = { abandoned: false }) {
     const edge = cell.runtime === 'edge';
     const ahead = this.takeCompiledAhead(file, cell.code);
     const realm = ahead?.realm ?? (edge ? this.makeEdgeRealm(file) : this.nodeRealm);
     if (edge) realm.budgetMs = Infinity; // a top level that never ends is the deploy's timeout to report (app.py)
     const module = await realm.stage(file, cell, ahead?.module).finally(() => { realm.budgetMs = undefined; });
     await realm.importDynamic('next/server', { identifier: file }); // what its requests are built with
+    if (staging.abandoned) return module;
     this.replace(file, cell);
     realm.install(file, module);
     if (edge) this.edgeRealms.set(file, realm);

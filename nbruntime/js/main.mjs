@@ -147,6 +147,7 @@ const feed = openChannel(process.stdin, [output], edge.keyed.bind(edge), (messag
     server.handle(message, payload);
   }
   else if (message.op === 'prepare') registry.prepare(message); // no answer: the deploy has it
+  else if (message.op === 'abandon') edge.abandon(message.file); // no answer: the deploy has it
   else if (message.op === 'cancel') {
     // A cancel comes here whichever thread runs the request: the edge thread may be busy with the very slice to stop.
     server.cancel(message.id);
