@@ -211,7 +211,7 @@ const operations = {
   // A new version of an entry: evaluated apart, then put in place (Registry.stage), unless abandoned first.
   async load({ seq, file, cell }) {
     const staging = { abandoned: false };
-    const abandoned = new Promise((resolve, reject) => {
+    const abandoned = new Promise((_, reject) => {
       loads.set(seq, () => {
         staging.abandoned = true;
         reject(new Error('its top level did not finish; it was stopped, and the version before stays deployed'));
