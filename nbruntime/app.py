@@ -23,7 +23,7 @@ from .clock import Clock
 from .compat import bundled, check_graph, erase_type_imports, explain, graph
 from .cookies import CookieJar
 from .envfiles import ENV_FILES, inlined_env, project_env
-from .errors import BuildError, HandlerError, HostError, Problem, code_frame
+from .errors import BuildError, HandlerError, HostError, Problem, code_frame, user_stack
 from .exchange import CANCEL, CANCEL_GRACE_S, HEAD, KILL, Exchange, Head
 from .host import EDGE, MAIN, AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response, ServerLine
@@ -58,7 +58,6 @@ EDGE_STATIC_WARNINGS = ("edge-static-generation", "edge-force-static")
 _FRAME = re.compile(r"\(?([\w@\[\]().\-/]+\.(?:ts|tsx|js|jsx|mjs|mts)):(\d+):(\d+)\)?")
 _FRAME_LINE_LIMIT = 2048  # a longer "at ..." line is no frame V8 wrote for a cell
 # A stack frame of the host's: its modules, Node's own (node:internal/..., node:vm) and the scripts it runs in realms.
-_HOST_FRAME = re.compile(r"^\s*at (?:.*\()?(?:node:|evalmachine\.<anonymous>)|^\s*at .*nbruntime/js/")
 #: How many lines App.server_log keeps.
 SERVER_LOG_LINES = 1000
 #: How much of an error's message and stack a Response keeps (a handler may throw megabytes).
@@ -829,7 +828,7 @@ class App:
         return [*index, (re.compile(""), entry.runtime)] if entry else index
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
-        stack = _user_stack(str(error.get("stack", "")))
+        stack = user_stack(str(error.get("stack", "")))
         file, line, column = _first_user_frame(stack, self.deployments, None)
         frame = code_frame(self.deployments[file].source, line, column) if file in self.deployments else ""
         message, stack = _clip(str(error.get("message", ""))), _clip(stack)
@@ -1091,15 +1090,9 @@ def _clip(text: str, limit: int = ERROR_TEXT_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
-def _user_stack(stack: str) -> str:
-    """The error's stack (or console text with stacks in it) without the host's own frames: its modules, Node's, and
-    the scripts it runs in edge realms."""
-    return "\n".join(line for line in stack.splitlines() if not _HOST_FRAME.search(line))
-
-
 def _kept_in(feed: Feed) -> Callable[[dict], None]:
     """What the host calls with a console line printed outside any request in flight: kept in ``feed``."""
-    return lambda message: feed.append(ServerLine(time.time(), message["level"], _user_stack(message["text"].rstrip())))
+    return lambda message: feed.append(ServerLine(time.time(), message["level"], user_stack(message["text"].rstrip())))
 
 
 def _first_user_frame(stack: str, deployments: dict[str, Deployment], extra: Deployment | None):

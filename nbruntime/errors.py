@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_HOST_FRAME = re.compile(r"^\s*at (?:.*\()?(?:node:|evalmachine\.<anonymous>)|^\s*at .*nbruntime/js/")
+
+
+def user_stack(stack: str) -> str:
+    """The error's stack (or console text with stacks in it) without the host's own frames: its modules, Node's, and
+    the scripts it runs in edge realms."""
+    return "\n".join(line for line in stack.splitlines() if not _HOST_FRAME.search(line))
 
 
 def code_frame(source: str, line: int | None, column: int | None = None, context: int = 2) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from .errors import HandlerError
+from .errors import HandlerError, user_stack
 from .http import Chunk, Headers, LogLine, Request, Response
 
 #: After a cancel, how long the host gets to confirm before we decide its event loop is stuck.
@@ -103,7 +103,10 @@ class Exchange:
                 self._fail(HandlerError("timeout", "TimeoutError", self.limit))
             self.finished = True
         elif event == "log":
-            line = LogLine(self._ms(message), message["level"], message["text"].rstrip("\n"))
+            text = message["text"].rstrip("\n")
+            if "\n    at " in text:  # an error it printed: its stack without the host's frames, as in an error's
+                text = user_stack(text)
+            line = LogLine(self._ms(message), message["level"], text)
             response.logs.append(line)
             return line
         elif event == "error":

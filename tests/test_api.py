@@ -155,6 +155,19 @@ def test_console_output_is_kept_apart_from_the_body_each_line_with_its_level(app
         ("warn", "  indented"), ("error", "oops")]
 
 
+@pytest.mark.parametrize("runtime", ["edge", "nodejs"])
+def test_an_error_a_handler_logs_shows_the_cells_frames_not_the_hosts(app, runtime):
+    """console.error(error) prints the error's stack, as next start does; the host's frames under the handler (its
+    pipeline, the edge realm's membrane and slices, Node's internals) are not the app's and are left out."""
+    app.deploy("app/api/log/route.ts", """export function GET() {
+  try { JSON.parse('{') } catch (error) { console.error(error) }
+  return new Response('body')
+}""", runtime=runtime)
+    [line] = app.request("GET", "/api/log").logs
+    assert line.level == "error" and line.text.startswith("SyntaxError: ")
+    assert line.text.splitlines()[1:] == ["    at JSON.parse (<anonymous>)", "    at GET (app/api/log/route.ts:2:14)"]
+
+
 def test_node_runtime_sees_the_project_folder_as_its_working_directory(app):
     source = """import { readFileSync } from 'node:fs'
 import path from 'node:path'
