@@ -245,6 +245,19 @@ export function GET() { return new Response('still answering') }""", runtime=run
     assert_nothing_lost(app)
 
 
+def test_an_edge_timer_that_runs_away_is_stopped_and_says_it_belonged_to_no_request():
+    """Code of no request may run as long as the app's time limit (and a cancel's grace) at once; then it is
+    stopped, its realm made afresh, and the server log says what ran (it said a request's CPU time was used up)."""
+    with nbruntime.App(timeout=0.5) as app:
+        witnessed(app).deploy("app/api/timer/route.ts", "setTimeout(() => { for (;;) {} }, 10)\n"
+                              "export function GET() { return new Response('answering') }", runtime="edge")
+        [(level, text)] = server_log(app, 1)
+        assert level == "error" and "EdgeCpuLimitError" in text
+        assert "app/api/timer/route.ts ran code of no request (a timer set at its top level, say)" in text
+        assert app.request("GET", "/api/timer").text == "answering"
+        assert_nothing_lost(app)
+
+
 def test_a_server_log_listener_that_fails_loses_no_line_and_stops_no_reader(app):
     class Broken:
         def heard(self, line):

@@ -50,7 +50,7 @@ trackTimers(timers);
 // A slice was stopped: the request it ran for fails at once and its timers end; a realm whose code was cut off
 // mid-way (or that holds too much) is made afresh for the next request (requests in flight finish on it).
 function stopped(realm, reason, requestId, cutOff) {
-  const error = new SliceStopped(reason, stopMessage(reason, realm.entry));
+  const error = new SliceStopped(reason, stopMessage(reason, realm.entry, requestId));
   if (cutOff && registry.edgeRealms.get(realm.entry) === realm) {
     registry.edgeRealms.delete(realm.entry);
     reclaimer.released();
@@ -68,8 +68,12 @@ function stopped(realm, reason, requestId, cutOff) {
   return error;
 }
 
-function stopMessage(reason, file) {
+function stopMessage(reason, file, requestId) {
   if (reason === REASON.MEMORY) return runtimeMessage('edge-memory-limit', file).replaceAll('{mb}', String(memoryMb));
+  if (reason === REASON.CPU && !requestId) { // a timer set at its top level, say: no request's budget, the app's
+    return `The edge deployment ${file} ran code of no request (a timer set at its top level, say) past the app's `
+      + 'time limit without yielding: edge platforms stop code that computes that long; its realm starts afresh';
+  }
   if (reason === REASON.CPU) return runtimeMessage('edge-cpu-limit', file);
   if (reason === REASON.HELD) {
     return `The edge deployment ${file} kept the edge thread busy past another request's time limit: edge code shares `

@@ -41,7 +41,6 @@ export class SliceStopped extends Error {
     super(message);
     this.name = reason === REASON.MEMORY ? 'EdgeMemoryLimitError'
       : reason === REASON.CPU || reason === REASON.HELD ? 'EdgeCpuLimitError' : 'AbortError';
-    this.reason = reason;
   }
 }
 
