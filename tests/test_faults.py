@@ -146,6 +146,27 @@ def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of
     assert_nothing_lost(app)
 
 
+def test_a_long_edge_computation_within_its_limit_runs_on_when_a_main_thread_request_gives_up_on_it(app):
+    """A Node.js route behind an edge middleware waits for the edge thread; when it times out, the main thread
+    confirms its cancel itself, so the edge code holding the thread up is left to its own (longer) limit."""
+    app.deploy("app/api/long/route.ts", "export const runtime = 'edge'\nexport function GET() {\n"
+               "  const t = Date.now(); while (Date.now() - t < 3000) {}\n  return new Response('done')\n}")
+    app.deploy("app/api/node/route.ts", "export function GET() { return new Response('node') }")
+    app.deploy("middleware.ts", "import { NextResponse } from 'next/server'\n"
+               "export const middleware = () => NextResponse.next()\nexport const config = { matcher: '/api/node' }")
+
+    async def both() -> tuple[nbruntime.Response, nbruntime.Response]:
+        long = asyncio.create_task(app.arequest("GET", "/api/long", timeout=20))
+        await asyncio.sleep(0.2)
+        quick = await app.arequest("GET", "/api/node", timeout=0.5)
+        return await long, quick
+
+    long, quick = asyncio.run(asyncio.wait_for(both(), 30))
+    assert (quick.status, quick.error.name) == (504, "TimeoutError")
+    assert (long.status, long.text, long.error) == (200, "done", None)
+    assert_nothing_lost(app)
+
+
 def test_requests_lost_with_a_host_the_kernel_ended_say_why(app):
     """A Node.js handler that never yields holds the whole host: the kernel ends it once a request's cancel goes
     unconfirmed, and the requests that went down with it say so (they said "the host is still running": the reason

@@ -173,11 +173,11 @@ export class EdgeThread {
     this.stopSliceOf(requestId);
   }
 
-  // The kernel cancelled a request, which the thread may be running itself.
-  abort(requestId) {
+  // The kernel cancelled a request, which the thread may be running itself (`confirmed`: the main thread ran it).
+  abort(requestId, { confirmed = false } = {}) {
     if (!this.worker) return;
     this.worker.postMessage({ op: 'abort', id: requestId });
-    if (!this.stopSliceOf(requestId)) this.stopIfHeld();
+    if (!this.stopSliceOf(requestId) && !confirmed) this.stopIfHeld();
   }
 
   // Whether a slice of the request was running, and asked to stop.

@@ -150,8 +150,10 @@ const feed = openChannel(process.stdin, [output], edge.keyed.bind(edge), (messag
   else if (message.op === 'abandon') edge.abandon(message.file); // no answer: the deploy has it
   else if (message.op === 'cancel') {
     // A cancel comes here whichever thread runs the request: the edge thread may be busy with the very slice to stop.
+    // One this thread runs, it confirms itself, whatever holds the edge thread up.
+    const ours = server.inflight.has(message.id);
     server.cancel(message.id);
-    edge.abort(message.id);
+    edge.abort(message.id, { confirmed: ours });
   } else reply(message);
 }, (error) => {
   // Bytes that are not the kernel's frames: nothing after them can be read. Go, and say why; the kernel restarts us.
