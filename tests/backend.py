@@ -2,7 +2,8 @@
 
 A case whose ``.env`` sets ``BACKEND_ORIGIN=http://127.0.0.1:PORT`` gets it on that port, while the oracle records the
 case (``scripts/record.py``) and while the tests replay it (``test_conformance.py``). Its answers depend only on the
-request, so a recording and a replay compare.
+request, so a recording and a replay compare. The port is fixed (the recorded answers name it), so it is one below
+every system's range of ports given out on request (Linux's starts at 32768): no other socket of a test run has it.
 
 - ``/status/N``: status N, a text body, a cookie of its own.
 - ``/redirect``: a 302 to ``/after``.
