@@ -126,20 +126,25 @@ def test_request_many_keeps_each_requests_own_time_limit(app):
     assert_nothing_lost(app)
 
 
+def while_it_runs(app: nbruntime.App, first: str, then: str, timeout: float) -> tuple[nbruntime.Response, ...]:
+    """GETs ``first`` with a 20 s limit and, 0.2 s later while it runs, ``then`` with ``timeout``: both responses."""
+
+    async def both() -> tuple[nbruntime.Response, nbruntime.Response]:
+        running = asyncio.create_task(app.arequest("GET", first, timeout=20))
+        await asyncio.sleep(0.2)
+        later = await app.arequest("GET", then, timeout=timeout)
+        return await running, later
+
+    return asyncio.run(asyncio.wait_for(both(), 30))
+
+
 def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of_the_host(app):
     """A request with a shorter time limit, sent while another request's edge handler runs away, cannot have its
     cancel confirmed by the busy thread; the kernel would end the host when the cancel's grace runs out, so the
     runaway slice is stopped just before, and fails alone (it took the host and every request with it)."""
     app.deploy("app/api/batch/route.ts", "export const runtime = 'edge'\n" + RUNAWAY_AT_3)
     pid = app.host_pid
-
-    async def both() -> tuple[nbruntime.Response, nbruntime.Response]:
-        runaway = asyncio.create_task(app.arequest("GET", "/api/batch?i=3", timeout=20))
-        await asyncio.sleep(0.2)
-        quick = await app.arequest("GET", "/api/batch?i=1", timeout=1)
-        return await runaway, quick
-
-    runaway, quick = asyncio.run(asyncio.wait_for(both(), 30))
+    runaway, quick = while_it_runs(app, "/api/batch?i=3", "/api/batch?i=1", timeout=1)
     assert (quick.error.name, runaway.status, runaway.error.name) == ("TimeoutError", 500, "EdgeCpuLimitError")
     assert "kept the edge thread busy past another request's time limit" in runaway.error.message
     assert app.host_pid == pid
@@ -154,14 +159,7 @@ def test_a_long_edge_computation_within_its_limit_runs_on_when_a_main_thread_req
     app.deploy("app/api/node/route.ts", "export function GET() { return new Response('node') }")
     app.deploy("middleware.ts", "import { NextResponse } from 'next/server'\n"
                "export const middleware = () => NextResponse.next()\nexport const config = { matcher: '/api/node' }")
-
-    async def both() -> tuple[nbruntime.Response, nbruntime.Response]:
-        long = asyncio.create_task(app.arequest("GET", "/api/long", timeout=20))
-        await asyncio.sleep(0.2)
-        quick = await app.arequest("GET", "/api/node", timeout=0.5)
-        return await long, quick
-
-    long, quick = asyncio.run(asyncio.wait_for(both(), 30))
+    long, quick = while_it_runs(app, "/api/long", "/api/node", timeout=0.5)
     assert (quick.status, quick.error.name) == (504, "TimeoutError")
     assert (long.status, long.text, long.error) == (200, "done", None)
     assert_nothing_lost(app)
