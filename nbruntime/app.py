@@ -418,22 +418,22 @@ class App:
             # Its top level never finished: a loop, a promise that never settles, an import of itself. Whatever
             # it is doing, it stops with the host, which comes back on next use with what was deployed before.
             host.kill()
-            message = (
-                f"evaluating the module did not finish within {self.timeout:g} s (a top-level loop, a promise that "
-                "never settles, or an import of itself?); the host was restarted without it"
-            )
-            raise BuildError([Problem(deployment.path, message, name="TimeoutError")]) from None
+            raise self._unfinished(deployment, "the host was restarted without it") from None
         if deployment.runtime == "edge":  # what its top level printed: shown with the cell, not after it
             host.lanes[EDGE].read_ready()
         if not reply["ok"] and reply.get("abandoned"):
-            message = (
-                f"evaluating the module did not finish within {self.timeout:g} s (a top-level loop, a promise that "
-                "never settles, or an import of itself?); it was stopped, and what was deployed before stays"
-            )
-            raise BuildError([Problem(deployment.path, message, name="TimeoutError")])
+            raise self._unfinished(deployment, "it was stopped, and what was deployed before stays")
         if not reply["ok"]:
             raise BuildError([self._problem(deployment, reply["error"])])
         deployment.exports = reply.get("exports", [])
+
+    def _unfinished(self, deployment: Deployment, outcome: str) -> BuildError:
+        """A deploy whose top level did not finish within the time limit, and what became of it."""
+        message = (
+            f"evaluating the module did not finish within {self.timeout:g} s (a top-level loop, a promise that "
+            f"never settles, or an import of itself?); {outcome}"
+        )
+        return BuildError([Problem(deployment.path, message, name="TimeoutError")])
 
     def _problem(self, deployment: Deployment, error: dict) -> Problem:
         file, line, column = error.get("file") or deployment.path, error.get("line"), error.get("column")

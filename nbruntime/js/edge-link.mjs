@@ -127,15 +127,11 @@ export class EdgeThread {
   // The kernel gave up on a deploy of `file` whose top level did not finish: the thread drops the new version (the
   // deploy fails, the one before stays), stopping its top level if that is what runs (no request's slice is then).
   abandon(file) {
+    const seqs = [...this.loads].filter(([, load]) => load.file === file).map(([seq]) => seq);
+    if (!seqs.length) return;
+    for (const seq of seqs) this.worker?.postMessage({ op: 'abandon', seq });
     this.watch(); // (the holder stops the slice: it may not have started yet, with no entry in place)
-    const { i32 } = this.words;
-    for (const [seq, load] of this.loads) {
-      if (load.file !== file) continue;
-      this.worker?.postMessage({ op: 'abandon', seq });
-      if (Atomics.load(i32, SLOT.ACTIVE) === 1 && Atomics.load(i32, SLOT.REQUEST) === 0) {
-        this.stop(Atomics.load(i32, SLOT.SEQ), REASON.CANCEL);
-      }
-    }
+    this.stopSliceOf(0); // a top level runs as a slice of no request
   }
 
   // An edge entry's new version, compiled here, to compile in its realm while the kernel checks it (a thread not
