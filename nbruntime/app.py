@@ -957,6 +957,8 @@ class Stream:
             self._early = []
             while (event := self._next()) is not None and event is not HEAD:  # wait for the head
                 self._early.append(event)
+            if self.exchange.tail is not None:  # the body came with the head
+                self._early.append(self.exchange.tail)
         except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
             self._abandon()
             raise
@@ -1022,6 +1024,8 @@ class Stream:
             self._early = []
             while (event := await self._anext()) is not None and event is not HEAD:
                 self._early.append(event)
+            if self.exchange.tail is not None:  # the body came with the head
+                self._early.append(self.exchange.tail)
         except BaseException:  # Ctrl-C or a cancelled task while it waits: the host stops the handler too
             self._abandon()
             raise

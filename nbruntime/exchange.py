@@ -50,6 +50,7 @@ class Exchange:
         self.limit = ""  # which limit it was cancelled for, said when it fails
         self.finished = False
         self.cancelled_by_user = False
+        self.tail: Chunk | None = None  # the chunk that came with the head in one frame, for a caller reading events
 
     def remaining(self) -> float:
         """How long the caller may wait for the next event."""
@@ -77,42 +78,31 @@ class Exchange:
 
     def receive(self, message: dict, payload: bytes) -> Event | None:
         """Takes one event of the host into the response; returns what the caller should see of it, if anything."""
-        response = self.response
         event = message["ev"]
         if event == "chunk":
-            chunk = Chunk(self._ms(message), payload)
-            response.body_size += len(payload)
-            response.chunk_count += 1
-            if self.keep_body:
-                response.chunks.append(chunk)
-            return chunk
+            return self._chunk(message, payload)
         if event == "head":
-            response.status = message["status"]
-            response.headers = Headers.from_wire(message["headers"])
-            response.ttfb_ms = self._ms(message)
-            if not self.stopping:
-                self.deadline = self.started + self.stream_timeout
+            return self._head(message)
+        if event == "whole":  # head, body (one chunk, or none) and end in one frame: the chunk waits in `tail`
+            size = message["body"]
+            self._head(message)
+            if size is not None:
+                self.tail = self._chunk(message, payload[:size])
+            self._end(message, payload[size or 0 :])
             return HEAD
         if event == "end":
-            if response.elapsed_ms is None:
-                response.elapsed_ms = self._ms(message)
-            response._trace = payload or None  # the trace as JSON, made a Trace when first read
-            if self.cancelled_by_user:
-                self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
-            elif self.stopping:
-                self._fail(HandlerError("timeout", "TimeoutError", self.limit))
-            self.finished = True
+            self._end(message, payload)
         elif event == "log":
             text = message["text"].rstrip("\n")
             if "\n    at " in text:  # an error it printed: its stack without the host's frames, as in an error's
                 text = user_stack(text)
             line = LogLine(self._ms(message), message["level"], text)
-            response.logs.append(line)
+            self.response.logs.append(line)
             return line
         elif event == "error":
-            response.error = self.describe(message["error"], "exception")
+            self.response.error = self.describe(message["error"], "exception")
         elif event == "done":  # the body is complete; after() work may still be running
-            response.elapsed_ms = self._ms(message)
+            self.response.elapsed_ms = self._ms(message)
         elif event == "died":
             self._fail(
                 HandlerError(
@@ -123,6 +113,35 @@ class Exchange:
                 )
             )
         return None
+
+    def _head(self, message: dict) -> Head:
+        response = self.response
+        response.status = message["status"]
+        response.headers = Headers.from_wire(message["headers"])
+        response.ttfb_ms = self._ms(message)
+        if not self.stopping:
+            self.deadline = self.started + self.stream_timeout
+        return HEAD
+
+    def _chunk(self, message: dict, payload: bytes) -> Chunk:
+        response = self.response
+        chunk = Chunk(self._ms(message), payload)
+        response.body_size += len(payload)
+        response.chunk_count += 1
+        if self.keep_body:
+            response.chunks.append(chunk)
+        return chunk
+
+    def _end(self, message: dict, payload: bytes) -> None:
+        response = self.response
+        if response.elapsed_ms is None:
+            response.elapsed_ms = self._ms(message)
+        response._trace = payload or None  # the trace as JSON, made a Trace when first read
+        if self.cancelled_by_user:
+            self._fail(HandlerError("cancelled", "AbortError", "the request was cancelled"))
+        elif self.stopping:
+            self._fail(HandlerError("timeout", "TimeoutError", self.limit))
+        self.finished = True
 
     def _ms(self, message: dict) -> float:
         """Milliseconds from the start to when ``message`` was read (to now, if it was not), to the microsecond."""

@@ -681,7 +681,7 @@ class Host:
                 self.exiting = message
             if entry is not None:
                 inbox, lane = entry
-                if event == "end" or event == "reply":
+                if event == "end" or event == "whole" or event == "reply":
                     del inboxes[message["id"]]
                     if lane:
                         lane.expect_async(-1)

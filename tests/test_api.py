@@ -31,17 +31,19 @@ def test_stream_yields_each_chunk_before_the_next_is_produced(app):
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_async_stream_and_arequest(app, backend):
     app.deploy("app/api/stream/route.ts", TICKS, runtime="edge")
+    app.deploy("app/api/ok/route.ts", "export const GET = () => new Response('ok')")
+
+    async def chunks_of(path):
+        async with app.stream("GET", path) as stream:
+            return [chunk.data async for chunk in stream]
 
     async def main():
-        chunks = []
-        async with app.stream("GET", "/api/stream") as stream:
-            async for chunk in stream:
-                chunks.append(chunk.data)
+        chunks = [await chunks_of("/api/stream"), await chunks_of("/api/ok")]  # (a body made at once: one frame)
         many = await _gather(*(app.arequest("GET", "/api/stream") for _ in range(5)))
         return chunks, [r.text for r in many]
 
     chunks, texts = anyio.run(main, backend=backend)
-    assert chunks == [b"tick 1\n", b"tick 2\n", b"tick 3\n"]
+    assert chunks == [[b"tick 1\n", b"tick 2\n", b"tick 3\n"], [b"ok"]]
     assert texts == ["tick 1\ntick 2\ntick 3\n"] * 5
 
 

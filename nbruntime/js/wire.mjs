@@ -29,13 +29,15 @@ let key = null;
 const SMALL_PAYLOAD = 64 * 1024; // larger payloads are written from where they are, not copied into the record
 const RECORD_BYTES = 256 * 1024; // a turn's frames past this size go at once
 const HASHED = KEY_BYTES + 8;
+const FRAME_ESTIMATE = 64; // a frame's bytes besides its payload, as counted towards RECORD_BYTES
 
 export class Output {
   constructor(fd) {
     this.fd = fd;
     this.sequence = 0n;
-    this.pending = []; // [json text, its byte length, payload] per frame
-    this.size = 0;
+    this.pending = []; // message, payload, per frame (null, null: a frame joined into a later one)
+    this.answers = new Map(); // request id → where its head (and its one chunk) wait in `pending` (see joined)
+    this.size = 0; // the frames' bytes, their JSON estimated
     this.scheduled = false;
     this.holds = 0; // while above 0, frames wait (a request about to end: its `end` goes with them)
     this.lastSent = 0; // when the latest frame was sent (performance.now())
@@ -54,10 +56,10 @@ export class Output {
 
   send(message, payload = EMPTY, now = performance.now()) {
     this.lastSent = now;
-    const json = JSON.stringify(message);
-    const length = Buffer.byteLength(json);
-    this.pending.push(json, length, payload);
-    this.size += 8 + length + payload.length;
+    if (message.id !== undefined && this.answers.size && this.joined(message, payload)) return;
+    if (message.ev === 'head') this.answers.set(message.id, { head: this.pending.length, chunk: -1 });
+    this.pending.push(message, payload);
+    this.size += FRAME_ESTIMATE + payload.length;
     // A turn that makes a lot (a body streamed as fast as it is read) writes as it goes: records stay small, and a
     // full pipe holds the producer back, as one write per frame did.
     if (this.size >= RECORD_BYTES && key) return this.flush(true);
@@ -65,6 +67,30 @@ export class Output {
       this.scheduled = true;
       setImmediate(this.flush);
     }
+  }
+
+  // A response whose head, one chunk (at most) and end all wait in this record goes as one `whole` frame: the kernel
+  // reads one frame, not three (the body, then the trace, in its payload). Any other frame of the request in between
+  // (a console line, a second chunk) leaves its frames as they are. True if `message` was taken in.
+  joined(message, payload) {
+    const answer = this.answers.get(message.id);
+    if (!answer) return false;
+    const { pending } = this;
+    if (message.ev === 'chunk' && answer.chunk < 0 && payload.length <= SMALL_PAYLOAD) {
+      answer.chunk = pending.length;
+      pending.push(message, payload);
+      this.size += FRAME_ESTIMATE + payload.length;
+      return true;
+    }
+    this.answers.delete(message.id);
+    if (message.ev !== 'end') return false;
+    const { status, headers } = pending[answer.head];
+    const body = answer.chunk < 0 ? EMPTY : pending[answer.chunk + 1];
+    pending[answer.head] = pending[answer.head + 1] = null; // (skipped when written)
+    if (answer.chunk >= 0) pending[answer.chunk] = pending[answer.chunk + 1] = null;
+    const whole = { id: message.id, ev: 'whole', status, headers, cancelled: message.cancelled, body: answer.chunk < 0 ? null : body.length };
+    pending.push(whole, payload.length ? Buffer.concat([body, payload]) : body);
+    return true;
   }
 
   // A frame that ends a quiet spell (no frame for over a millisecond: a paced stream's next chunk) is written at once,
@@ -81,19 +107,28 @@ export class Output {
   flush(now = false) {
     this.scheduled = false;
     if (!this.pending.length || !key || (this.holds && now !== true)) return;
-    const { pending, size } = this;
+    const { pending } = this;
     this.pending = [];
+    this.answers.clear();
     this.size = 0;
+    const texts = [];
+    let size = 0;
     let copied = 0;
-    for (let i = 0; i < pending.length; i += 3) {
-      copied += 8 + pending[i + 1] + (pending[i + 2].length > SMALL_PAYLOAD ? 0 : pending[i + 2].length);
+    for (let i = 0; i < pending.length; i += 2) {
+      if (pending[i] === null) continue;
+      const json = JSON.stringify(pending[i]);
+      const length = Buffer.byteLength(json);
+      const payload = pending[i + 1];
+      texts.push(json, length, payload);
+      size += 8 + length + payload.length;
+      copied += 8 + length + (payload.length > SMALL_PAYLOAD ? 0 : payload.length);
     }
     const record = Buffer.allocUnsafe(HEAD_BYTES + HASHED + copied);
     const pieces = []; // the body in order: spans of the record, and large payloads between them
     let start = HEAD_BYTES + HASHED;
     let offset = start;
-    for (let i = 0; i < pending.length; i += 3) {
-      const [json, length, payload] = [pending[i], pending[i + 1], pending[i + 2]];
+    for (let i = 0; i < texts.length; i += 3) {
+      const [json, length, payload] = [texts[i], texts[i + 1], texts[i + 2]];
       record.writeUInt32LE(length, offset);
       record.writeUInt32LE(payload.length, offset + 4);
       record.write(json, offset + 8, length, 'utf8');
