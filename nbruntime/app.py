@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import json
 import os
 import re
 import shutil
@@ -45,6 +44,7 @@ from .routes import (
     visible,
 )
 from .segment import declared_runtime, segment_config, segment_config_error
+from .trace import Trace
 from .typestrip import strip_types
 
 RUNTIMES = ("edge", "nodejs")
@@ -935,10 +935,11 @@ class Stream:
     def _after(self) -> None:
         self._recorded = True
         response = self.exchange.response
-        if isinstance(response._trace, bytes) and self.app._bundles_packages:
-            trace = response._trace = json.loads(response._trace)  # the npm packages in the bundles of the entries
-            if packages := _packages_ran(trace, self.app.deployments):  # that ran, as they were when it ran
-                trace["packages"] = packages
+        # The npm packages in the bundles of the entries that ran, as they were when it ran (the trace may have been
+        # read already: a small response's comes with its head).
+        if self.app._bundles_packages and (trace := response.trace) is not None and not trace.packages:
+            if packages := _packages_ran(trace, self.app.deployments):
+                response.trace = replace(trace, packages=packages)
         self.app.history.append(Exchanged(self.request, response))
         if self.jar is not None:
             self.jar.update(response.headers)
@@ -1067,10 +1068,10 @@ class Stream:
                 pass
 
 
-def _packages_ran(trace: dict, deployments: dict[str, Deployment]) -> dict[str, dict[str, str]]:
-    """The npm packages in the bundles of the middleware and route a request ran (from its trace as sent)."""
-    packages, middleware = {}, trace.get("middleware")
-    for entry in (middleware if middleware and middleware.get("matched") else None, trace.get("route")):
+def _packages_ran(trace: Trace, deployments: dict[str, Deployment]) -> dict[str, dict[str, str]]:
+    """The npm packages in the bundles of the middleware and route a request ran."""
+    packages, middleware = {}, trace.middleware
+    for entry in (middleware if middleware and middleware.get("matched") else None, trace.route):
         if entry and (deployment := deployments.get(entry.get("file"))) is not None and deployment.packages:
             packages[entry["file"]] = deployment.packages
     return packages

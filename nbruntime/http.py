@@ -133,15 +133,13 @@ class Response:
     #: the body's size and pieces as received, also when the chunks themselves were not kept (``keep_body=False``)
     body_size: int = 0
     chunk_count: int = 0
-    _trace: Trace | bytes | dict | None = field(default=None, repr=False)  # as the host sent it until first read
+    _trace: Trace | bytes | None = field(default=None, repr=False)  # as the host sent it until first read
 
     @property
     def trace(self) -> Trace | None:
         """The path the request took (middleware, rewrites, route, timings); ``trace.verdict`` says it in one line."""
         if isinstance(self._trace, bytes):
-            self._trace = jsonlib.loads(self._trace)
-        if isinstance(self._trace, dict):
-            self._trace = Trace.from_message(self._trace)
+            self._trace = Trace.from_message(jsonlib.loads(self._trace))
         return self._trace
 
     @trace.setter
