@@ -77,10 +77,8 @@ export class Output {
     if (!answer) return false;
     const { pending } = this;
     if (message.ev === 'chunk' && answer.chunk < 0 && payload.length <= SMALL_PAYLOAD) {
-      answer.chunk = pending.length;
-      pending.push(message, payload);
-      this.size += FRAME_ESTIMATE + payload.length;
-      return true;
+      answer.chunk = pending.length; // (where send puts it)
+      return false;
     }
     this.answers.delete(message.id);
     if (message.ev !== 'end') return false;
@@ -88,8 +86,10 @@ export class Output {
     const body = answer.chunk < 0 ? EMPTY : pending[answer.chunk + 1];
     pending[answer.head] = pending[answer.head + 1] = null; // (skipped when written)
     if (answer.chunk >= 0) pending[answer.chunk] = pending[answer.chunk + 1] = null;
-    const whole = { id: message.id, ev: 'whole', status, headers, cancelled: message.cancelled, body: answer.chunk < 0 ? null : body.length };
-    pending.push(whole, payload.length ? Buffer.concat([body, payload]) : body);
+    const size = answer.chunk < 0 ? null : body.length;
+    pending.push({ id: message.id, ev: 'whole', status, headers, cancelled: message.cancelled, body: size },
+      payload.length ? Buffer.concat([body, payload]) : body);
+    this.size += payload.length;
     return true;
   }
 
