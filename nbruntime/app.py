@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import interrupts, npm
 from .build import Build, RouteBuild, job_for, plan_of, prerender_problem, result_of
@@ -24,7 +23,7 @@ from .cookies import CookieJar
 from .envfiles import ENV_FILES, inlined_env, project_env
 from .errors import BuildError, HandlerError, HostError, Problem, code_frame, user_stack
 from .exchange import CANCEL, CANCEL_GRACE_S, HEAD, KILL, Exchange, Head
-from .host import EDGE, MAIN, AsyncInbox, Host, SyncInbox
+from .host import AsyncInbox, Host, SyncInbox
 from .http import Chunk, HeaderInput, LogLine, Request, Response, ServerLine
 from .local_server import LocalServer
 from .matcher import Matcher
@@ -149,10 +148,11 @@ class App:
         packages_dir: str | os.PathLike | None = None,
     ):
         self.origin = origin.rstrip("/")
-        #: The host's JavaScript heap limit (node's --max-old-space-size): past it the host dies and restarts.
+        #: The host's JavaScript heap limit (node's --max-old-space-size), which all its code shares, edge entries too
+        #: (as in next start): past it the host dies and restarts.
         self.heap_mb = heap_mb
-        #: Each edge entry's own heap limit (a worker thread, like an edge platform's isolate; Vercel: 128 MB):
-        #: past it that request fails with EdgeMemoryLimitError and the entry starts afresh; the host stays.
+        #: Each edge entry's own memory limit, as on an edge platform (Vercel: 128 MB): a request whose edge code grows
+        #: the host past it fails with EdgeMemoryLimitError and the entry starts afresh; the host stays.
         self.edge_memory_mb = edge_memory_mb
         self.timeout, self.stream_timeout = timeout, stream_timeout
         self.next = str(next)
@@ -183,8 +183,6 @@ class App:
         self.cookies: CookieJar | None = CookieJar() if cookies else None
         self._session_default = cookies
         self._owned = _Owned(self.project_dir if self._own_dir else None)
-        self._lanes: dict[str, str] = {}  # request path → the host thread that runs its route (see _lane_for)
-        self._route_index: list[tuple[re.Pattern, str]] | None = None
         self._bundles_packages = False  # whether any deployment bundles npm packages (a trace then names them)
         self._sent: dict[str, tuple[Host, Any]] = {}  # the routing table and static plans the host has, and which host
         self._closed = False
@@ -259,8 +257,7 @@ class App:
                 raise BuildError([problem])
             self.deployments[path] = deployment
             self._prerender(host, self._affected_routes(path))
-            # An edge entry's new version is in the edge thread already: only a new table need wait for its answer.
-            self._send_routes(host, barrier=deployment.runtime != "edge" or deployment.kind == "module")
+            self._send_routes(host)
         return deployment
 
     def _export_problem(self, deployment: Deployment) -> Problem | None:
@@ -400,7 +397,7 @@ class App:
             if deployment.path.endswith(".json"):  # cells may import it, as Next's bundler allows
                 host.call("deploy", file=deployment.path, source=deployment.source, runtime="", entry=False)
             return
-        # An edge entry is evaluated in the edge thread, which can drop a version whose top level does not finish.
+        # An edge entry is evaluated in a realm of its own, which can drop a version whose top level does not finish.
         edge_entry = deployment.runtime == "edge" and deployment.kind != "module"
         try:
             reply = host.call(
@@ -419,8 +416,6 @@ class App:
             # it is doing, it stops with the host, which comes back on next use with what was deployed before.
             host.kill()
             raise self._unfinished(deployment, "the host was restarted without it") from None
-        if deployment.runtime == "edge":  # what its top level printed: shown with the cell, not after it
-            host.lanes[EDGE].read_ready()
         if not reply["ok"] and reply.get("abandoned"):
             raise self._unfinished(deployment, "it was stopped, and what was deployed before stays")
         if not reply["ok"]:
@@ -444,15 +439,10 @@ class App:
         message, name = _clip(str(error.get("message", ""))), _clip(str(error.get("name", "Error")), 200)
         return Problem(file, message, line, column, name, code_frame(source, line, column))
 
-    def _send_routes(self, host: Host, barrier: bool = True) -> None:
-        """The routing table Node tests each request against: routes, the middleware's matchers, the version,
-        and the app's origin (a fetch to it from the app's own code is answered by the app).
-
-        The same table is sent again only as a ``barrier``: the edge thread takes it after what the main thread
-        passed on to it meanwhile (a changed cell), and the requests sent after it wait there until it has it.
-        """
+    def _send_routes(self, host: Host) -> None:
+        """The routing table Node tests each request against (unless it has it): routes, the middleware's matchers,
+        the Next version, and the app's origin (a fetch to it from the app's own code is answered by the app)."""
         routes, _ = route_table(d.route for d in self.deployments.values() if d.route)
-        self._route_index, self._lanes = self._index(routes), {}  # requests find their lane afresh
         self._bundles_packages = any(d.packages for d in self.deployments.values())
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
         middleware = entry and {
@@ -462,7 +452,7 @@ class App:
         }
         table = {"routes": [r.as_message() for r in routes], "middleware": middleware, "next": self.next,
                  "origin": self.origin}
-        if barrier or self._sent.get("routes") != (host, table):
+        if self._sent.get("routes") != (host, table):
             host.call("routes", **table)
             self._sent["routes"] = (host, table)
 
@@ -766,7 +756,7 @@ class App:
         # With one time limit for all, the awaited request comes to its limit first; with several, any may.
         mixed = len({stream.timeout for stream in streams}) > 1
         window = max(window, 1)
-        # Requests go to the host in writes of a few (one per lane), so that it answers some while we make the next
+        # Requests go to the host in writes of a few, so that it answers some while we make the next
         # and read the answers: holding a whole window back until we wait would leave one side idle at a time.
         write_every, held = max(window // _WRITES_PER_WINDOW, 1), 0
         try:
@@ -799,33 +789,6 @@ class App:
             # The CPU time its edge code may spend: its time limit and a cancel's grace (so the limit speaks first).
             "budgetMs": round((timeout + CANCEL_GRACE_S) * 1000),
         }
-
-    def _lane_for(self, url: str) -> str:
-        """The host thread a request goes to: the edge thread when the route its path names is an edge route, or when
-        no route names it and the middleware is edge code.
-
-        Only a matter of speed (each thread hands the other what is its own): a middleware in front, a rewrite, or
-        a path this misjudges is still answered right. Paths seen are remembered until the routes change.
-        """
-        path = url[len(self.origin):].partition("?")[0] if url.startswith(self.origin) else urlsplit(url).path
-        lane = self._lanes.get(path)
-        if lane is None:
-            if self._route_index is None:
-                self._route_index = self._index(self.routes)
-            runtime = next((runtime for regex, runtime in self._route_index if regex.match(path)), None)
-            lane = EDGE if runtime == "edge" else MAIN
-            if len(self._lanes) >= 4096:
-                self._lanes.clear()
-            self._lanes[path] = lane
-        return lane
-
-    def _index(self, routes: list[Route]) -> list[tuple[re.Pattern, str]]:
-        """Each route's pattern and runtime, in the order Next tries them, then the middleware's for a path no route
-        names (it answers, redirects or rewrites such a request itself); made with the routing table, so that a new
-        route's first request does not wait for it."""
-        index = [(re.compile(r.regex), self.deployments[r.file].runtime) for r in routes]
-        entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
-        return [*index, (re.compile(""), entry.runtime)] if entry else index
 
     def _describe_error(self, error: dict, kind: str) -> HandlerError:
         stack = user_stack(str(error.get("stack", "")))
@@ -867,7 +830,6 @@ class Stream:
         self.jar = jar  # the cookie jar this request reads and feeds, if any
         self.exchange: Exchange | None = None
         self._host: Host | None = None
-        self._lane = MAIN
         self._id: int | None = None
         self._inbox: SyncInbox | AsyncInbox | None = None
         self._recorded = False  # in the history (once complete)
@@ -890,7 +852,6 @@ class Stream:
         self.exchange = Exchange(self.request, self.timeout, app.stream_timeout, app._describe_error,
                                  lambda: app._crash_reason(self._host), self.keep_body)
         self._inbox = inbox
-        self._lane = self.app._lane_for(self.request.url)
         for _ in range(2):  # a host found dead as the request is written is restarted, and serves it
             try:
                 self._host = self.app._ensure_host()
@@ -900,7 +861,7 @@ class Stream:
             message = self.app._request_message(self.request, self.timeout)
             # The id is ours before the request is written: Ctrl-C right after the write still cancels it in the host.
             message["id"] = self._id = self._host.next_id()
-            if self._host.open(inbox, message, self.request.body or b"", self._lane, flush) is not None:
+            if self._host.open(inbox, message, self.request.body or b"", flush) is not None:
                 return
             self._id = None
         inbox.put(({"ev": "died"}, b""))
@@ -910,7 +871,7 @@ class Stream:
         if self.exchange and not self.exchange.finished:
             self.exchange.cancel()
             if self._id is not None:
-                self._host.send({"op": "cancel", "id": self._id})
+                self._host.cancel(self._id)
 
     def _abandon(self) -> None:
         """The caller was interrupted (Ctrl-C, a cancelled task) while waiting: the host stops the request too (its
@@ -919,7 +880,7 @@ class Stream:
             return
         if self._host is not None and self._id is not None:
             self.exchange.cancel()
-            self._host.send({"op": "cancel", "id": self._id})
+            self._host.cancel(self._id)
         self.exchange._fail(HandlerError("cancelled", "AbortError", "the request was interrupted and cancelled"))
         self._recorded = True
         self.app.history.append(Exchanged(self.request, self.exchange.response))
@@ -927,7 +888,7 @@ class Stream:
     def _act(self, action: object) -> None:
         """Carries out what the exchange asks when a wait timed out."""
         if action is CANCEL:
-            self._host.send({"op": "cancel", "id": self._id})
+            self._host.cancel(self._id)
         elif action is KILL:
             self._host.kill(f"something blocked its event loop: {self.request.method} {self.request.url} got no "
                             "answer within its time limit, nor its cancel a confirmation")
@@ -971,11 +932,11 @@ class Stream:
         """Waits for the next event the caller sees (``whole``: for the whole response); None once the response is
         complete (and in the history). ``batch``: requests in flight beside it, whose time limits nobody else
         watches meanwhile (``mixed``: some of them may come to theirs before this one)."""
-        exchange, inbox, lane = self.exchange, self._inbox, self._lane
+        exchange, inbox = self.exchange, self._inbox
         while not exchange.finished:
             item = inbox.take()  # read already, with an earlier frame of the same read
             if item is None:
-                item = self._host.wait(inbox, lane, _until_due(exchange, batch, mixed))
+                item = self._host.wait(inbox, _until_due(exchange, batch, mixed))
             if item is None:
                 if exchange.remaining() <= 0:
                     self._act(exchange.expired())

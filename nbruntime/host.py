@@ -1,15 +1,16 @@
 """The Node.js host process: start it, talk to it over pipes, notice when it dies.
 
 Frames are ``u32 json length, u32 payload length, json, payload``. We write them to Node's stdin (after a key made
-for this host), and requests the edge thread runs (``App._lane_for``) to its own pipe. Each thread of Node that
-answers writes to a pipe of its own (so a handler printing to stdout cannot corrupt the protocol), the frames of one
-turn of its event loop as one record, signed with the key (see ``js/wire.mjs``): code that finds a pipe cannot forge
-a record, and one that fails its check is a broken channel, handled as a crash.
+for this host), and each cancel also as a line to the pipe of the host's holder thread, which stops edge code that
+holds the host meanwhile (``js/watchdog.mjs``). Node answers on a pipe of its own (so a handler printing to stdout
+cannot corrupt the protocol), the frames of one turn of its event loop as one record, signed with the key (see
+``js/wire.mjs``): code that finds the pipe cannot forge a record, and one that fails its check is a broken channel,
+handled as a crash.
 
-Reading is done by whoever waits: the thread that waits for a request's answer reads its lane's pipe itself (one
-wake-up per answer, none through another thread) and hands frames for other requests to their inboxes. When nobody
-waits synchronously on a lane, a background thread reads it, for async callers (asyncio, trio) and for frames nobody
-asked for, so the host never blocks on a full pipe.
+Reading is done by whoever waits: the thread that waits for a request's answer reads the pipe itself (one wake-up per
+answer, none through another thread) and hands frames for other requests to their inboxes. When nobody waits
+synchronously, a background thread reads it, for async callers (asyncio, trio) and for frames nobody asked for, so
+the host never blocks on a full pipe.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ _SEQUENCE = struct.Struct("<Q")
 KEY_BYTES, TAG_BYTES = 32, 16
 _RECORD_HEAD = 4 + 2 * TAG_BYTES
 _READ_BYTES = 1 << 20
-_QUIET_S = 0.01  # a lane nobody waited on this long is read by its background thread
+_QUIET_S = 0.01  # a pipe nobody waited on this long is read by the background thread
 # A blocking caller whose last wait ended within this long polls the pipe without sleeping for up to this long before it
 # sleeps in poll(): on a virtual machine, waking a thread that slept costs more than a quick answer takes (one Node.js
 # route request at a time, back to back: 0.31-0.37 -> 0.20-0.24 ms), and a caller whose answers take longer (a paced
@@ -56,11 +57,7 @@ _SPIN_S = 0.001
 # Python runs the handler in the main thread only, once it runs again: a main thread asleep in poll would raise
 # KeyboardInterrupt at the request's timeout, not at once.
 _SIGNAL_SLICE_S = 0.1
-# Operations the main thread passes on to the edge thread, which may receive a request on its own pipe first.
-_CONFIGURING = ("routes", "env")
 Item = tuple[dict, bytes]
-#: The lanes: the main thread (control and Node.js routes) and the edge thread (edge routes).
-MAIN, EDGE = "main", "edge"
 
 
 class ChannelError(Exception):
@@ -289,23 +286,23 @@ class AsyncInbox:
         return self._items.popleft() if self._items else None
 
 
-class Lane:
-    """One thread of the host as the kernel sees it: the pipe its requests are written to, the pipe it answers on."""
+class Channel:
+    """The host as the kernel sees it: the pipe its requests are written to, the pipe it answers on."""
 
-    def __init__(self, host: Host, name: str, writer: Any, read_fd: int) -> None:
-        self.host, self.name = host, name
+    def __init__(self, host: Host, writer: Any, read_fd: int) -> None:
+        self.host = host
         os.set_blocking(read_fd, False)
-        self._writer = writer  # unbuffered; closed with the lane, so a late write fails rather than reach another fd
+        self._writer = writer  # unbuffered; closed with the channel, so a late write fails rather than reach another fd
         self._reader = open(read_fd, "rb", buffering=0)
         self._decoder = FrameDecoder(host.key)
         self._write_lock = threading.Lock()
         self._outbox: list[bytes] = []  # frames written at the next flush (a batch goes as one write)
         self._read_lock = threading.Lock()  # whoever holds it reads the pipe
         self._idle = threading.Condition()
-        self._waiting: dict[SyncInbox, None] = {}  # blocking callers waiting on this lane, in order
+        self._waiting: dict[SyncInbox, None] = {}  # blocking callers waiting on the pipe, in order
         self._last_wait = 0.0  # when a blocking caller last stopped waiting
         self._quick = False  # whether that wait ended within _SPIN_S
-        self._async = 0  # exchanges of async callers in flight on this lane
+        self._async = 0  # exchanges of async callers in flight
         self._buffer = bytearray(_READ_BYTES)  # what is read goes here first (under the read lock)
         self._view = memoryview(self._buffer)
         self._poll = select.poll()  # the reading waiter's (one at a time, under the read lock)
@@ -384,16 +381,6 @@ class Lane:
             if waiting and not read_lock.locked():  # the turn to read passes on, whoever held it
                 self._nudge(inbox)
 
-    def read_ready(self) -> None:
-        """Reads what the pipe holds now, without waiting for more: frames the thread wrote before an answer that came
-        on another lane. A reader holding the pipe (the background one, in its poll) reads them itself at once."""
-        if self._read_lock.acquire(blocking=False):
-            try:
-                self._read(self._poll, 0)
-            finally:
-                self._read_lock.release()
-                self._nudge(None)
-
     def _nudge(self, leaving: SyncInbox | None) -> None:
         """The reader lets go: the next waiter, if any, may read now (one, not all: they would all wake)."""
         for inbox in list(self._waiting):
@@ -436,7 +423,7 @@ class Lane:
                 return
 
     def expect_async(self, change: int) -> None:
-        """An async caller starts (+1) or ends (-1) an exchange on this lane: the background reader serves it."""
+        """An async caller starts (+1) or ends (-1) an exchange: the background reader serves it."""
         with self._idle:
             self._async += change
             self._idle.notify_all()
@@ -506,7 +493,7 @@ _SPAWNER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_pref
 
 
 class Host:
-    """One Node.js process running the nbruntime host, and its lanes."""
+    """One Node.js process running the nbruntime host, and its channel."""
 
     def __init__(
         self,
@@ -530,10 +517,10 @@ class Host:
         self._ready = threading.Event()
         self._inboxes: dict[int, Any] = {}
         self._ids = itertools.count(1)
-        self.lanes: dict[str, Lane] = {}
+        self.channel: Channel | None = None
+        self._cancels: int | None = None  # the holder thread's pipe (see cancel)
         self.unwritable = False
         self.key = os.urandom(KEY_BYTES)  # signs the host's records; given on stdin, so no /proc file shows it
-        self.configured = 0  # how many routing tables and env changes the host was sent (see call)
         #: Why the control channel was given up (a record that failed its check), if it was.
         self.broken: str | None = None
         self.killed_for: str | None = None  # why the kernel ended the process, if it did
@@ -542,8 +529,10 @@ class Host:
     def start(self, timeout: float = 20.0, edge: bool = False, spawned: threading.Event | None = None) -> None:
         """Starts the process; ``edge``: its edge runtime too, at once (else with the first edge cell); ``spawned`` is
         set once the process is (it boots while the caller's thread goes on), before it is ready."""
-        main_out, edge_in, edge_out = os.pipe(), os.pipe(), os.pipe()
-        theirs = (main_out[1], edge_in[0], edge_out[1])  # what Node writes to and reads from
+        answers, cancels = os.pipe(), os.pipe()
+        for fd in cancels:  # neither side ever waits on it: a line that finds it full is dropped (see cancel)
+            os.set_blocking(fd, False)
+        theirs = (answers[1], cancels[0])  # what Node writes to and reads from
         command = [
             node_executable(),
             "--experimental-vm-modules",
@@ -570,7 +559,7 @@ class Host:
                 preexec_fn=_die_with_parent,
             ).result()
         except OSError as error:
-            for fd in (*main_out, *edge_in, *edge_out):
+            for fd in (*answers, *cancels):
                 os.close(fd)
             raise HostError(f"cannot start Node.js ({command[0]}): {error}") from error
         finally:
@@ -578,15 +567,12 @@ class Host:
                 os.close(fd)
             if spawned is not None:
                 spawned.set()
-        self.lanes = {
-            MAIN: Lane(self, MAIN, self.process.stdin.raw, main_out[0]),
-            EDGE: Lane(self, EDGE, open(edge_in[1], "wb", buffering=0), edge_out[0]),
-        }
-        self.lanes[MAIN].write(self.key)
+        self.channel = Channel(self, self.process.stdin.raw, answers[0])
+        self._cancels = cancels[1]
+        self.channel.write(self.key)
         self._output_reader = threading.Thread(target=self._read_output, name="nbruntime-host-output", daemon=True)
         self._output_reader.start()
-        for lane in self.lanes.values():
-            threading.Thread(target=lane.background, name=f"nbruntime-host-{lane.name}", daemon=True).start()
+        threading.Thread(target=self.channel.background, name="nbruntime-host-reader", daemon=True).start()
         if not self._ready.wait(timeout):
             self.kill()
             raise HostError("Node.js host did not start:\n" + "\n".join(self.output))
@@ -617,52 +603,62 @@ class Host:
     def next_id(self) -> int:
         return next(self._ids)
 
-    def send(self, message: dict, payload: bytes = b"", lane: str = MAIN) -> bool:
+    def send(self, message: dict, payload: bytes = b"") -> bool:
         """Writes a frame; False if the process is gone (every inbox is told soon after)."""
-        return self.lanes[lane].write(encode_frame(message, payload))
+        return self.channel.write(encode_frame(message, payload))
 
-    def open(self, inbox: Any, message: dict, payload: bytes = b"", lane: str = MAIN, flush: bool = True) -> int | None:
+    def cancel(self, exchange_id: int) -> None:
+        """Cancels a request: the main thread confirms it once it is free, and the holder thread stops the request's
+        edge code if it holds the host meanwhile (or, shortly before the kernel's grace ends, edge code of another
+        request that does)."""
+        self.send({"op": "cancel", "id": exchange_id})
+        self._tell_holder(f"cancel {exchange_id}")
+
+    def _tell_holder(self, line: str) -> None:
+        """A line for the holder thread, with when it was written (ms since the epoch). A host without edge code has no
+        holder yet, so its pipe may be full: nobody would act on the line anyway."""
+        try:
+            os.write(self._cancels, f"{line} {time.time() * 1000:.3f}\n".encode())
+        except (BlockingIOError, OSError, TypeError):
+            pass
+
+    def open(self, inbox: Any, message: dict, payload: bytes = b"", flush: bool = True) -> int | None:
         """Sends a message whose answers (one or many frames) go to ``inbox``; None if the host was gone.
 
-        With ``flush=False`` the frame waits for the lane's next write (a batch of requests goes as one write).
+        With ``flush=False`` the frame waits for the next write (a batch of requests goes as one write).
         """
         if "id" not in message:  # a caller may take one first (next_id), to know it even if cut off mid-call
             message["id"] = self.next_id()
         exchange_id = message["id"]
-        if lane == EDGE:
-            message["configured"] = self.configured  # the routes and env it must be answered with
-        lanes = self.lanes[lane] if isinstance(inbox, AsyncInbox) else None  # whose background reader serves it
-        self._inboxes[exchange_id] = (inbox, lanes)
-        if lanes:
-            lanes.expect_async(1)
-        if self.died.is_set() or not self.lanes[lane].write(encode_frame(message, payload), flush):
+        served = isinstance(inbox, AsyncInbox)  # by the background reader
+        self._inboxes[exchange_id] = (inbox, served)
+        if served:
+            self.channel.expect_async(1)
+        if self.died.is_set() or not self.channel.write(encode_frame(message, payload), flush):
             if self._inboxes.pop(exchange_id, None) is None:
                 return exchange_id  # the host was found dead meanwhile, and the inbox already told so
-            if lanes:
-                lanes.expect_async(-1)
+            if served:
+                self.channel.expect_async(-1)
             return None
         return exchange_id
 
     def flush(self) -> None:
-        """Writes the frames the lanes hold back (requests opened with ``flush=False``)."""
-        for lane in self.lanes.values():
-            lane.flush()
+        """Writes the frames held back (requests opened with ``flush=False``)."""
+        self.channel.flush()
 
-    def wait(self, inbox: SyncInbox, lane: str, timeout: float | None) -> Item | None:
-        """The next event for a blocking caller's ``inbox`` (its request went to ``lane``); None after ``timeout``."""
-        return self.lanes[lane].wait(inbox, timeout)
+    def wait(self, inbox: SyncInbox, timeout: float | None) -> Item | None:
+        """The next event for a blocking caller's ``inbox``; None after ``timeout``."""
+        return self.channel.wait(inbox, timeout)
 
     def call(self, op: str, timeout: float = 60.0, abandon: dict | None = None, **fields: Any) -> dict:
         """A request/reply operation (deploy, routes, ...); raises HostError if there is no reply. ``abandon``: a
         message asking the host to give the operation up once ``timeout`` passes; its reply (marked ``abandoned``)
         then has a cancel's grace to come."""
-        if op in _CONFIGURING:  # numbered: a request on the edge thread's lane waits there until it has this one
-            self.configured += 1
-            fields["version"] = self.configured
         inbox = SyncInbox()
-        item = self.wait(inbox, MAIN, timeout) if self.open(inbox, {"op": op, **fields}) is not None else None
+        item = self.wait(inbox, timeout) if self.open(inbox, {"op": op, **fields}) is not None else None
         if item is None and abandon is not None and self.send(abandon):
-            item = self.wait(inbox, MAIN, CANCEL_GRACE_S)
+            self._tell_holder("abandon")  # (its top level may be edge code that holds the main thread)
+            item = self.wait(inbox, CANCEL_GRACE_S)
             if item is not None:
                 item[0]["abandoned"] = True
         if item is None or item[0].get("ev") != "reply":
@@ -670,7 +666,7 @@ class Host:
         return item[0]
 
     def dispatch(self, frames: list[Item], now: float) -> None:
-        """Frames read from a lane at ``now``: each to the inbox of the exchange it belongs to."""
+        """Frames read at ``now``: each to the inbox of the exchange it belongs to."""
         inboxes = self._inboxes
         for item in frames:
             message = item[0]
@@ -680,11 +676,11 @@ class Host:
             if event == "exiting":
                 self.exiting = message
             if entry is not None:
-                inbox, lane = entry
+                inbox, served = entry
                 if event == "end" or event == "whole" or event == "reply":
                     del inboxes[message["id"]]
-                    if lane:
-                        lane.expect_async(-1)
+                    if served:
+                        self.channel.expect_async(-1)
                 inbox.put(item)
             elif event == "ready":
                 self._ready.set()
@@ -693,7 +689,7 @@ class Host:
                 self._tell(message)
 
     def lost(self, broken: str | None) -> None:
-        """A lane ended (the process went) or broke (a record failed its check): every waiting exchange is told."""
+        """The pipe ended (the process went) or broke (a record failed its check): every waiting exchange is told."""
         if not self._lost.acquire(blocking=False):
             return
         if broken:
@@ -702,8 +698,12 @@ class Host:
         self.process.wait()
         self._output_reader.join(2)  # its last words (e.g. "heap out of memory") say why it died
         self.died.set()
-        for lane in self.lanes.values():
-            lane.close()
+        self.channel.close()
+        cancels, self._cancels = self._cancels, None
+        try:
+            os.close(cancels)
+        except (OSError, TypeError):
+            pass
         inboxes = [inbox for inbox, _ in self._inboxes.values()]
         self._inboxes.clear()
         for inbox in inboxes:
@@ -746,8 +746,10 @@ class Host:
         if self.exiting:
             return f"{self.exiting['call']} was called, which ends the Node.js server process"
         code = self.process.returncode
-        if code < 0:
-            return f"the Node.js process was killed by signal {signal.Signals(-code).name}"
+        if code < 0:  # the host's holder thread ends it so when it must, and says why first
+            why = next((line for line in reversed(self.output) if line.startswith("nbruntime host: ")), None)
+            killed = f"the Node.js process was killed by signal {signal.Signals(-code).name}"
+            return f"{killed} ({why})" if why else killed
         return f"the Node.js process exited with code {code}" + (f":\n{tail}" if tail else "")
 
     def kill(self, why: str | None = None) -> None:
@@ -767,7 +769,7 @@ class Host:
             return
         try:
             self.process.stdin.close()
-        except (OSError, ValueError):  # closed already, with the lanes
+        except (OSError, ValueError):  # closed already, with the channel
             pass
         try:
             self.process.wait(timeout)

@@ -1,6 +1,7 @@
 """Each edge entry runs in a context of its own, held to a memory limit as on edge platforms (all of them share the
-host's edge thread): a memory bomb or a runaway loop there fails its request, and the host and every other deployment
-carry on. Everything else an edge handler does still works across the thread: streaming, console, cookies, after().
+host's thread, as in next start): a memory bomb or a runaway loop there fails its request, and the host and every other
+deployment carry on. Everything else an edge handler does still works across its realm's wall: streaming, console,
+cookies, after().
 """
 
 import time
@@ -87,8 +88,8 @@ def test_a_runaway_edge_handler_is_stopped_without_restarting_the_host(app):
 
 
 def test_a_runaway_first_request_of_a_new_host_is_stopped_without_restarting_it():
-    """The thread that stops edge code starts after the first edge entry is in place (edge-link.mjs): a runaway
-    request sent at once, before it is up, is stopped all the same, and the host stays."""
+    """The thread that stops edge code starts with the first edge cell and boots while it deploys (edge-runtime.mjs):
+    a runaway request sent at once, perhaps before it is up, is stopped all the same, and the host stays."""
     with nbruntime.App(timeout=1.0) as app:
         app.deploy("app/api/spin/route.ts", SPIN, runtime="edge")
         assert_the_spin_stops_and_the_host_stays(app)

@@ -129,7 +129,7 @@ def test_a_stuck_cancel_is_stopped_and_nothing_keeps_spinning(app):
     assert time.monotonic() - started < 5
     took = time.monotonic()
     assert witness(app) == "still here 1"
-    assert time.monotonic() - took < 1  # the edge thread is free again
+    assert time.monotonic() - took < 1  # the host is free again
     assert (app.host_pid, app.restarts) == (pid, 0)
 
 
@@ -222,9 +222,9 @@ ANSWER = {
 
 @pytest.mark.parametrize("file", ANSWER)
 def test_the_realm_of_a_redeployed_edge_entry_is_freed(file):
-    """60 versions of 24 MB each are more than the edge thread's heap can hold (1 GB): each realm must be freed once
-    the next version is in place (V8's compilation cache kept every module made, and with it its realm), and soon:
-    V8 alone put the collection off until the heap neared its limit, the host holding ~1 GB of old versions."""
+    """60 versions of 24 MB each (1.4 GB): each realm must be freed once the next version is in place (V8's compilation
+    cache kept every module made, and with it its realm), and soon: V8 alone put the collection off until the heap
+    neared its limit, the host holding ~1 GB of old versions."""
     with nbruntime.App() as app:
         peak = 0
         for n in range(60):

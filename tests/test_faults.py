@@ -63,7 +63,7 @@ def assert_nothing_lost(app: nbruntime.App) -> None:
 
 @pytest.fixture
 def app() -> Iterator[nbruntime.App]:
-    with nbruntime.App(heap_mb=128) as app:
+    with nbruntime.App(heap_mb=384) as app:  # room for an edge entry's 128 MB, a Node.js bomb fills it soon
         yield witnessed(app)
 
 
@@ -146,22 +146,8 @@ def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of
     pid = app.host_pid
     runaway, quick = while_it_runs(app, "/api/batch?i=3", "/api/batch?i=1", timeout=1)
     assert (quick.error.name, runaway.status, runaway.error.name) == ("TimeoutError", 500, "EdgeCpuLimitError")
-    assert "kept the edge thread busy past another request's time limit" in runaway.error.message
+    assert "kept the host busy past another request's time limit" in runaway.error.message
     assert app.host_pid == pid
-    assert_nothing_lost(app)
-
-
-def test_a_long_edge_computation_within_its_limit_runs_on_when_a_main_thread_request_gives_up_on_it(app):
-    """A Node.js route behind an edge middleware waits for the edge thread; when it times out, the main thread
-    confirms its cancel itself, so the edge code holding the thread up is left to its own (longer) limit."""
-    app.deploy("app/api/long/route.ts", "export const runtime = 'edge'\nexport function GET() {\n"
-               "  const t = Date.now(); while (Date.now() - t < 3000) {}\n  return new Response('done')\n}")
-    app.deploy("app/api/node/route.ts", "export function GET() { return new Response('node') }")
-    app.deploy("middleware.ts", "import { NextResponse } from 'next/server'\n"
-               "export const middleware = () => NextResponse.next()\nexport const config = { matcher: '/api/node' }")
-    long, quick = while_it_runs(app, "/api/long", "/api/node", timeout=0.5)
-    assert (quick.status, quick.error.name) == (504, "TimeoutError")
-    assert (long.status, long.text, long.error) == (200, "done", None)
     assert_nothing_lost(app)
 
 
@@ -182,8 +168,8 @@ def test_requests_lost_with_a_host_the_kernel_ended_say_why(app):
 
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])
 def test_a_memory_bomb_is_reported_as_out_of_memory(app, runtime):
-    # Node code shares the host's heap, so a node bomb ends the host; each edge entry has its own isolate with
-    # its own limit (tests/test_edge_isolation.py), so an edge bomb fails its request and the host stays.
+    # A Node.js bomb fills the host's heap, and ends the host; each edge entry has its own limit, well below the
+    # host's (tests/test_edge_isolation.py), so an edge bomb fails its request and the host stays.
     app.deploy("app/api/bomb/route.ts",
                "export function GET() { const a = []; for (let i = 0; ; i++) a.push(new Array(1e5).fill(i + 0.5)) }",
                runtime=runtime)
@@ -194,7 +180,7 @@ def test_a_memory_bomb_is_reported_as_out_of_memory(app, runtime):
         assert app.restarts == 0
     else:
         assert (r.status, r.error.kind) == (502, "crash")
-        assert "ran out of memory (JavaScript heap out of memory, limit 128 MB)" in r.error.message
+        assert "ran out of memory (JavaScript heap out of memory, limit 384 MB)" in r.error.message
         assert app.restarts == 1
     assert_nothing_lost(app)
 
@@ -285,7 +271,7 @@ def test_a_server_log_listener_that_fails_loses_no_line_and_stops_no_reader(app)
     broken = Broken()
     app.server_log.listen(broken.heard)
     app.deploy("app/api/chatty/route.ts", "console.log('loaded')\nexport const GET = () => new Response('ok')",
-               runtime="edge")  # the line reaches the listener inside the deploy, which reads the edge lane
+               runtime="edge")  # the line reaches the listener inside the deploy, which reads the host's pipe
     assert [app.request("GET", "/api/chatty").text for _ in range(3)] == ["ok"] * 3
     assert server_log(app, 1) == [("log", "loaded")]
     assert_nothing_lost(app)
@@ -601,17 +587,15 @@ def test_python_decodes_frames_however_the_bytes_are_split(frames, cuts, per_rec
 
 
 class NodeFrames:
-    """wire.mjs's readFrames in a Node.js process: pieces of a byte stream in, the frames it decoded out."""
+    """wire.mjs's frameReader in a Node.js process: pieces of a byte stream in, the frames it decoded out."""
 
     SCRIPT = """
-import { readFrames } from %s;
-import { EventEmitter } from 'node:events';
+import { frameReader } from %s;
 import readline from 'node:readline';
 for await (const line of readline.createInterface({ input: process.stdin })) {
-  const stream = new EventEmitter();
   const frames = [];
-  readFrames(stream, (message, payload) => frames.push([message, payload.toString('base64')]));
-  for (const piece of JSON.parse(line)) stream.emit('data', Buffer.from(piece, 'base64'));
+  const feed = frameReader((message, payload) => frames.push([message, payload.toString('base64')]));
+  for (const piece of JSON.parse(line)) feed(Buffer.from(piece, 'base64'));
   console.log(JSON.stringify(frames));
 }
 """

@@ -237,8 +237,8 @@ NEVER_FINISHING = {
 @pytest.mark.parametrize("runtime", ["edge", "nodejs"])
 @pytest.mark.parametrize("top", list(NEVER_FINISHING.values()), ids=list(NEVER_FINISHING))
 def test_a_cell_whose_top_level_never_finishes_fails_the_deploy_within_the_timeout(runtime, top):
-    """Nothing keeps running it after: an edge cell's new version is dropped in the edge thread, its top level
-    stopped, and the host goes on (it was restarted, with every Node.js cell's state); a Node.js cell's top level
+    """Nothing keeps running it after: an edge cell's new version is dropped from its realm, its top level
+    stopped, and the host goes on (a restart would lose every Node.js cell's state); a Node.js cell's top level
     goes with the host that ran it."""
     with nbruntime.App(timeout=2) as app:
         app.deploy("app/api/ok/route.ts", "export function GET() { return new Response('still here') }")
@@ -257,7 +257,7 @@ def test_a_cell_whose_top_level_never_finishes_fails_the_deploy_within_the_timeo
         assert "app/api/stuck/route.ts" not in app.deployments
         assert app.request("GET", "/api/ok").text == "still here"
         assert app.request("GET", "/api/stuck").status == 404
-        if runtime == "edge":  # the edge thread is free, and the host and its entries' state are as they were
+        if runtime == "edge":  # the host is free, and its entries' state is as it was
             assert (app.request("GET", "/api/edge").text, app.host_pid) == ("edge 2", pid)
         else:
             assert not _alive(pid)  # the process that ran it is gone

@@ -223,7 +223,7 @@ def test_the_notebook_shows_what_the_app_prints_outside_requests_in_the_cell_tha
 
         run("%load_ext nbruntime")
         _, outputs = run("%%edge app/api/quiet/route.ts\nconsole.log('edge module loaded')\n"
-                         "export const GET = () => new Response('')")  # printed in the edge thread, on its own pipe
+                         "export const GET = () => new Response('')")  # printed in its edge realm
         assert any(m["msg_type"] == "stream" and m["content"]["text"] == "edge module loaded\n" for m in outputs)
         _, outputs = run("%%node app/api/loud/route.ts\nconsole.log('module loaded')\n"
                          "setTimeout(() => console.error('timer fired'), 1000)\n"

@@ -25,7 +25,7 @@ for (const [file, cell] of cells) registry.cells.set(file, cell);
 registry.realmGlobals[REQUEST_CONTEXT] = requestContext;
 globalThis[REQUEST_CONTEXT] = requestContext;
 const clock = new Clock();
-clock.offsetMs = now - Date.now(); // the app's clock, as the host keeps it
+clock.offsetMs = now - new Clock().now(); // the app's clock, as the host keeps it
 const tags = new Tags(clock);
 const caches = new Caches(new DataCache(clock, tags));
 

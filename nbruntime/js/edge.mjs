@@ -154,7 +154,7 @@ function ownQueueMicrotask(context) {
 }
 
 // Timers started while a request runs belong to it (they are cleared when it ends: timers.mjs); the realm's
-// setTimeout/setInterval and clear* go through `timers` when one is set (the edge thread sets it).
+// setTimeout/setInterval and clear* go through `timers` when one is set (the edge runtime sets it).
 let timers = null;
 export function trackTimers(tracker) {
   timers = tracker;

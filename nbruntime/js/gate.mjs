@@ -1,4 +1,5 @@
-// Slices: how edge code runs, so that one entry can be stopped without touching the others that share its thread.
+// Slices: how edge code runs, so that one entry can be stopped without touching the others, nor the Node.js code and
+// the host that share its thread.
 //
 // Every edge realm is a V8 context whose microtasks run in a queue of its own (microtaskMode 'afterEvaluate'), and
 // edge code only ever runs inside a slice: a call into the realm (a `runInContext`, which also drains the realm's
@@ -7,11 +8,11 @@
 // (Node's vm timeout would cost a thread per call; this costs about 2 µs, because the holder thread keeps Node's
 // SIGINT watcher started; see watchdog.mjs).
 //
-// The thread writes what it runs into shared memory (the slice's number, request, start, CPU deadline, heap at its
-// start); the holder signals a slice past its deadline, or one the host asks to stop (a cancelled request, a heap
-// grown past the entry's limit, measured by the host while the slice runs). A slice that ends with more memory than
-// the entry's limit (V8's heap and ArrayBuffers alike) fails too. Whatever stops a slice, the entry's realm is made
-// afresh for the next request; the other entries of the thread keep theirs.
+// The thread writes what it runs into shared memory (the slice's number, request, start, CPU deadline); the holder,
+// which watches it from its own thread, signals a slice past its deadline, one whose process grows past the entry's
+// memory limit while it runs, or one the kernel asks it to stop (its request was cancelled). A slice that ends with
+// more memory than the entry's limit (V8's heap and ArrayBuffers alike) fails too. Whatever stops a slice, the entry's
+// realm is made afresh for the next request; the other entries keep theirs.
 //
 // A signal must never find no scope at all: Node then restores SIGINT's default, and the process ends. So the holder
 // signals a slice only while the slice says it is inside its scope (INSIDE), and says first that it is about to
@@ -22,16 +23,14 @@ import vm from 'node:vm';
 import { currentRequest } from './context.mjs';
 
 // The shared words: Int32 slots, then Float64 ones.
-export const SLOT = {
-  SEQ: 0, ACTIVE: 1, REQUEST: 2, TARGET: 3, REASON: 4, COMMAND: 5, REGISTERING: 6, LONG: 7, INSIDE: 8, SIGNALLING: 9,
-};
-export const TIME = { START: 0, DEADLINE: 1, BASE: 2 };
-// HELD: the slice kept the thread from confirming another request's cancel (edge-link.mjs, stopIfHeld).
+export const SLOT = { SEQ: 0, ACTIVE: 1, REQUEST: 2, TARGET: 3, REASON: 4, REGISTERING: 5, INSIDE: 6, SIGNALLING: 7 };
+export const TIME = { START: 0, DEADLINE: 1 };
+// HELD: the slice kept the thread from confirming another request's cancel (watchdog.mjs).
 export const REASON = { NONE: 0, CPU: 1, MEMORY: 2, CANCEL: 3, HELD: 4 };
-const SLOTS = 10; // (an even count: the Float64 words start 8-byte aligned)
-export const SHARED_BYTES = SLOTS * 4 + 3 * 8;
+const SLOTS = 8; // (an even count: the Float64 words start 8-byte aligned)
+export const SHARED_BYTES = SLOTS * 4 + 2 * 8;
 
-export const shared = (buffer) => ({ i32: new Int32Array(buffer, 0, SLOTS), f64: new Float64Array(buffer, SLOTS * 4, 3) });
+export const shared = (buffer) => ({ i32: new Int32Array(buffer, 0, SLOTS), f64: new Float64Array(buffer, SLOTS * 4, 2) });
 
 export const now = () => performance.timeOrigin + performance.now(); // one clock for every thread
 
@@ -101,7 +100,6 @@ export class Slices {
     const started = now();
     f64[TIME.START] = started;
     f64[TIME.DEADLINE] = started + budget;
-    f64[TIME.BASE] = base;
     i32[SLOT.REQUEST] = requestId;
     Atomics.store(i32, SLOT.ACTIVE, 1);
     // The holder registers its scope only while no slice runs, so that a slice's is always the younger: one it is

@@ -368,39 +368,31 @@ export class Registry {
     this.cells = new Map();
     this.nodeRealm = new Realm(this, undefined);
     this.edgeRealms = new Map();
-    this.edgeThread = null; // set in the host (edge-link.mjs): edge entries then run in the edge thread
-    this.slices = null; // set in the edge thread: its realms' code runs in stoppable slices (gate.mjs)
-    this.memoryLimit = Infinity; // each edge realm's memory limit, in bytes (set in the edge thread)
+    this.slices = null; // set with the edge runtime (edge-runtime.mjs): its realms' code runs in stoppable slices
+    this.memoryLimit = Infinity; // each edge realm's memory limit, in bytes (set with the edge runtime)
     this.prepared = null; // a cell compiled ahead of its deploy (prepare)
-    this.compiledAhead = null; // in the edge thread, an edge entry's module compiled ahead of its deploy
+    this.compiledAhead = null; // an edge entry's module compiled ahead of its deploy
   }
 
-  // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy.
-  async deploy(file, source, runtime, entry, stripped = false) {
+  // Compiles a cell and replaces the old one; entries are evaluated now, so errors show at deploy (`staging`: see stage).
+  async deploy(file, source, runtime, entry, stripped = false, staging = undefined) {
     if (file.endsWith('.json') && !entry) { // a data file: a module only when imported (then parsed)
       this.replace(file, { json: source, runtime: 'json', entry: false });
       return { exports: [] };
     }
     const cell = { code: this.compile(file, source, stripped), runtime, entry };
-    // In the host, an edge entry is compiled and evaluated in the edge thread, never in the host's heap; it puts it in
-    // place there, if it compiles and evaluates.
-    if (entry && runtime === 'edge' && this.edgeThread) {
-      const exports = await this.edgeThread.deploy(file, cell);
-      this.replace(file, cell, { thread: false });
-      return { exports };
-    }
     if (!entry) {
       compiled(file, cell.code); // a syntax error must not replace a working deployment
       this.replace(file, cell);
       return { exports: [] };
     }
-    const module = await this.stage(file, cell);
+    const module = await this.stage(file, cell, staging);
     return { exports: Object.keys(module.namespace) };
   }
 
   // The kernel sends a cell to compile while it checks it, then deploys it if the checks pass: the deploy takes what
-  // was compiled (or the error found) for the same file and source. An edge entry goes on to the edge thread, which
-  // compiles it in the realm it will run in meanwhile (compileAhead).
+  // was compiled (or the error found) for the same file and source. An edge entry is compiled in the realm it will run
+  // in meanwhile (compileAhead).
   prepare({ file, source, runtime, entry, stripped }) {
     try {
       this.prepared = { file, source, code: stripped ? source : compileSource(file, source) };
@@ -408,7 +400,7 @@ export class Registry {
       this.prepared = { file, source, error };
       return;
     }
-    if (entry && runtime === 'edge') this.edgeThread?.compileAhead(file, this.prepared.code);
+    if (entry && runtime === 'edge' && this.slices) this.compileAhead(file, this.prepared.code);
   }
 
   // A cell's code as JavaScript: `stripped`, the kernel blanked its types already (typestrip.py), else Node's stripper
@@ -444,13 +436,11 @@ export class Registry {
     this.replace(file, undefined);
   }
 
-  // A cell changed (or went): modules and realms that used it are made afresh when next needed; `thread: false` when
-  // the edge thread has it already.
-  replace(file, cell, { thread = true } = {}) {
+  // A cell changed (or went): modules and realms that used it are made afresh when next needed.
+  replace(file, cell) {
     if (cell) this.cells.set(file, cell);
     else this.cells.delete(file);
     this.nodeRealm.forget(file);
-    if (thread) this.edgeThread?.replace(file, cell);
     for (const [name, realm] of this.edgeRealms) {
       if (name === file || realm.modules.has(file)) this.edgeRealms.delete(name);
     }
@@ -462,7 +452,7 @@ export class Registry {
     return this.edgeRealms.get(entry);
   }
 
-  // In the edge thread, while the kernel checks an edge entry's new version: its code is compiled (parsed by V8, not
+  // While the kernel checks an edge entry's new version: its code is compiled (parsed by V8, not
   // run) in the realm that will run it, so the deploy that follows only evaluates it. A deploy of other code, or none,
   // leaves the realm unused: it becomes the spare again.
   compileAhead(file, code) {
@@ -500,9 +490,8 @@ export class Registry {
     return new Realm(this, context, membrane, null, classes);
   }
 
-  // Most of a realm's cost is V8 making its context and evaluating next/server in it: the next one is made ahead, in
-  // the thread that runs edge code, once it has been quiet for `delay` ms (the requests that follow a deploy put it
-  // off: postponeSpareRealm).
+  // Most of a realm's cost is V8 making its context and evaluating next/server in it: the next one is made ahead, once
+  // the host has been quiet for `delay` ms (the requests that follow a deploy put it off: postponeSpareRealm).
   prepareSpareRealm(delay = 0) {
     if (!this.slices) return;
     clearTimeout(this.spareTimer);
@@ -514,7 +503,7 @@ export class Registry {
     }, delay).unref();
   }
 
-  // A request came: a realm to be made ahead waits until the thread is quiet again, not in the middle of the request.
+  // A request came: a realm to be made ahead waits until the host is quiet again, not in the middle of the request.
   postponeSpareRealm() {
     this.spareTimer?.refresh();
   }

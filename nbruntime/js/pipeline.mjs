@@ -8,14 +8,12 @@ import { Middleware, decisionOf, forwardHeaders } from './middleware.mjs';
 import { FLIGHT_HEADERS } from './next/app-router-headers.mjs';
 import { errorPage, plainServerError } from './pages.mjs';
 import {
-  RSC_VARY, addCompressionVary, appendAll, chunkBytes, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
+  RSC_VARY, addCompressionVary, appendAll, mergeWrittenCookies, previewClearing, relativeTo, rscCacheBustingRedirect,
   sendOnto,
 } from './respond.mjs';
 import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope, holdRequest } from './scope.mjs';
 import { cacheControl, entryOf } from './cache.mjs';
-import { revive } from './steps.mjs';
-import { describeError } from './serve.mjs';
 
 const METHODS = new Set(PARSED_METHODS);
 const ASCII = /^[\x00-\x7f]*$/;
@@ -46,13 +44,9 @@ class Trace {
 const round = (ms) => Math.round(ms * 1000) / 1000;
 
 export class Pipeline {
-  // `edgeSide`: this pipeline runs in the edge thread (edge entries are its own, Node.js ones the main thread's);
-  // `remote` runs a step in the other thread (steps.mjs).
-  constructor(registry, statics = null, { edgeSide = false, remote = null } = {}) {
+  constructor(registry, statics = null) {
     this.registry = registry;
     this.statics = statics; // the app's statically generated routes and caches (isr.mjs), in the host
-    this.edgeSide = edgeSide;
-    this.remote = remote;
     this.router = new Router();
     this.middleware = null;
     this.next = '15';
@@ -62,11 +56,6 @@ export class Pipeline {
   serverError() {
     const page = this.v16 ? plainServerError() : errorPage(500, this.next);
     return { status: 500, headers: addCompressionVary(new Headers(page.headers)), body: page.body };
-  }
-
-  // Whether an entry runs in this thread.
-  isLocal(file) {
-    return this.isEdge(file) === this.edgeSide;
   }
 
   // The app's table, from Python: ordered routes, the middleware with compiled matchers, the version.
@@ -83,7 +72,6 @@ export class Pipeline {
   async run({ method, url: href, headers: pairs }, body, signal) {
     const started = performance.now();
     const trace = new Trace(started, this.next);
-    trace.epoch = performance.timeOrigin + started; // the same instant for the other thread's clock
     const lifetime = new Lifetime(started);
     const url = new URL(href);
     const target = href.slice(href.indexOf('/', href.indexOf('//') + 2)); // as the request line had it
@@ -171,14 +159,8 @@ export class Pipeline {
     return this.route({ ...request, url }, carried);
   }
 
-  async callMiddleware({ method, url, headers, body, signal }, scope) {
+  callMiddleware({ method, url, headers, body, signal }, scope) {
     const { file, kind } = this.middleware;
-    // Middleware of the other runtime runs in the other thread: the call goes there as data.
-    if (!this.isLocal(file)) {
-      const call = { phase: 'middleware', file, kind, method, url: url.href, headers: [...headers], body, next: this.next };
-      const { status, statusText, headers: answered, body: stream } = await this.remote.call(call, scope);
-      return new Response(stream, { status, statusText, headers: answered });
-    }
     return invokeMiddleware(this.registry, { file, kind }, { method, url, headers, body, signal }, scope);
   }
 
@@ -229,42 +211,7 @@ export class Pipeline {
     }
     const location = this.v16 ? rscCacheBustingRedirect(url, headers) : null;
     if (location) return { kind: 'rsc-redirect', status: 307, headers: appendAll(carried, [['location', location]]), body: null };
-    if (!this.isLocal(found.route.file)) return this.handleElsewhere(request, found, carried);
     return this.handle(request, found, carried);
-  }
-
-  // A route of the other runtime: the other thread handles it (handle() there) and hands back the outcome, with what
-  // its trace learned.
-  async handleElsewhere({ method, url, target = url, headers, body, trace, lifetime }, found, carried) {
-    const call = {
-      phase: 'handle', file: found.route.file, params: found.params, method, url: url.href, target: target.href,
-      headers: [...headers], carried: [...carried], body, next: this.next, epoch: trace.epoch,
-    };
-    const scope = new Scope('route', headers, lifetime, this.next);
-    const { status, headers: answered, body: stream, extra } = await this.remote.call(call, scope);
-    trace.data.route = extra.route;
-    if (extra.cache) trace.data.cache = extra.cache;
-    for (const { name, start_ms, end_ms } of extra.steps) trace.data.steps.push({ name, start_ms, end_ms });
-    const outcome = { kind: extra.kind, status, headers: new Headers(answered), body: stream };
-    if (extra.error) outcome.error = revive(extra.error);
-    return outcome;
-  }
-
-  // The handling side of handleElsewhere: handle() here, for a request another thread runs. Resolves the answer of a
-  // step (steps.mjs): the outcome's head and body, and in `extra` its kind, error and what the trace learned.
-  async handleFor(message, scope, signal) {
-    const trace = new Trace(message.epoch - performance.timeOrigin, this.next);
-    const route = this.router.routes.find((candidate) => candidate.file === message.file) ?? { file: message.file, pattern: '', params: [] };
-    const request = {
-      method: message.method, url: new URL(message.url), target: new URL(message.target), headers: scope.requestHeaders,
-      body: message.body, signal, trace, lifetime: scope.lifetime,
-    };
-    const outcome = await this.handle(request, { route, params: message.params }, new Headers(message.carried));
-    const extra = { kind: outcome.kind, route: trace.data.route, cache: trace.data.cache, steps: trace.data.steps };
-    if ('error' in outcome) extra.error = describeError(outcome.error);
-    const body = outcome.body === null || outcome.body === undefined ? null
-      : typeof outcome.body.getReader === 'function' ? outcome.body : ReadableStream.from([chunkBytes(outcome.body)].filter((bytes) => bytes.length));
-    return { response: { status: outcome.status, statusText: '', headers: outcome.headers, body }, extra };
   }
 
   // The route's handler answers; its response gets the headers gathered so far, as Next sends them.
@@ -295,7 +242,7 @@ export class Pipeline {
     }
     const { response, used } = result;
     report.handler = used;
-    await this.statics?.revalidate(scope.revalidations); // (from the edge thread: once the main thread has it)
+    await this.statics?.revalidate(scope.revalidations);
     // Middleware headers first, then (node routes) the RSC vary and preview-cookie clearing, then the handler's
     // own: an edge route's appended, a node route's as Next's sendResponse puts them (middleware's value stays).
     // 16 also compresses routes; 15 a route whose content type middleware set (a single value to it, where the

@@ -1,5 +1,5 @@
 // The memory of realms a redeploy let go, given back soon. A replaced realm is garbage at once, but V8 puts a full
-// collection off while the heap is far below its limit (the edge thread's is 1 GB): a cell holding 8 MB, run again
+// collection off while the heap is far below its limit (the host's is 2 GB): a cell holding 8 MB, run again
 // and again, grew the host by 8 MB a run, to a gigabyte, until it had been idle for seconds. After realms are let
 // go, a full collection runs when the thread is next free of requests, if what it holds (heap and buffers) grew by
 // more than SLACK_BYTES since the last one (an ordinary redeploy lets go of about 1 MB: one collection in dozens).

@@ -44,12 +44,12 @@ export function reportUncaught() {
 }
 
 export class Server {
-  // `output`: where this thread writes its frames (wire.mjs); `options` go to the Pipeline (the thread's side).
-  // `begin(message)`, `cancelled(id)` and `end(id)` are told when a request starts, is cancelled and ends.
-  constructor(registry, statics, output, { begin = () => {}, cancelled = () => {}, end = () => {}, ...options } = {}) {
+  // `output`: where the host writes its frames (wire.mjs). `begin(message)`, `cancelled(id)` and `end(id)` are told
+  // when a request starts, is cancelled and ends.
+  constructor(registry, statics, output, { begin = () => {}, cancelled = () => {}, end = () => {} } = {}) {
     this.registry = registry;
     this.output = output;
-    this.pipeline = new Pipeline(registry, statics, options);
+    this.pipeline = new Pipeline(registry, statics);
     this.inflight = new Map();
     Object.assign(this, { begin, cancelled, end });
     // next/server and next/headers find the current request here, in the node realm and every edge realm.
@@ -107,7 +107,6 @@ export class Server {
     this.cancelled(id);
     this.abort(state, new DOMException('The request was cancelled', 'AbortError'));
     state.reader?.cancel().catch(() => {});
-    this.pipeline.remote?.cancel(id); // a step running in the other thread is stopped there
   }
 
   // The request's signal aborts, and its exchange ends with `reason`.

@@ -1,9 +1,9 @@
 // Frames between the Python kernel and this host.
 //
 // A frame is u32 LE json length, u32 LE payload length, the JSON text, the payload bytes. The kernel writes frames to
-// the main thread's stdin (after a key it made for this host: the first KEY_BYTES) and to the edge thread's own pipe.
-// Each thread that answers writes to a pipe of its own (so nothing a handler prints to stdout can corrupt the
-// protocol), and writes the frames of one turn of its event loop together, as one record:
+// the host's stdin (after a key it made for this host: the first KEY_BYTES). The host answers on a pipe of its own (so
+// nothing a handler prints to stdout can corrupt the protocol), and writes the frames of one turn of its event loop
+// together, as one record:
 //
 //   u32 LE body length, head tag (16 bytes), body tag (16 bytes), body (the frames)
 //
@@ -23,7 +23,7 @@ const EMPTY = Buffer.alloc(0);
 
 let key = null;
 
-// The frames one thread writes to its pipe: gathered during a turn of the event loop, written at its end as one
+// The frames the host writes to its pipe: gathered during a turn of the event loop, written at its end as one
 // record, laid out in one buffer: the record's head, then the key and record number (hashed with the frames, never
 // written), then the frames.
 const SMALL_PAYLOAD = 64 * 1024; // larger payloads are written from where they are, not copied into the record
@@ -185,58 +185,34 @@ function remaining(buffers, offset) {
   return rest;
 }
 
-// The key, in a thread that did not read it from stdin (the edge thread gets it from the main thread).
-export function useKey(bytes) {
-  key = Buffer.from(bytes);
-}
-
-export function currentKey() {
-  return key;
-}
-
-// The kernel's frames on `stream`, after its key (on the main thread's stdin): `outputs` start writing once the key
-// is known, and `onKey(key)` is told. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can
-// be trusted to line up. Returns the stream's handler of bytes, for bytes of the pipe read another way (linger.mjs).
-export function openChannel(stream, outputs, onKey, onFrame, onBroken) {
+// The kernel's frames on `stream`, after its key (on the host's stdin): `output` starts writing once the key is
+// known. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can be trusted to line up.
+// Returns the stream's handler of bytes, for bytes of the pipe read another way (linger.mjs).
+export function openChannel(stream, output, onFrame, onBroken) {
   let preamble = EMPTY;
   const frames = frameReader(onFrame);
-  return feeding(stream, (data) => {
+  const feed = (data) => {
     try {
       if (!key) {
         preamble = Buffer.concat([preamble, data]);
         if (preamble.length < KEY_BYTES) return;
-        useKey(preamble.subarray(0, KEY_BYTES));
+        key = Buffer.from(preamble.subarray(0, KEY_BYTES));
         data = preamble.subarray(KEY_BYTES);
-        for (const output of outputs) if (output.pending.length) output.flush();
-        onKey(key);
+        if (output.pending.length) output.flush();
       }
       frames(data);
     } catch (error) {
       onBroken(error);
     }
-  });
-}
-
-// Calls onFrame(message, payload) for each complete frame read from a byte stream (and returns the handler of its
-// bytes, as openChannel does). Pieces of a large frame are kept in a list and joined once the frame is complete:
-// joining on every read copies a 100 MB body ~1,600 times.
-export function readFrames(stream, onFrame, onBroken = (error) => { throw error; }) {
-  const frames = frameReader(onFrame);
-  return feeding(stream, (data) => {
-    try {
-      frames(data);
-    } catch (error) {
-      onBroken(error);
-    }
-  });
-}
-
-function feeding(stream, feed) {
+  };
   stream.on('data', feed);
   return feed;
 }
 
-function frameReader(onFrame) {
+// A handler of a byte stream's pieces, however they are split, that calls onFrame(message, payload) for each complete
+// frame. Pieces of a large frame are kept in a list and joined once the frame is complete: joining on every read
+// copies a 100 MB body ~1,600 times.
+export function frameReader(onFrame) {
   let pending = EMPTY;
   const pieces = [];
   let piecesLength = 0;
