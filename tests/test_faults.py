@@ -138,13 +138,16 @@ def while_it_runs(app: nbruntime.App, first: str, then: str, timeout: float) -> 
     return asyncio.run(asyncio.wait_for(both(), 30))
 
 
-def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of_the_host(app):
+@pytest.mark.parametrize("held", ["edge", "nodejs"])
+def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of_the_host(app, held):
     """A request with a shorter time limit, sent while another request's edge handler runs away, cannot have its
     cancel confirmed by the busy thread; the kernel would end the host when the cancel's grace runs out, so the
-    runaway slice is stopped just before, and fails alone (it took the host and every request with it)."""
+    runaway slice is stopped just before, and fails alone (it took the host and every request with it). Edge code
+    shares the host's one thread with Node.js code, as in next start: a Node.js request it holds up is saved alike."""
     app.deploy("app/api/batch/route.ts", "export const runtime = 'edge'\n" + RUNAWAY_AT_3)
+    app.deploy("app/api/quick/route.ts", f"export const runtime = '{held}'\n" + RUNAWAY_AT_3)
     pid = app.host_pid
-    runaway, quick = while_it_runs(app, "/api/batch?i=3", "/api/batch?i=1", timeout=1)
+    runaway, quick = while_it_runs(app, "/api/batch?i=3", "/api/quick?i=1", timeout=1)
     assert (quick.error.name, runaway.status, runaway.error.name) == ("TimeoutError", 500, "EdgeCpuLimitError")
     assert "kept the host busy past another request's time limit" in runaway.error.message
     assert app.host_pid == pid
