@@ -23,7 +23,8 @@ registry.packages = new Packages(registry.packagesRoot);
 const statics = new StaticRoutes(registry);
 // Edge entries are each held to this memory limit (MB), as on edge platforms: --edge-memory-mb=N; a request's CPU
 // budget is its time limit (--timeout-ms=N, the app's; a request may give its own).
-const edge = new EdgeRuntime(registry, () => server.inflight.size > 0);
+const busy = () => server.inflight.size > 0; // requests in flight
+const edge = new EdgeRuntime(registry, busy);
 const server = new Server(registry, statics, output, {
   begin: (message) => edge.begin(message),
   cancelled: (id) => edge.cancelled(id),
@@ -164,6 +165,6 @@ const feed = openChannel(process.stdin, output, (message, payload) => {
   leave(`the control channel from the kernel broke (${error.message})`, 70);
 });
 process.stdin.on('end', () => process.exit(0));
-output.written = new Linger(process.stdin.fd, feed, () => server.inflight.size > 0).soon;
+output.written = new Linger(process.stdin.fd, feed, busy).soon;
 output.send({ ev: 'ready', pid: process.pid });
 if (boot.edge) edge.start();

@@ -127,7 +127,7 @@ export class Pipeline {
         const scope = new Scope('middleware', headers, request.lifetime, this.next);
         scope.caches = this.statics?.caches ?? null;
         try {
-          response = await trace.time('middleware', () => this.callMiddleware({ ...request, url }, scope));
+          response = await trace.time('middleware', () => invokeMiddleware(this.registry, this.middleware, { ...request, url }, scope));
           await this.statics?.revalidate(scope.revalidations);
         } catch (error) {
           report.decision = { kind: 'error' };
@@ -157,11 +157,6 @@ export class Pipeline {
     }
     if (data) return dataNotFound(carried, request.url.pathname);
     return this.route({ ...request, url }, carried);
-  }
-
-  callMiddleware({ method, url, headers, body, signal }, scope) {
-    const { file, kind } = this.middleware;
-    return invokeMiddleware(this.registry, { file, kind }, { method, url, headers, body, signal }, scope);
   }
 
   isEdge(file) {
