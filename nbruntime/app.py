@@ -147,6 +147,9 @@ class App:
         edge_memory_mb: int = 128,
         packages_dir: str | os.PathLike | None = None,
     ):
+        if not 0 < edge_memory_mb < heap_mb:
+            raise ValueError(f"edge_memory_mb ({edge_memory_mb}) must be above 0 and below heap_mb ({heap_mb}): edge "
+                             "entries run in the host, whose heap must hold an entry at its limit and the host besides")
         self.origin = origin.rstrip("/")
         #: The host's JavaScript heap limit (node's --max-old-space-size), which all its code shares, edge entries too
         #: (as in next start): past it the host dies and restarts.

@@ -65,6 +65,14 @@ def test_the_edge_memory_limit_is_configurable_and_counts_arraybuffers(memory, l
         assert witness(app) == "still here 2" and app.restarts == 0  # the other entry kept its state
 
 
+@pytest.mark.parametrize(("heap_mb", "edge_memory_mb"), [(128, 128), (2048, 0)])
+def test_an_edge_memory_limit_the_host_heap_cannot_hold_is_refused(heap_mb, edge_memory_mb):
+    """Edge entries share the host's heap (as in next start): with a limit at or past the heap, an entry would take the
+    whole host down (a heap out-of-memory restart) instead of failing alone with EdgeMemoryLimitError."""
+    with pytest.raises(ValueError, match=rf"edge_memory_mb \({edge_memory_mb}\) must be above 0 and below heap_mb"):
+        nbruntime.App(heap_mb=heap_mb, edge_memory_mb=edge_memory_mb)
+
+
 def test_an_arraybuffer_bomb_is_stopped_while_it_runs(app):
     app.deploy("app/api/bomb/route.ts", """export function GET() {
   const kept = []
