@@ -154,6 +154,25 @@ def test_edge_code_that_holds_up_a_shorter_limited_request_is_stopped_instead_of
     assert_nothing_lost(app)
 
 
+def test_edge_code_that_v8_cannot_interrupt_ends_the_host_which_says_why_and_comes_back(app):
+    """Sorting a typed array without a comparator is one native call that V8 does not interrupt (a 95 MB one takes
+    seconds): the holder signals the slice when its request is cancelled, and a slice still running 600 ms later holds
+    the host for good, so the holder ends it, saying why on stderr before the kernel's own grace would run out; the
+    request says so, and the next one finds a new host with every cell."""
+    app.deploy("app/api/sort/route.ts", """export const runtime = 'edge'
+export function GET() {
+  const bytes = new Uint8Array(1e8)
+  for (let i = 0; i < bytes.length; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536))
+  bytes.sort()
+  return new Response('sorted')
+}""")
+    r = app.request("GET", "/api/sort", timeout=1)
+    assert (r.status, r.error.kind) == (502, "crash")
+    assert "killed by signal SIGKILL (nbruntime host: a slice of edge code could not be stopped" in r.error.message
+    assert app.restarts == 1
+    assert_nothing_lost(app)
+
+
 def test_requests_lost_with_a_host_the_kernel_ended_say_why(app):
     """A Node.js handler that never yields holds the whole host: the kernel ends it once a request's cancel goes
     unconfirmed, and the requests that went down with it say so (they said "the host is still running": the reason
