@@ -518,7 +518,8 @@ class Host:
         self._inboxes: dict[int, Any] = {}
         self._ids = itertools.count(1)
         self.channel: Channel | None = None
-        self._cancels: int | None = None  # the holder thread's pipe (see cancel)
+        self._cancels: int | None = None  # the holder thread's pipe (see cancel); None once the host is gone
+        self._cancels_lock = threading.Lock()  # a line is never written to the fd number after it was closed
         self.unwritable = False
         self.key = os.urandom(KEY_BYTES)  # signs the host's records; given on stdin, so no /proc file shows it
         #: Why the control channel was given up (a record that failed its check), if it was.
@@ -620,10 +621,13 @@ class Host:
     def _tell_holder(self, line: str) -> None:
         """A line for the holder thread, with when it was written (ms since the epoch). A host without edge code has no
         holder yet, so its pipe may be full: nobody would act on the line anyway."""
-        try:
-            os.write(self._cancels, f"{line} {time.time() * 1000:.3f}\n".encode())
-        except (BlockingIOError, OSError, TypeError):
-            pass
+        with self._cancels_lock:
+            if self._cancels is None:
+                return
+            try:
+                os.write(self._cancels, f"{line} {time.time() * 1000:.3f}\n".encode())
+            except OSError:  # full (BlockingIOError), or the holder's end is closed
+                pass
 
     def open(self, inbox: Any, message: dict, payload: bytes = b"", flush: bool = True) -> int | None:
         """Sends a message whose answers (one or many frames) go to ``inbox``; None if the host was gone.
@@ -702,11 +706,10 @@ class Host:
         self._output_reader.join(2)  # its last words (e.g. "heap out of memory") say why it died
         self.died.set()
         self.channel.close()
-        cancels, self._cancels = self._cancels, None
-        try:
-            os.close(cancels)
-        except (OSError, TypeError):
-            pass
+        with self._cancels_lock:
+            cancels, self._cancels = self._cancels, None
+            if cancels is not None:
+                os.close(cancels)
         inboxes = [inbox for inbox, _ in self._inboxes.values()]
         self._inboxes.clear()
         for inbox in inboxes:

@@ -21,8 +21,6 @@ const output = new Output(boot.pipes.main);
 const registry = new Registry(process.cwd(), { ...process.env }, {}, boot.packagesRoot);
 registry.packages = new Packages(registry.packagesRoot);
 const statics = new StaticRoutes(registry);
-// Edge entries are each held to this memory limit (MB), as on edge platforms: --edge-memory-mb=N; a request's CPU
-// budget is its time limit (--timeout-ms=N, the app's; a request may give its own).
 const busy = () => server.inflight.size > 0; // requests in flight
 const edge = new EdgeRuntime(registry, busy);
 const server = new Server(registry, statics, output, {
