@@ -46,7 +46,7 @@ export function reportUncaught() {
 export class Server {
   // `output`: where the host writes its frames (wire.mjs). `begin(message)`, `cancelled(id)` and `end(id)` are told
   // when a request starts, is cancelled and ends.
-  constructor(registry, statics, output, { begin = () => {}, cancelled = () => {}, end = () => {} } = {}) {
+  constructor(registry, statics, output, { begin, cancelled, end }) {
     this.registry = registry;
     this.output = output;
     this.pipeline = new Pipeline(registry, statics);
