@@ -529,15 +529,20 @@ export class Registry {
     return module && realm.evaluated.has(module) ? realm.exportsOf(module.namespace) : null;
   }
 
-  // A framework module (next/server, ...) of the entry's realm, to build its requests with: the exports once it is
-  // loaded (no promise to wait for on every request), else a promise of them.
-  frameworkOf(entry, name) {
+  // A framework module (next/server, ...) of the entry's realm, to build its requests with: a promise of its exports.
+  async frameworkOf(entry, name) {
     const realm = this.realmFor(entry);
     return realm.frameworks.get(name) ?? realm.importDynamic(name, { identifier: entry }).then((module) => {
       const exports = realm.exportsOf(module.namespace);
       realm.frameworks.set(name, exports);
       return exports;
     });
+  }
+
+  // The framework module's exports once loaded (each request uses them at once: an await of them would cost it a turn
+  // of the microtask queue), else undefined.
+  loadedFramework(entry, name) {
+    return this.realmFor(entry).frameworks.get(name);
   }
 
   // The deployed cell an import names, as a bundler would resolve it ('./x', '../x', '@/x': the root, or src/ for a

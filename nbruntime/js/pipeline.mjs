@@ -407,7 +407,7 @@ function incomingHeaders(pairs, url) {
 // calling it are one slice.
 export async function invokeMiddleware(registry, { file, kind }, { method, url, headers, body, signal }, scope) {
   const handler = Middleware.prototype.handlerOf.call({ file, kind }, registry.evaluatedExportsOf(file) ?? await registry.exportsOf(file));
-  const { NextRequest, NextFetchEvent } = await registry.frameworkOf(file, 'next/server');
+  const { NextRequest, NextFetchEvent } = registry.loadedFramework(file, 'next/server') ?? await registry.frameworkOf(file, 'next/server');
   const realm = registry.realmFor(file);
   const request = handlerRequest(realm, NextRequest, url, { method, headers, body, signal });
   const event = { page: `/${kind}`, context: scope }; // (scope.waitUntil: see NextFetchEvent)
@@ -430,8 +430,8 @@ export async function invokeRoute(registry, route, params, { method, url, header
   if (route.metadata) exports = await metadataExports(registry, route, exports, scope.next);
   scope.fetchCache = exports.fetchCache; // how its fetches are cached
   const realm = registry.realmFor(route.file);
-  return scope.run(() => callHandler(exports, route, params, method, async () => {
-    const { NextRequest } = await registry.frameworkOf(route.file, 'next/server');
+  const { NextRequest } = registry.loadedFramework(route.file, 'next/server') ?? await registry.frameworkOf(route.file, 'next/server');
+  return scope.run(() => callHandler(exports, route, params, method, () => {
     const request = handlerRequest(realm, NextRequest, url, { method, headers, body, signal });
     return scope.generation ? scope.generation.request(request) : request;
   }, scope.next, (response) => realm.hostResponse(response)));

@@ -60,7 +60,7 @@ export async function callHandler(exports, route, params, method, makeRequest, n
   if (typeof handler !== 'function') return { response: new Response(null, { status: 405 }), used: `no ${method} export → 405` };
   let response;
   try {
-    response = await handler(await makeRequest(), { params: paramsArgument(params, next) });
+    response = await handler(makeRequest(), { params: paramsArgument(params, next) });
   } catch (error) {
     const answer = navigationResponse(error);
     if (!answer) throw error;
