@@ -16,7 +16,6 @@ import { requestContext } from './scope.mjs';
 import { Packages } from './packages.mjs';
 import { installNodeGlobals } from './node-globals.mjs';
 import { WhenQuiet } from './quiet.mjs';
-import { tierUpSooner } from './tiering.mjs';
 
 const output = new Output(boot.pipes.main);
 const registry = new Registry(process.cwd(), { ...process.env }, {}, boot.packagesRoot);
@@ -150,7 +149,6 @@ function leave(why, code) {
 const feed = openChannel(process.stdin, output, (message, payload) => {
   quiet.poke();
   if (message.op === 'request') {
-    tierUpSooner();
     ownOrigin.install();
     registry.postponeSpareRealm();
     server.handle(message, payload);
