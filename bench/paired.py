@@ -1,0 +1,106 @@
+"""The host's JavaScript at another commit against this tree's, paired: what one engine change is worth here.
+
+Run: ``python bench/paired.py COMMIT [--app edge|nodejs|middleware] [--blocks 12]``. Two apps serve the same route
+(behind the same middleware, for ``middleware``) and answer in alternating rounds of 100 requests, one with its host
+from COMMIT (a git worktree, removed afterwards) and one with the installed nbruntime's (this tree's, installed with
+``pip install -e .``), so the machine's drift weighs on both alike. Each block of 1,000 requests to each gives the
+ratio of their medians. Run after run, one engine's round trip moved by 30 % on these machines within minutes; a
+block's ratio moves by about 10 % (two hosts of the same commit), the median of a dozen by a few. Only the host's
+JavaScript differs: both apps run the same Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbruntime
+import nbruntime.host
+
+HERE = Path(__file__).parent
+TRIVIAL = "export function GET() { return new Response('ok') }"
+MIDDLEWARE = """import { NextResponse } from 'next/server'
+export function middleware() { const res = NextResponse.next(); res.headers.set('x-mw', '1'); return res }
+export const config = { matcher: '/api/:path*' }
+"""
+APPS = {
+    "edge": [("app/api/ok/route.ts", TRIVIAL, "edge")],
+    "nodejs": [("app/api/ok/route.ts", TRIVIAL, "nodejs")],
+    # the middleware on the edge, as by default in Next 15
+    "middleware": [("app/api/ok/route.ts", TRIVIAL, "nodejs"), ("middleware.ts", MIDDLEWARE, None)],
+}
+ROUND = 100
+ROUNDS_PER_BLOCK = 10
+
+
+@contextlib.contextmanager
+def host_at(commit: str) -> Iterator[Path]:
+    """The host script of ``commit``, in a worktree that borrows this tree's installed edge engine."""
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "tree"
+        git = ["git", "-C", str(HERE), "worktree"]
+        subprocess.run([*git, "add", "--detach", "--quiet", str(tree), commit], check=True)
+        try:
+            vendor = Path("nbruntime", "js", "vendor", "node_modules")
+            (tree / vendor).symlink_to(Path(nbruntime.__file__).parent.parent / vendor)
+            yield tree / "nbruntime" / "js" / "host.mjs"
+        finally:
+            subprocess.run([*git, "remove", "--force", str(tree)], check=True)
+
+
+def started(script: Path, app_kind: str) -> nbruntime.App:
+    """An app whose host runs ``script``, its cells deployed and answering."""
+    nbruntime.host.HOST_SCRIPT = script  # read when the host starts, which the first deploy waits for
+    app = nbruntime.App()
+    for file, source, runtime in APPS[app_kind]:
+        app.deploy(file, source, runtime)
+    assert app.request("GET", "/api/ok").status == 200
+    return app
+
+
+def blocks(apps: list[nbruntime.App], count: int) -> list[list[float]]:
+    """Per app, the median round trip (ms) of each block."""
+    medians: list[list[float]] = [[] for _ in apps]
+    for _ in range(count):
+        samples: list[list[float]] = [[] for _ in apps]
+        for _ in range(ROUNDS_PER_BLOCK):
+            for app, taken in zip(apps, samples, strict=True):
+                for _ in range(ROUND):
+                    began = time.perf_counter()
+                    app.request("GET", "/api/ok")
+                    taken.append((time.perf_counter() - began) * 1000)
+        for app_medians, taken in zip(medians, samples, strict=True):
+            app_medians.append(statistics.median(taken))
+    return medians
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("commit", help="the commit whose host is the baseline")
+    parser.add_argument("--app", choices=sorted(APPS), default="edge")
+    parser.add_argument("--blocks", type=int, default=12)
+    args = parser.parse_args()
+    this_tree = nbruntime.host.HOST_SCRIPT
+    with host_at(args.commit) as baseline:
+        apps = [started(baseline, args.app), started(this_tree, args.app)]
+        try:
+            before, after = blocks(apps, args.blocks)
+        finally:
+            for app in apps:
+                app.close()
+    ratios = [now / then for then, now in zip(before, after, strict=True)]
+    print(f"{args.app}, median round trip (ms) per block of {ROUND * ROUNDS_PER_BLOCK:,} requests")
+    print(f"{args.commit[:12]:>12}: " + " ".join(f"{ms:.3f}" for ms in before))
+    print(f"{'this tree':>12}: " + " ".join(f"{ms:.3f}" for ms in after))
+    print(f"{'ratio':>12}: " + " ".join(f"{ratio:.2f}" for ratio in ratios))
+    print(f"this tree / {args.commit[:12]}: {statistics.median(ratios):.3f} (median of the blocks' ratios)")
+
+
+if __name__ == "__main__":
+    main()
