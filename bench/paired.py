@@ -20,15 +20,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from peers import MIDDLEWARE, TRIVIAL
+
 import nbruntime
 import nbruntime.host
 
 HERE = Path(__file__).parent
-TRIVIAL = "export function GET() { return new Response('ok') }"
-MIDDLEWARE = """import { NextResponse } from 'next/server'
-export function middleware() { const res = NextResponse.next(); res.headers.set('x-mw', '1'); return res }
-export const config = { matcher: '/api/:path*' }
-"""
 APPS = {
     "edge": [("app/api/ok/route.ts", TRIVIAL, "edge")],
     "nodejs": [("app/api/ok/route.ts", TRIVIAL, "nodejs")],

@@ -12,13 +12,10 @@ import statistics
 import time
 from pathlib import Path
 
+from peers import MIDDLEWARE, TRIVIAL
+
 import nbruntime
 
-ROUTE = "export function GET() { return new Response('ok') }"
-MIDDLEWARE = """import { NextResponse } from 'next/server'
-export function middleware() { const res = NextResponse.next(); res.headers.set('x-mw', '1'); return res }
-export const config = { matcher: '/api/:path*' }
-"""
 REQUESTS = 1000
 WARMUP = 100
 
@@ -42,8 +39,8 @@ def measure(app: nbruntime.App, path: str) -> dict[str, float]:
 def main() -> None:
     results = {}
     with nbruntime.App() as app:
-        app.deploy("app/api/ok/route.ts", ROUTE)
-        app.deploy("app/other/route.ts", ROUTE)
+        app.deploy("app/api/ok/route.ts", TRIVIAL)
+        app.deploy("app/other/route.ts", TRIVIAL)
         results["no middleware"] = measure(app, "/api/ok")
         app.deploy("middleware.ts", MIDDLEWARE)
         results["matcher miss"] = measure(app, "/other")
