@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from paired import APPS
 
 import nbruntime
+import nbruntime.host
 from nbruntime.host import node_executable
 
 HERE = Path(__file__).parent
@@ -35,6 +38,9 @@ ENGINE = {"_Request": "the engine's Request", "_Request2": "the engine's Request
 PSEUDO = {"(garbage collector)": "garbage collection", "(idle)": "idle (waiting for the kernel)",
           "(program)": "V8 and Node.js, no JavaScript frame"}
 WARMUP = 2000
+# A request one at a time, from Python: the kernel's parts (timed around its pipe write and its decoding) and the rest.
+SPANS = ("the kernel, up to its write", "the host and the pipes", "the kernel decoding the answer",
+         "the kernel, after decoding")
 # A sample every 100 µs made the round trip half as long again; every 500 µs, it stays within the machine's noise.
 INTERVAL_US = 500
 BATCH = 1000
@@ -90,17 +96,42 @@ def ledger(profile: dict, cells: list[str], window: tuple[float, float], functio
     return dict(spent)
 
 
-def run(app_kind: str, requests: int, batch: bool, folder: Path) -> tuple[list[float], tuple[float, float]]:
-    """Round trips (ms, or ms per request for batches) of an app whose host is profiled into ``folder``, and when they
-    were sent (monotonic µs: the clock of V8's profiles on Linux)."""
+@contextlib.contextmanager
+def kernel_marks() -> Iterator[dict[str, float]]:
+    """When, during a request from Python, its write to the host ended, and the answer's decoding began and ended."""
+    marks: dict[str, float] = {}
+    write, feed = nbruntime.host.Channel._write, nbruntime.host.FrameDecoder.feed
+
+    def timed_write(channel: nbruntime.host.Channel, data: bytes) -> bool:
+        written = write(channel, data)
+        marks["written"] = time.perf_counter()
+        return written
+
+    def timed_feed(decoder: nbruntime.host.FrameDecoder, data: bytes) -> list:
+        marks["read"] = time.perf_counter()
+        frames = feed(decoder, data)
+        marks["decoded"] = time.perf_counter()
+        return frames
+
+    nbruntime.host.Channel._write, nbruntime.host.FrameDecoder.feed = timed_write, timed_feed
+    try:
+        yield marks
+    finally:
+        nbruntime.host.Channel._write, nbruntime.host.FrameDecoder.feed = write, feed
+
+
+def run(app_kind: str, requests: int, batch: bool, folder: Path) -> tuple[list[float], tuple[float, float], dict]:
+    """Round trips (ms, or ms per request for batches) of an app whose host is profiled into ``folder``, when they
+    were sent (monotonic µs: the clock of V8's profiles on Linux), and (one at a time) their spans (µs)."""
     wrapper = folder / "node"
     wrapper.write_text(f'#!/bin/sh\nexec "{node_executable()}" --cpu-prof --cpu-prof-dir="{folder}" '
                        f'--cpu-prof-interval={INTERVAL_US} "$@"\n')
     wrapper.chmod(0o755)
     os.environ["NBRUNTIME_NODE"] = str(wrapper)
-    taken = []
+    taken: list[float] = []
+    spans: dict[str, list[float]] = {name: [] for name in SPANS}
     try:
-        with nbruntime.App() as app:
+        with nbruntime.App() as app, kernel_marks() as marks:
             for file, source, runtime in APPS[app_kind]:
                 app.deploy(file, source, runtime)
             for _ in range(WARMUP):
@@ -112,11 +143,16 @@ def run(app_kind: str, requests: int, batch: bool, folder: Path) -> tuple[list[f
                     app.request_many([("GET", "/api/ok")] * BATCH)
                 else:
                     app.request("GET", "/api/ok")
-                taken.append((time.perf_counter() - began) * 1000 / (BATCH if batch else 1))
+                ended = time.perf_counter()
+                taken.append((ended - began) * 1000 / (BATCH if batch else 1))
+                if not batch:
+                    at = [began, marks["written"], marks["read"], marks["decoded"], ended]
+                    for name, start, end in zip(SPANS, at, at[1:], strict=False):
+                        spans[name].append((end - start) * 1e6)
             window = (began_all * 1e6, time.monotonic() * 1e6)
     finally:
         del os.environ["NBRUNTIME_NODE"]
-    return taken, window
+    return taken, window, {name: statistics.median(values) for name, values in spans.items() if values}
 
 
 def main_thread_profile(folder: Path) -> dict:
@@ -141,7 +177,7 @@ def main() -> None:
     parser.add_argument("--functions", action="store_true", help="the host modules' functions apart")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        taken, window = run(args.app, args.requests, args.batch, Path(folder))
+        taken, window, spans = run(args.app, args.requests, args.batch, Path(folder))
         profile = main_thread_profile(Path(folder))
     cells = [file for file, _, _ in APPS[args.app]]
     counted = len(taken) * (BATCH if args.batch else 1)
@@ -156,10 +192,14 @@ def main() -> None:
         recorded = json.loads(results.read_text()) if results.exists() else {}
         recorded[f"{args.app}{'_batch' if args.batch else ''}"] = {
             "round_trip_us": round(round_trip, 1), "host_busy_us": round(busy, 1),
+            "round_trip_spans_us": {name: round(us, 1) for name, us in spans.items()},
             "parts_us": {part: round(us, 1) for part, us in per_request.items()}}
         results.write_text(json.dumps(recorded, indent=2) + "\n")
     mode = "request_many of 1,000" if args.batch else "one request at a time"
-    print(f"{args.app}, {mode}: {round_trip:.0f} µs a request (median), the host busy {busy:.0f} µs of it")
+    print(f"{args.app}, {mode}: a round trip of {round_trip:.0f} µs (median), "
+          f"the host busy {busy:.0f} µs a request (mean)")
+    for name, us in spans.items():
+        print(f"  {name:48} {us:10.1f} (median)")
     print(f"{'part':50} {'µs/request':>10} {'of busy':>8}")
     for part, us in sorted(per_request.items(), key=lambda item: -item[1]):
         share = "" if part.startswith(("idle", "linger.mjs")) else f"{us / busy:8.1%}"
