@@ -176,6 +176,8 @@ def main() -> None:
     parser.add_argument("--batch", action="store_true", help="request_many of 1,000 at once")
     parser.add_argument("--functions", action="store_true", help="the host modules' functions apart")
     args = parser.parse_args()
+    if args.requests < (BATCH if args.batch else 1):
+        parser.error(f"--requests must be at least {BATCH if args.batch else 1}")
     with tempfile.TemporaryDirectory() as folder:
         taken, window, spans = run(args.app, args.requests, args.batch, Path(folder))
         profile = main_thread_profile(Path(folder))
