@@ -1,4 +1,4 @@
-"""Where a request's time goes in the host: its parts, in µs per request, read from Node's CPU profile.
+"""Where a request's time goes: the kernel's side, and the host's parts read from Node's CPU profile, in µs a request.
 
 Run: ``python bench/ledger.py [--app edge|nodejs|middleware] [--requests 20000] [--batch] [--functions]``. The host
 runs under ``node --cpu-prof`` (a wrapper script given as ``NBRUNTIME_NODE``) while the app answers the requests one
@@ -6,7 +6,8 @@ at a time (``--batch``: ``request_many`` of 1,000 at once). Each sample's time g
 that is a part: the host's own code (a module of ``nbruntime/js``; ``--functions``: its functions apart), a cell's, a
 framework module's (``next/server``), or one of the engine's Web API constructors. So a sample in undici's Headers
 called by the pipeline is the pipeline's, and the ledger says what each part of the engine costs, whatever it calls.
-Only the samples taken while the timed requests ran count. Results go to ``bench/results/ledger.json``.
+Only the samples taken while the timed requests ran count. One request at a time, the kernel's side is timed around
+its pipe write and its decoding of the answer. Results go to ``bench/results/ledger.json``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ WARMUP = 2000
 # A request one at a time, from Python: the kernel's parts (timed around its pipe write and its decoding) and the rest.
 SPANS = ("the kernel, up to its write", "the host and the pipes", "the kernel decoding the answer",
          "the kernel, after decoding")
-# A sample every 100 µs made the round trip half as long again; every 500 µs, it stays within the machine's noise.
+# A sample every 100 µs made the round trip half as long again; every 500 µs, a tenth or two longer.
 INTERVAL_US = 500
 BATCH = 1000
 
