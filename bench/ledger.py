@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from paired import APPS
+from paired import APPS, started
 
 import nbruntime
 import nbruntime.host
@@ -132,9 +132,7 @@ def run(app_kind: str, requests: int, batch: bool, folder: Path) -> tuple[list[f
     taken: list[float] = []
     spans: dict[str, list[float]] = {name: [] for name in SPANS}
     try:
-        with nbruntime.App() as app, kernel_marks() as marks:
-            for file, source, runtime in APPS[app_kind]:
-                app.deploy(file, source, runtime)
+        with started(nbruntime.host.HOST_SCRIPT, app_kind) as app, kernel_marks() as marks:
             for _ in range(WARMUP):
                 app.request("GET", "/api/ok")
             began_all = time.monotonic()
