@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import itertools
 import json
 import os
 import statistics
@@ -39,6 +40,8 @@ ENGINE = {"_Request": "the engine's Request", "_Request2": "the engine's Request
 PSEUDO = {"(garbage collector)": "garbage collection", "(idle)": "idle (waiting for the kernel)",
           "(program)": "V8 and Node.js, no JavaScript frame"}
 WARMUP = 2000
+# The parts where the host waits for the kernel rather than works.
+WAITING = ("idle", "linger.mjs")
 # A request one at a time, from Python: the kernel's parts (timed around its pipe write and its decoding) and the rest.
 SPANS = ("the kernel, up to its write", "the host and the pipes", "the kernel decoding the answer",
          "the kernel, after decoding")
@@ -146,7 +149,7 @@ def run(app_kind: str, requests: int, batch: bool, folder: Path) -> tuple[list[f
                 taken.append((ended - began) * 1000 / (BATCH if batch else 1))
                 if not batch:
                     at = [began, marks["written"], marks["read"], marks["decoded"], ended]
-                    for name, start, end in zip(SPANS, at, at[1:], strict=False):
+                    for name, (start, end) in zip(SPANS, itertools.pairwise(at), strict=True):
                         spans[name].append((end - start) * 1e6)
             window = (began_all * 1e6, time.monotonic() * 1e6)
     finally:
@@ -186,7 +189,7 @@ def main() -> None:
     if sum(spent.values()) < (window[1] - window[0]) / 2000:
         raise SystemExit("the profile's clock is not the monotonic clock here: its samples miss the timed window")
     per_request = {part: ms * 1000 / counted for part, ms in spent.items()}
-    busy = sum(us for part, us in per_request.items() if not part.startswith(("idle", "linger.mjs")))
+    busy = sum(us for part, us in per_request.items() if not part.startswith(WAITING))
     round_trip = statistics.median(taken) * 1000
     if not args.functions:
         results = HERE / "results" / "ledger.json"
@@ -203,8 +206,9 @@ def main() -> None:
         print(f"  {name:48} {us:10.1f} (median)")
     print(f"{'part':50} {'µs/request':>10} {'of busy':>8}")
     for part, us in sorted(per_request.items(), key=lambda item: -item[1]):
-        share = "" if part.startswith(("idle", "linger.mjs")) else f"{us / busy:8.1%}"
+        share = "" if part.startswith(WAITING) else f"{us / busy:8.1%}"
         print(f"{part:50} {us:10.1f} {share:>8}")
+
 
 if __name__ == "__main__":
     main()
