@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,33 @@ def test_fetch_from_edge_says_next_js_middleware_unless_told_otherwise(app, echo
   return Response.json({{ plain, own, viaRequest }})""",
     )
     assert result == {"plain": "Next.js Middleware", "own": "mine", "viaRequest": "req"}
+
+
+def _engine_cache(folder: Path, timeout: float = 10.0) -> Path:
+    """The edge engine's code cache in the compile cache folder under ``folder``, once a host has written it."""
+    deadline = time.monotonic() + timeout
+    while not (found := list(folder.glob("node-compile-cache/**/nbruntime-edge-engine-*.bin"))):
+        assert time.monotonic() < deadline, "no host wrote the edge engine's code cache"
+        time.sleep(0.05)
+    return found[0]
+
+
+def test_the_edge_engine_is_compiled_from_a_cache_a_first_realm_left(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBRUNTIME_CACHE", str(tmp_path))
+    route = "export const runtime = 'edge'\nexport const GET = () => new Response(new Headers({ a: '1' }).get('a'))"
+
+    def served(linger: float) -> None:
+        with nbruntime.App(project_dir=tmp_path / "app") as app:
+            app.deploy("app/api/x/route.ts", route)
+            assert app.request("GET", "/api/x").text == "1"
+            time.sleep(linger)
+
+    served(1.0)
+    cache = _engine_cache(tmp_path)  # the first host wrote it soon after its first realm (what that compiled included)
+    assert cache.stat().st_size > 100_000
+    written = cache.stat().st_mtime_ns
+    served(1.5)
+    assert cache.stat().st_mtime_ns == written  # the next host read it: V8 took it, so nothing was written again
+    cache.write_bytes(b"not a code cache")
+    served(1.0)
+    assert _engine_cache(tmp_path).stat().st_size > 100_000  # refused by V8, compiled afresh and written again

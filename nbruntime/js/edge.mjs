@@ -10,12 +10,14 @@ import { edgeConsole } from './context.mjs';
 import { runtimeMessage, table } from './compat.mjs';
 import { validateURL } from './next/utils.mjs';
 import { Membrane } from './membrane.mjs';
+import { preloadCached, saveCacheSoon } from './engine-cache.mjs';
 
 const vendorRequire = createRequire(new URL('./vendor/package.json', import.meta.url));
 
 let EdgeVM;
 function engine() {
   try {
+    if (!EdgeVM) preloadCached(createRequire(vendorRequire.resolve('@edge-runtime/vm')).resolve('@edge-runtime/primitives/load'));
     EdgeVM ??= vendorRequire('@edge-runtime/vm').EdgeVM;
   } catch (error) {
     throw new Error(`nbruntime's edge engine (@edge-runtime/vm) is not installed: reinstall nbruntime (${error.message})`);
@@ -259,6 +261,7 @@ function buildContext(env) {
     return context;
   };
   const { context } = withOwnMicrotasks(() => asOnNode20(() => withRealmSetters(holder, () => new Engine({ extend }))));
+  saveCacheSoon();
   seal(context, membrane, hostKeys, originals);
   ownQueueMicrotask(context);
   edgeRequire(context, membrane);
