@@ -61,6 +61,7 @@ export class EdgeRuntime {
   end(id) {
     this.timers.end(id);
     this.registry.slices?.close(id);
+    this.registry.postponeSpareRealm(); // (made once the host has been quiet: not as the next request comes)
   }
 
   // Realms were let go (a redeploy, a changed env): their memory is given back soon.
