@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from tree_sitter import Node
@@ -349,15 +350,21 @@ def compile_matchers(source: str, path: str) -> list[Matcher] | None:
         return None
     try:
         entries = _entries(literal(node))
-        for entry in entries:  # parsed alone first, so error positions are in the user's own text
-            _parse(entry["source"])
+        regexes = [_regex_of(entry["source"]) for entry in entries]
         return [
-            Matcher(entry["source"], to_regex(next_source(entry["source"])), entry["has"], entry["missing"])
-            for entry in entries
+            Matcher(entry["source"], regex, entry["has"], entry["missing"])
+            for entry, regex in zip(entries, regexes, strict=True)
         ]
     except MatcherError as error:
         error.node = error.node or node
         raise
+
+
+@lru_cache(maxsize=256)
+def _regex_of(source: str) -> str:
+    """A matcher source's regex; kept, as a middleware is redeployed with the same matchers again and again."""
+    _parse(source)  # parsed alone first, so error positions are in the user's own text
+    return to_regex(next_source(source))
 
 
 def matcher_problem(error: MatcherError, path: str, source: str) -> Problem:
