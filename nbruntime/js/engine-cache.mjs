@@ -2,7 +2,7 @@
 // V8 code cache of its own. Node's compile cache holds only the functions V8 compiles before the code runs, a twentieth
 // of this bundle; the rest (undici's modules, which run when the first realm is made) was compiled again by every host,
 // on the way of its first edge cell. A cache made after the first realm holds those too: that realm is made in about
-// two thirds of the time.
+// three quarters of the time.
 //
 // The cache lives next to Node's (the compile cache folder the host was started with), named after the bundle's
 // bytes and the Node.js build, so another bundle or Node never reads it; V8 checks its own version and flags, and a
@@ -30,7 +30,7 @@ export function preloadCached(file) {
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
-  } catch {}
+  } catch {} // (none yet: this host makes it)
   // (on the wrapper's first line, so the bundle's lines keep their numbers in stacks)
   const script = new vm.Script(`(function (${PARAMETERS}) {${source}\n})`, { filename: file, cachedData });
   const module = new Module(file);
