@@ -49,9 +49,11 @@ export class EdgeRuntime {
   }
 
   // A request starts, is cancelled, ends: its CPU budget is open while it runs (the time its slices may spend, whichever
-  // entry runs them), and the timers its edge code started end with it.
+  // entry runs them), and the timers its edge code started end with it. The next realm is made once the host has been
+  // quiet: each start and end puts it off, so it is made neither in the middle of a request nor as the next one comes.
   begin({ id, budgetMs }) {
     this.registry.slices?.open(id, budgetMs ?? boot.budgetMs);
+    this.registry.postponeSpareRealm();
   }
 
   cancelled(id) {
@@ -61,7 +63,7 @@ export class EdgeRuntime {
   end(id) {
     this.timers.end(id);
     this.registry.slices?.close(id);
-    this.registry.postponeSpareRealm(); // (made once the host has been quiet: not as the next request comes)
+    this.registry.postponeSpareRealm();
   }
 
   // Realms were let go (a redeploy, a changed env): their memory is given back soon.

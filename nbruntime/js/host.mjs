@@ -155,7 +155,6 @@ const feed = openChannel(process.stdin, output, (message, payload) => {
   quiet.poke();
   if (message.op === 'request') {
     ownOrigin.install();
-    registry.postponeSpareRealm();
     server.handle(message, payload);
   } else if (message.op === 'prepare') {
     if (message.runtime === 'edge' && message.entry) edge.start();

@@ -503,7 +503,7 @@ export class Registry {
     }, delay).unref();
   }
 
-  // A request came: a realm to be made ahead waits until the host is quiet again, not in the middle of the request.
+  // A request began or ended: a realm to be made ahead waits until the host is quiet again.
   postponeSpareRealm() {
     this.spareTimer?.refresh();
   }
