@@ -30,7 +30,7 @@ from .matcher import Matcher
 from .middleware import ENTRY_KINDS, check_entry, edge_deprecation, entry_kind, export_problem, is_next16
 from .npm import OutputLine, project_folder
 from .packages import not_installed, package_imports, verdicts
-from .project import FileEdit, ensure_package_json
+from .project import FileEdit, Written, ensure_package_json
 from .routes import (
     Route,
     clash,
@@ -188,6 +188,7 @@ class App:
         self._session_default = cookies
         self._owned = _Owned(self.project_dir if self._own_dir else None)
         self._bundles_packages = False  # whether any deployment bundles npm packages (a trace then names them)
+        self._written: dict[str, Written] = {}  # what deploys wrote to the project folder (FileEdit)
         self._sent: dict[str, tuple[Host, Any]] = {}  # the routing table and static plans the host has, and which host
         self._closed = False
         self._lock = threading.RLock()
@@ -1123,7 +1124,7 @@ class _Change:
         self.app, self.path = app, path
         self.previous = app.deployments.get(path)
         self.builds = dict(app._builds)
-        self.file = FileEdit(app.project_dir, path)
+        self.file = FileEdit(app.project_dir, path, app._written)
         self.host = "untouched"
 
     def __enter__(self) -> _Change:

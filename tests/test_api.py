@@ -184,6 +184,22 @@ export function GET() {
     assert (app.project_dir / "app/api/self/route.ts").read_text() == source
 
 
+def test_a_refused_deploy_puts_back_the_cells_file_as_it_was_even_if_edited_outside_the_app(app):
+    """A deploy writes the cell's file, then the host refuses the cell (its top level throws): the file goes back to
+    what was there. The app keeps what it wrote, so as not to read it back; a file edited since is read."""
+    route = "app/api/kept/route.ts"
+    refused = "export function GET() { return new Response('x') }\nthrow new Error('boom')"
+    deployed = "export function GET() { return new Response('deployed') }"
+    file = app.project_dir / route
+    for edited in ("export function GET() { return new Response('edited in an editor') }\n", None):
+        app.deploy(route, deployed)
+        if edited:
+            file.write_text(edited)
+        with pytest.raises(nbruntime.BuildError, match="boom"):
+            app.deploy(route, refused)
+        assert file.read_text() == (edited or deployed) and app.request("GET", "/api/kept").text == "deployed"
+
+
 def test_edge_realm_is_separate_from_the_host(app):
     app.deploy(
         "app/api/realm/route.ts",
