@@ -27,23 +27,52 @@ def parse(source: str, path: str = "cell.ts") -> Node:
     return _parse(source, path.endswith("x"))
 
 
+@dataclass(frozen=True)
+class Edit:
+    """How a tree was parsed as an edit of the one before it: that tree, the text between ``start`` and ``old_end``
+    became the text between ``start`` and ``new_end``, and outside ``dirty`` (a span of the new text, holding the edit)
+    the two trees have the same nodes, shifted by ``new_end - old_end`` after it."""
+
+    before: Node
+    start: int
+    old_end: int
+    new_end: int
+    dirty: tuple[int, int]
+
+
 # The last tree of each grammar and its text: a cell edited and deployed again is parsed as an edit of it.
 _last: dict[bool, tuple[bytes, Tree]] = {}
+_edits: dict[bool, tuple[Node, Edit]] = {}  # the last tree so parsed, and its edit
 
 
 @lru_cache(maxsize=64)
 def _parse(source: str, tsx: bool) -> Node:
     data = source.encode()
     previous = _last.get(tsx)
-    edited = _edited(*previous, data) if previous else None
-    tree = _parser(tsx).parse(data, edited) if edited else _parser(tsx).parse(data)
+    edit = _edit(*previous, data) if previous else None
+    if edit is None:
+        tree = _parser(tsx).parse(data)
+    else:
+        edited, span = edit
+        tree = _parser(tsx).parse(data, edited)
+        # tree-sitter says which ranges of the new tree changed in structure; with the edit itself, that is the span
+        # where its nodes may differ from the old tree's (syntax.py reads only that span again).
+        changed = [(changed.start_byte, changed.end_byte) for changed in edited.changed_ranges(tree)]
+        dirty = (min([span[0], *(start for start, _ in changed)]), max([span[2], *(end for _, end in changed)]))
+        _edits[tsx] = (tree.root_node, Edit(previous[1].root_node, *span, dirty))
     _last[tsx] = (data, tree)
     return tree.root_node
 
 
-def _edited(old: bytes, tree: Tree, new: bytes) -> Tree | None:
+def edit_of(root: Node, tsx: bool) -> Edit | None:
+    """How ``root``'s tree was parsed as an edit of the tree parsed before it, if it is the last tree so parsed."""
+    last = _edits.get(tsx)
+    return last[1] if last is not None and last[0] == root else None
+
+
+def _edit(old: bytes, tree: Tree, new: bytes) -> tuple[Tree, tuple[int, int, int]] | None:
     """A copy of ``old``'s tree told where ``new`` differs from it (tree-sitter then reparses only around the change),
-    or None when they share too little for that to pay."""
+    and the changed span (start, old end, new end); None when they share too little for that to pay."""
     start = _common_prefix(old, new)
     end = _common_prefix(old[start:][::-1], new[start:][::-1])  # the common suffix after it
     if start + end < len(new) // 2:
@@ -52,7 +81,7 @@ def _edited(old: bytes, tree: Tree, new: bytes) -> Tree | None:
     edited.edit(start_byte=start, old_end_byte=len(old) - end, new_end_byte=len(new) - end,
                 start_point=_point(old, start), old_end_point=_point(old, len(old) - end),
                 new_end_point=_point(new, len(new) - end))
-    return edited
+    return edited, (start, len(old) - end, len(new) - end)
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:

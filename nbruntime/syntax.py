@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Query, QueryCursor
 
-from .segment import parse
+from .segment import Edit, edit_of, parse
 
 # Subtrees that are only types: TypeScript erases them, so nothing in them runs.
 TYPE_ONLY = ("type_annotation", "type_alias_declaration", "interface_declaration", "type_arguments", "type_query")
@@ -87,19 +87,73 @@ class Nodes:
         return [node for node in found if not self.typed(node)]
 
 
+# The captures of the last tree each grammar's query read: a cell edited and deployed again is read as an edit of it.
+_last: dict[bool, tuple[Node, dict[str, list[Node]]]] = {}
+
+
+def _captures(root: Node, tsx: bool) -> dict[str, list[Node]]:
+    """What the query captures in the tree, each list in source order. A tree parsed as an edit of the one read last
+    is read only where it changed; the nodes elsewhere are that tree's, found again in this one (a 100-line cell with
+    one constant changed: 0.15 ms instead of the query's 0.75, whose walk visits every node of the tree)."""
+    edit, last = edit_of(root, tsx), _last.get(tsx)
+    captures = None
+    if edit is not None and last is not None and last[0] == edit.before and not (root.has_error or last[0].has_error):
+        captures = _captures_after(edit, last[1], root, tsx)
+    if captures is None:
+        captures = {name: _in_order(found) for name, found in QueryCursor(_query(tsx)).captures(root).items()}
+    _last[tsx] = (root, captures)
+    return captures
+
+
+def _captures_after(edit: Edit, before: dict[str, list[Node]], root: Node, tsx: bool) -> dict[str, list[Node]] | None:
+    """The captures of ``root``: the query's in the edit's dirty span, and the earlier tree's outside it, each found
+    in ``root`` at its shifted place; None if one is not there (then the whole tree is read)."""
+    low, high = edit.dirty
+    shift = edit.new_end - edit.old_end
+    cursor = QueryCursor(_query(tsx))
+    # The nodes that overlap or touch the span (a token cut short by the edit may end where the span starts), and
+    # their ancestors: read again. The query takes the nodes that overlap its range, so the range reaches a byte past.
+    cursor.set_byte_range(max(low - 1, 0), high + 1)
+    fresh = cursor.captures(root)
+    captures = {}
+    for name in before.keys() | fresh.keys():
+        found = [node for node in fresh.get(name, ()) if node.end_byte >= low and node.start_byte <= high]
+        for node in before.get(name, ()):
+            start, end = node.start_byte, node.end_byte
+            if start > high - shift:
+                start, end = start + shift, end + shift
+            elif end >= low:
+                continue  # at the span: read again above
+            same = _node_at(root, node.type, start, end)
+            if same is None:
+                return None
+            found.append(same)
+        captures[name] = _in_order(found)
+    return captures
+
+
+def _node_at(root: Node, kind: str, start: int, end: int) -> Node | None:
+    """The innermost node of that kind spanning exactly those bytes, if there is one."""
+    node = root.descendant_for_byte_range(start, end)
+    while node is not None and node.start_byte == start and node.end_byte == end:
+        if node.type == kind:
+            return node
+        node = node.parent
+    return None
+
+
 @lru_cache(maxsize=64)
 def _nodes(source: str, tsx: bool) -> Nodes:
     root = parse(source, "cell.tsx" if tsx else "cell.ts")
-    captures = QueryCursor(_query(tsx)).captures(root)
+    captures = _captures(root, tsx)
     starts, ends = [], []
-    for node in _in_order(captures.get("type", [])):
+    for node in captures.get("type", []):
         if not ends or node.start_byte >= ends[-1]:  # one inside another's range is covered by it
             starts.append(node.start_byte)
             ends.append(node.end_byte)
     return Nodes(
         root,
-        *(_in_order(captures.get(name, [])) for name in ("identifier", "shorthand", "pattern", "call", "member",
-                                                         "module")),
+        *(captures.get(name, []) for name in ("identifier", "shorthand", "pattern", "call", "member", "module")),
         starts,
         ends,
         [statement.start_byte for statement in root.named_children],
