@@ -64,10 +64,11 @@ def _edited(source: str, kind: int, at: int, choice: int) -> str:
 
 
 def _read(found: syntax.Nodes) -> tuple:
-    spans = lambda nodes: [(node.type, node.start_byte, node.end_byte) for node in nodes]  # noqa: E731
+    """What the analyses get, as plain values: each list's nodes (kind and span), and the type and statement spans."""
     lists = (found.identifiers, found.shorthands, found.patterns, found.calls, found.members, found.modules,
              found.typescript, found.keywords)
-    return (*map(spans, lists), found._type_starts, found._type_ends, found._statement_starts)
+    spans = [[(node.type, node.start_byte, node.end_byte) for node in nodes] for nodes in lists]
+    return (*spans, found._type_starts, found._type_ends, found._statement_starts)
 
 
 @settings(max_examples=300, deadline=None)
