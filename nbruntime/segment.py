@@ -29,14 +29,11 @@ def parse(source: str, path: str = "cell.ts") -> Node:
 
 @dataclass(frozen=True)
 class Edit:
-    """How a tree was parsed as an edit of the one before it: that tree, the text between ``start`` and ``old_end``
-    became the text between ``start`` and ``new_end``, and outside ``dirty`` (a span of the new text, holding the edit)
-    the two trees have the same nodes, shifted by ``new_end - old_end`` after it."""
+    """How a tree was parsed as an edit of the one before it: outside ``dirty`` (a span of the new text, holding the
+    edit) the two trees have the same nodes, those after it ``shift`` bytes further on."""
 
     before: Node
-    start: int
-    old_end: int
-    new_end: int
+    shift: int
     dirty: tuple[int, int]
 
 
@@ -59,7 +56,7 @@ def _parse(source: str, tsx: bool) -> Node:
         # where its nodes may differ from the old tree's (syntax.py reads only that span again).
         changed = [(changed.start_byte, changed.end_byte) for changed in edited.changed_ranges(tree)]
         dirty = (min([span[0], *(start for start, _ in changed)]), max([span[2], *(end for _, end in changed)]))
-        _edits[tsx] = (tree.root_node, Edit(previous[1].root_node, *span, dirty))
+        _edits[tsx] = (tree.root_node, Edit(previous[1].root_node, span[2] - span[1], dirty))
     _last[tsx] = (data, tree)
     return tree.root_node
 

@@ -108,8 +108,7 @@ def _captures(root: Node, tsx: bool) -> dict[str, list[Node]]:
 def _captures_after(edit: Edit, before: dict[str, list[Node]], root: Node, tsx: bool) -> dict[str, list[Node]] | None:
     """The captures of ``root``: the query's in the edit's dirty span, and the earlier tree's outside it, each found
     in ``root`` at its shifted place; None if one is not there (then the whole tree is read)."""
-    low, high = edit.dirty
-    shift = edit.new_end - edit.old_end
+    (low, high), shift = edit.dirty, edit.shift
     cursor = QueryCursor(_query(tsx))
     # The nodes that overlap or touch the span (a token cut short by the edit may end where the span starts), and
     # their ancestors: read again. The query takes the nodes that overlap its range, so the range reaches a byte past.
