@@ -349,11 +349,9 @@ def compile_matchers(source: str, path: str) -> list[Matcher] | None:
     if node is None:
         return None
     try:
-        entries = _entries(literal(node))
-        regexes = [_regex_of(entry["source"]) for entry in entries]
         return [
-            Matcher(entry["source"], regex, entry["has"], entry["missing"])
-            for entry, regex in zip(entries, regexes, strict=True)
+            Matcher(entry["source"], _regex_of(entry["source"]), entry["has"], entry["missing"])
+            for entry in _entries(literal(node))
         ]
     except MatcherError as error:
         error.node = error.node or node
