@@ -256,6 +256,13 @@ export class Pipeline {
     if (edge) appendAll(carried, own);
     else sendOnto(carried, own);
     if (this.v16 || typedByMiddleware) addCompressionVary(carried);
+    // A Node.js route's body that a reader holds (read whole with text(), say) cannot be piped: next start answers
+    // 500 with the response's headers and no body, and logs why (recorded: response-body-states).
+    if (!edge && response.body?.locked) {
+      report.handler = `${used} (its body was locked)`;
+      const error = new Error('failed to pipe response: Invalid state: The ReadableStream is locked');
+      return { kind: 'route-error', status: 500, headers: carried, body: null, error };
+    }
     return { kind: 'route', status: response.status, headers: carried, body: response.body };
   }
 
