@@ -7,7 +7,7 @@ import path from 'node:path';
 import { builtinModules, stripTypeScriptTypes } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { createEdgeContext, EDGE_NODE_MODULES, edgeModuleExports } from './edge.mjs';
-import { fs } from './builtins.mjs';
+import { fs, types } from './builtins.mjs';
 import { fileURLToPath } from 'node:url';
 import { REQUIRE_MODULE, isBuiltin } from './packages.mjs';
 import { PackageLayer, nodeRequire, requireSource, unsupportedModuleSource, unsupportedSource } from './package-realm.mjs';
@@ -163,11 +163,36 @@ class Realm {
   // each read would run through it: the engine's own getters read it instead, into a plain Response of the same state.
   hostResponse(response) {
     if (!this.membrane || !this.membrane.outside.targets.has(Object.getPrototypeOf(response))) return response;
-    const { Response } = this.classes;
-    const read = (name) => Reflect.apply(Object.getOwnPropertyDescriptor(Response.prototype, name).get, response, []);
+    const read = (name) => this.engineRead(response, name);
     const status = read('status');
     if (status < 200 || status > 599) return response;
-    return new Response(read('body'), { status, statusText: read('statusText'), headers: read('headers') });
+    const copy = new this.classes.Response(read('body'), { status, statusText: read('statusText'), headers: read('headers') });
+    const source = this.sourceOf(response);
+    if (source !== undefined) (this.sources ??= new WeakMap()).set(copy, source);
+    return copy;
+  }
+
+  // What host code streams of a Response of this realm: the string or bytes it was made from, if nobody has touched its
+  // body, else the body's stream. The engine (undici) wraps such a source in a stream whose reading is a few promises
+  // and a byte copy; the bytes are the same (its pull encodes a string as UTF-8, as Buffer.from does).
+  bodyOf(response) {
+    const source = this.membrane && response instanceof this.classes.Response ? this.sourceOf(response) : undefined;
+    return source ?? response.body;
+  }
+
+  // The string or bytes an engine's Response of this realm was made from (or, for the copy hostResponse made, the
+  // original was), if its body is untouched.
+  sourceOf(response) {
+    this.stateKey ??= Object.getOwnPropertySymbols(response).find((key) => key.description === 'state') ?? null;
+    const body = this.stateKey && Object.getOwnPropertyDescriptor(response, this.stateKey)?.value?.body;
+    if (!body || body.stream.locked || this.engineRead(response, 'bodyUsed')) return undefined;
+    const source = this.sources?.get(response) ?? body.source;
+    return typeof source === 'string' || types.isUint8Array(source) ? source : undefined;
+  }
+
+  // A Response's `name` read by the engine's own getter, whatever its prototype.
+  engineRead(response, name) {
+    return Reflect.apply(Object.getOwnPropertyDescriptor(this.classes.Response.prototype, name).get, response, []);
   }
 
   // A new version of a file, evaluated apart (Registry.stage): while it links, it is the file's module here.

@@ -176,7 +176,8 @@ export class Pipeline {
   // Any other Response from middleware is sent as it is, minus the headers the router consumes.
   direct(response, requestHeaders) {
     const headers = forwardHeaders(response, requestHeaders);
-    return { kind: 'middleware-response', status: response.status, headers: addCompressionVary(headers), body: response.body };
+    const body = this.registry.realmFor(this.middleware.file).bodyOf(response);
+    return { kind: 'middleware-response', status: response.status, headers: addCompressionVary(headers), body };
   }
 
   // The route for `target` (the rewritten URL, if middleware rewrote) answers; its handler sees `url`. Without a
@@ -263,7 +264,7 @@ export class Pipeline {
       const error = new Error('failed to pipe response: Invalid state: The ReadableStream is locked');
       return { kind: 'route-error', status: 500, headers: carried, body: null, error };
     }
-    return { kind: 'route', status: response.status, headers: carried, body: response.body };
+    return { kind: 'route', status: response.status, headers: carried, body: this.registry.realmFor(route.file).bodyOf(response) };
   }
 
   // A statically generated route: the cached copy (made at build, or now), with the cache's headers, or
