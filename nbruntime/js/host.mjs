@@ -33,13 +33,14 @@ installNodeGlobals(registry, () => server.pipeline.next); // a Node.js cell's gl
 // The app's code reaches the app itself over fetch without a port: through the pipeline. Installing it loads Node's
 // fetch (about 30 ms) unless the edge engine loaded its own: not at start, where the first cell waits, but at the first
 // deploy (before the cell's code runs) or request, or once the host is quiet (a host warmed before its first cell).
-// Then Node's Web API classes are loaded too, whichever fetch came first: every request's pipeline uses them, and
-// loading them made a warmed host's first request 20-40 ms long.
+// Then Node's Web API classes are loaded too, whichever fetch came first: a Node.js route's request and response are
+// made of them (the pipeline's headers are not: header-list.mjs), and loading them made a warmed host's first request
+// to one 20-40 ms long.
 const ownOrigin = new OwnOriginDispatcher((request, body, signal) => server.serveOwn(request, body, signal));
 const quiet = new WhenQuiet(() => {
   ownOrigin.install();
   void globalThis.Headers; // (a lazy global of Node's: reading it loads them)
-});
+}, busy);
 
 // Handlers in the node runtime use the host's globals: route their console output to the cell, and their
 // fetches through Next's data cache.

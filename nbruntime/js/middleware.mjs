@@ -1,6 +1,7 @@
 // The app's middleware (or Next 16 proxy): does it run for this request, and what did it decide?
 // Matchers arrive compiled (Python turned each `source` into a regex as Next's build does); here we
 // only test them, against the raw and the decoded pathname, then check `has` / `missing`.
+import { HeaderList } from './header-list.mjs';
 import { parseCookieHeader } from './next/cookies.mjs';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -114,7 +115,7 @@ const CONSUMED = new Set([
 ]);
 
 // Applies the middleware's response to the request that continues (next / rewrite) and returns the
-// headers that go onto the final response. Mutates `requestHeaders` (a host Headers).
+// headers that go onto the final response. Mutates `requestHeaders` (a HeaderList).
 // x-middleware-set-cookie is dropped: `next start` 15.5 shows a route handler the client's own cookies
 // (recorded in tests/conformance/cookies-to-route), never the ones middleware just set.
 export function forwardHeaders(response, requestHeaders) {
@@ -131,7 +132,7 @@ export function forwardHeaders(response, requestHeaders) {
       else requestHeaders.set(name, value);
     }
   }
-  const merged = new Headers();
+  const merged = new HeaderList();
   for (const [name, value] of headers) {
     if (CONSUMED.has(name) || name.startsWith('x-middleware-request-') || !value) continue;
     merged.append(name, value);

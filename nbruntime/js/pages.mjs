@@ -1,6 +1,8 @@
 // Next.js's own error pages, as `next start` sends them: same status, title, headers and byte
 // length (recorded), so even a HEAD answer matches. Our markup is minimal and padded to that length;
 // `vary: Accept-Encoding` comes from the compression step.
+import { HeaderList } from './header-list.mjs';
+
 const NO_STORE = 'private, no-cache, no-store, max-age=0, must-revalidate';
 const RSC_VARY = 'rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch';
 
@@ -41,7 +43,7 @@ export function errorPage(status, next = '15', { found = false } = {}) {
   const cacheControl = found ? FOUND_CACHE_CONTROL[major] : NO_STORE;
   return {
     status,
-    headers: new Headers({
+    headers: new HeaderList({
       ...(cacheControl && { 'cache-control': cacheControl }),
       'content-type': 'text/html; charset=utf-8',
       ...headers,
@@ -57,7 +59,7 @@ export function plainServerError() {
   const body = 'Internal Server Error';
   return {
     status: 500,
-    headers: new Headers({ 'cache-control': NO_STORE, 'content-type': 'text/plain', 'content-length': String(body.length) }),
+    headers: new HeaderList({ 'cache-control': NO_STORE, 'content-type': 'text/plain', 'content-length': String(body.length) }),
     body,
   };
 }

@@ -14,6 +14,7 @@ import {
 import { DecodeError, Router, callHandler, isResponse } from './router.mjs';
 import { Lifetime, Scope, holdRequest } from './scope.mjs';
 import { cacheControl, entryOf } from './cache.mjs';
+import { HeaderList } from './header-list.mjs';
 
 const METHODS = new Set(PARSED_METHODS);
 const ASCII = /^[\x00-\x7f]*$/;
@@ -55,7 +56,7 @@ export class Pipeline {
   // The 500 Next sends for an edge error: the HTML page in 15, bare text in 16 (both recorded).
   serverError() {
     const page = this.v16 ? plainServerError() : errorPage(500, this.next);
-    return { status: 500, headers: addCompressionVary(new Headers(page.headers)), body: page.body };
+    return { status: 500, headers: addCompressionVary(new HeaderList(page.headers)), body: page.body };
   }
 
   // The app's table, from Python: ordered routes, the middleware with compiled matchers, the version.
@@ -84,7 +85,7 @@ export class Pipeline {
     // byte outside ASCII in the target, as a raw /café (recorded: bad-requests, unicode-folders).
     const parsed = METHODS.has(method) && ASCII.test(href);
     const request = { method, url, path, query: query.join('?'), headers, body, signal, trace, lifetime };
-    const outcome = parsed ? await this.resolve(request) : { kind: 'bad-request', status: 400, headers: new Headers(), body: null };
+    const outcome = parsed ? await this.resolve(request) : { kind: 'bad-request', status: 400, headers: new HeaderList(), body: null };
     trace.data.outcome = outcome.kind;
     trace.data.status = outcome.status;
     return { ...outcome, trace, lifetime };
@@ -111,7 +112,7 @@ export class Pipeline {
     if (url.search) url.search = regroupedQuery(url.searchParams);
     // A Pages Router data request: middleware sees the page path; with no pages, the answer is a 404.
     const data = DATA_ROUTE.exec(url.pathname);
-    let carried = new Headers();
+    let carried = new HeaderList();
     if (this.middleware) {
       // The matcher sees every header (has/missing on rsc, next-router-prefetch, ... decide, as in the docs'
       // CSP example); the middleware itself does not see the flight headers (recorded: request-details).
@@ -251,7 +252,7 @@ export class Pipeline {
     const written = scope.writtenCookies();
     let own = response.headers;
     if (written.length || own.has('x-middleware-set-cookie')) {
-      own = mergeWrittenCookies(new Headers(own), written);
+      own = mergeWrittenCookies(new HeaderList(own), written);
       own.delete('x-middleware-set-cookie'); // NextResponse keeps it for middleware; a route's is never sent
     }
     if (edge) appendAll(carried, own);
@@ -340,7 +341,7 @@ async function proxied(destination, carried, { method, headers, body, signal }, 
       sent.on('response', resolve).on('error', reject).on('timeout', () => sent.destroy(new Error('proxy timeout')));
       sent.end(body?.length ? body : undefined);
     });
-    const merged = new Headers(carried);
+    const merged = new HeaderList(carried);
     for (const [name, value] of Object.entries(answer.headers)) {
       if (HOP_BY_HOP.has(name)) continue;
       if (name !== 'set-cookie') merged.delete(name);
@@ -358,7 +359,7 @@ async function proxied(destination, carried, { method, headers, body, signal }, 
 
 // Next's own 308s (`kind` says which), with the location as the body and a `refresh` to it.
 function permanentRedirect(kind, location) {
-  return { kind, status: 308, headers: new Headers({ location, refresh: `0;url=${location}` }), body: location };
+  return { kind, status: 308, headers: new HeaderList({ location, refresh: `0;url=${location}` }), body: location };
 }
 
 const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
@@ -397,7 +398,7 @@ const isInternal = ([name]) => INTERNAL_HEADERS.has(name.toLowerCase());
 // client's x-middleware-subrequest is passed on untouched but never skips middleware (the CVE-2025-29927 fix, as
 // recorded from 15.5 in tests/conformance/errors-and-subrequest).
 function incomingHeaders(pairs, url) {
-  const headers = new Headers(pairs.some(isInternal) ? pairs.filter((pair) => !isInternal(pair)) : pairs);
+  const headers = new HeaderList(pairs.some(isInternal) ? pairs.filter((pair) => !isInternal(pair)) : pairs);
   if (!headers.has('host')) headers.set('host', url.host);
   const defaults = {
     'x-forwarded-host': headers.get('host'),
@@ -420,7 +421,10 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
   const request = handlerRequest(realm, NextRequest, url, { method, headers, body, signal });
   const event = { page: `/${kind}`, context: scope }; // (scope.waitUntil: see NextFetchEvent)
   const answer = await scope.run(() => realm.inSlice(() => handler(request, new NextFetchEvent(event))));
-  if (answer === undefined || answer === null) return new Response(null, { headers: { 'x-middleware-next': '1' } });
+  if (answer === undefined || answer === null) {
+    const { Response: RealmResponse = Response } = realm.classes ?? {}; // (Node's loads undici: not for edge code)
+    return new RealmResponse(null, { headers: { 'x-middleware-next': '1' } });
+  }
   if (!isResponse(answer)) throw new TypeError('Expected an instance of Response to be returned');
   const result = realm.hostResponse(answer);
   // Next's adapter parses these as absolute URLs: a relative one throws (a 500), whatever the status.
@@ -454,9 +458,9 @@ export async function metadataExports(registry, route, exports, next) {
 // The route's GET run as a static generation (at build, or when the server makes a cached copy), its
 // body read whole for the cache; resolves { response, body }.
 export async function generateRoute(registry, { route, params, url, generation, caches, next, lifetime }) {
-  const scope = new Scope('route', new Headers(), lifetime, next);
+  const scope = new Scope('route', new HeaderList(), lifetime, next);
   Object.assign(scope, { generation, caches });
-  const { response } = await invokeRoute(registry, route, params, { method: 'GET', url, headers: new Headers(), body: null }, scope);
+  const { response } = await invokeRoute(registry, route, params, { method: 'GET', url, headers: new HeaderList(), body: null }, scope);
   return { response, body: new Uint8Array(await response.arrayBuffer()) };
 }
 
@@ -464,15 +468,14 @@ export async function generateRoute(registry, { route, params, url, generation, 
 // is cancelled (the client went, or Ctrl-C in the kernel), as Next's does when the connection closes, in edge code as
 // in Node.js code.
 function handlerRequest(realm, NextRequest, url, { method, headers, body, signal }) {
-  const request = realm.nextRequest(NextRequest, url.href, requestInit(realm, method, headers, body, signal));
+  const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
   if (signal) holdRequest(signal, request);
   return request;
 }
 
-// Node's Request copies a Headers of its own as it is (sorting it into pairs and converting each back costs a third of
-// the Request); the edge engine's Request takes the pairs.
-function requestInit(realm, method, headers, body, signal) {
-  const init = { method, headers: realm.runtime === 'edge' ? [...headers] : headers, signal };
+// The Request's init: its headers as pairs, which both Node's Request and the edge engine's take.
+function requestInit(method, headers, body, signal) {
+  const init = { method, headers: [...headers], signal };
   if (body) Object.assign(init, { body: new Uint8Array(body), duplex: 'half' });
   return init;
 }

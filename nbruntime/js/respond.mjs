@@ -54,7 +54,7 @@ export function previewClearing(cookie, previewModeId) {
 
 // Cookies a route wrote with cookies() join its response's own Set-Cookie lines as Next merges them: the
 // written ones first, then the response's, one line per name, all re-serialized (recorded in
-// tests/conformance/request-details). `headers` is the response's own (a host Headers), changed in place.
+// tests/conformance/request-details). `headers` is a HeaderList of the response's own, changed in place.
 export function mergeWrittenCookies(headers, written) {
   if (written.length === 0) return headers;
   const jar = new ResponseCookies(headers);

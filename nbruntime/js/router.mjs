@@ -5,8 +5,9 @@ import { requestContext } from './scope.mjs';
 const HANDLER_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'DELETE', 'PATCH'];
 
 export function isResponse(value) {
-  // Edge realms have their own Response class (the edge engine's): theirs are told by their tag.
-  return value instanceof Response || Object.prototype.toString.call(value) === '[object Response]';
+  // Edge realms have their own Response class (the edge engine's): theirs are told by their tag, as Node's are (its
+  // global Response is read only when the tag says no: reading it loads Node's undici).
+  return Object.prototype.toString.call(value) === '[object Response]' || value instanceof Response;
 }
 
 // A route param whose %-escapes do not decode: Next answers 400 (tests/conformance/bad-requests).

@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { HeaderList } from './header-list.mjs';
 
 export const REQUEST_CONTEXT = Symbol.for('@next/request-context');
 const AFTER_LIMIT_MS = 30_000;
@@ -68,7 +69,7 @@ export class Scope {
   constructor(phase, requestHeaders, lifetime, next = '15') {
     this.phase = phase;
     this.next = next; // 15 still allows synchronous use of headers() / cookies(); 16 does not
-    this.requestHeaders = requestHeaders; // a host Headers: what headers() and cookies() read
+    this.requestHeaders = requestHeaders; // a HeaderList: what headers() and cookies() read
     this.written = null; // Set-Cookie lines written with cookies().set/delete (setCookies), made on first use
     this.cookieJar = null; // what cookies() returns in this phase, made on first use (next/headers)
     this.previewModeId = PREVIEW_MODE_ID;
@@ -79,7 +80,7 @@ export class Scope {
   }
 
   get setCookies() {
-    return (this.written ??= new Headers());
+    return (this.written ??= new HeaderList());
   }
 
   // The Set-Cookie lines written in this phase.
