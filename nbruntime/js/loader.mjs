@@ -146,16 +146,18 @@ class Realm {
     return exports;
   }
 
-  // The request a handler of this realm gets: for an edge realm, the engine's Request made by host code and given the
-  // realm's NextRequest prototype (building it in the realm would cross the membrane at every step).
-  nextRequest(NextRequest, url, init) {
-    if (!this.membrane) return new NextRequest(url, init);
+  // The request a handler of this realm gets: a Request of the engine (edge) or of Node's, its headers appended one
+  // by one (cheaper than its init's conversion of them), given the realm's NextRequest prototype. An edge realm's is
+  // made by host code: building it in the realm would cross the membrane at every step.
+  nextRequest(NextRequest, url, init, headers) {
     this.prototypes ??= new WeakMap();
     let prototype = this.prototypes.get(NextRequest);
     if (!prototype) this.prototypes.set(NextRequest, (prototype = NextRequest.prototype));
-    const request = new this.classes.Request(url, init);
+    const request = new (this.classes?.Request ?? Object.getPrototypeOf(NextRequest))(url, init);
+    const list = request.headers;
+    for (const [name, value] of headers) list.append(name, value);
     Object.setPrototypeOf(request, prototype);
-    this.membrane.toRealm(request, true); // made for this realm alone: its proxy, made now, is kept in a field of it
+    this.membrane?.toRealm(request, true); // made for this realm alone: its proxy, made now, is kept in a field of it
     return request;
   }
 

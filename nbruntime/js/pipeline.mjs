@@ -468,14 +468,9 @@ export async function generateRoute(registry, { route, params, url, generation, 
 // is cancelled (the client went, or Ctrl-C in the kernel), as Next's does when the connection closes, in edge code as
 // in Node.js code.
 function handlerRequest(realm, NextRequest, url, { method, headers, body, signal }) {
-  const request = realm.nextRequest(NextRequest, url.href, requestInit(method, headers, body, signal));
+  const init = { method, signal };
+  if (body) Object.assign(init, { body: new Uint8Array(body), duplex: 'half' });
+  const request = realm.nextRequest(NextRequest, url.href, init, headers);
   if (signal) holdRequest(signal, request);
   return request;
-}
-
-// The Request's init: its headers as pairs, which both Node's Request and the edge engine's take.
-function requestInit(method, headers, body, signal) {
-  const init = { method, headers: [...headers], signal };
-  if (body) Object.assign(init, { body: new Uint8Array(body), duplex: 'half' });
-  return init;
 }
