@@ -14,7 +14,10 @@ export class WhenQuiet {
       this.poked = false;
       setImmediate(() => {
         if (this.poked) return; // (its poke set the timer again)
-        if (busy()) return void this.timer.refresh();
+        if (busy()) {
+          this.timer.refresh();
+          return;
+        }
         this.timer = null;
         work();
       });
