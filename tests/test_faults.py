@@ -11,22 +11,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import os
 import re
 import signal
 import struct
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from host_module import HostModule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nbruntime
-from nbruntime.host import FrameDecoder, encode_frame, node_executable, sign_record
+from nbruntime.host import FrameDecoder, encode_frame, sign_record
 from nbruntime.http import Request
 
 WITNESSES = {
@@ -609,10 +607,8 @@ def test_python_decodes_frames_however_the_bytes_are_split(frames, cuts, per_rec
     assert decoded == frames
 
 
-class NodeFrames:
-    """wire.mjs's frameReader in a Node.js process: pieces of a byte stream in, the frames it decoded out."""
-
-    SCRIPT = """
+# wire.mjs's frameReader in a Node.js process: pieces of a byte stream in, the frames it decoded out.
+FRAME_READER = """
 import { frameReader } from %s;
 import readline from 'node:readline';
 for await (const line of readline.createInterface({ input: process.stdin })) {
@@ -623,19 +619,13 @@ for await (const line of readline.createInterface({ input: process.stdin })) {
 }
 """
 
+
+class NodeFrames(HostModule):
     def __init__(self) -> None:
-        wire = (Path(nbruntime.__file__).parent / "js" / "wire.mjs").as_uri()
-        command = [node_executable(), "--input-type=module", "-e", self.SCRIPT % json.dumps(wire)]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        super().__init__("wire.mjs", FRAME_READER)
 
     def decode(self, pieces: list[bytes]) -> list[tuple[dict, bytes]]:
-        self.process.stdin.write(json.dumps([base64.b64encode(p).decode() for p in pieces]) + "\n")
-        self.process.stdin.flush()
-        return [(m, base64.b64decode(p)) for m, p in json.loads(self.process.stdout.readline())]
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(10)
+        return [(m, base64.b64decode(p)) for m, p in self.ask([base64.b64encode(p).decode() for p in pieces])]
 
 
 @pytest.fixture(scope="module")

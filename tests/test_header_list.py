@@ -3,17 +3,12 @@ operations, in one Node.js process, must leave the same headers, answer the same
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from host_module import HostModule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import nbruntime
-from nbruntime.host import node_executable
 
 SCRIPT = """
 import { HeaderList } from %s;
@@ -52,27 +47,9 @@ OPERATIONS = st.lists(
 INITS = st.one_of(st.none(), st.lists(st.tuples(NAMES, VALUES), max_size=4), st.dictionaries(NAMES, VALUES, max_size=3))
 
 
-class Lists:
-    """A Node.js process that runs the same operations on a Headers and on a HeaderList."""
-
-    def __init__(self) -> None:
-        module = (Path(nbruntime.__file__).parent / "js" / "header-list.mjs").as_uri()
-        command = [node_executable(), "--input-type=module", "-e", SCRIPT % json.dumps(module)]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def run(self, init: object, operations: list) -> list:
-        self.process.stdin.write(json.dumps({"init": init, "operations": operations}) + "\n")
-        self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(10)
-
-
 @pytest.fixture(scope="module")
-def lists() -> Iterator[Lists]:
-    process = Lists()
+def lists() -> Iterator[HostModule]:
+    process = HostModule("header-list.mjs", SCRIPT)
     yield process
     process.close()
 
@@ -80,5 +57,5 @@ def lists() -> Iterator[Lists]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(init=INITS, operations=OPERATIONS)
 def test_a_header_list_behaves_as_fetchs_headers(lists, init, operations):
-    headers, header_list = lists.run(init, operations)
+    headers, header_list = lists.ask({"init": init, "operations": operations})
     assert header_list == headers
