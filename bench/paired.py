@@ -1,12 +1,13 @@
 """The host's JavaScript at another commit against this tree's, paired: what one engine change is worth here.
 
-Run: ``python bench/paired.py COMMIT [--app edge|nodejs|middleware] [--blocks 12]``. Two apps serve the same route
-(behind the same middleware, for ``middleware``) and answer in alternating rounds of 100 requests, one with its host
-from COMMIT (a git worktree, removed afterwards) and one with the installed nbruntime's (this tree's, installed with
-``pip install -e .``), so the machine's drift weighs on both alike. Each block of 1,000 requests to each gives the
+Run: ``python bench/paired.py COMMIT [--app edge|nodejs|middleware] [--blocks 12] [--batch]``. Two apps serve the same
+route (behind the same middleware, for ``middleware``) and answer in alternating rounds of 100 requests, one with its
+host from COMMIT (a git worktree, removed afterwards) and one with the installed nbruntime's (this tree's, installed
+with ``pip install -e .``), so the machine's drift weighs on both alike. Each block of 1,000 requests to each gives the
 ratio of their medians. Run after run, one engine's round trip moved by 30 % on these machines within minutes; a
 block's ratio moves by about 10 % (two hosts of the same commit), the median of a dozen by a few. Only the host's
-JavaScript differs: both apps run the same Python.
+JavaScript differs: both apps run the same Python. ``--batch``: each block is instead 5 alternating rounds of
+``request_many`` of 1,000, and gives the ratio of their median rates (requests a second, so above 1 is faster).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ APPS = {
 }
 ROUND = 100
 ROUNDS_PER_BLOCK = 10
+BATCH = 1000
+BATCH_ROUNDS_PER_BLOCK = 5
 
 
 @contextlib.contextmanager
@@ -77,24 +80,47 @@ def blocks(apps: list[nbruntime.App], count: int) -> list[list[float]]:
     return medians
 
 
+def batch_blocks(apps: list[nbruntime.App], count: int) -> list[list[float]]:
+    """Per app, the median rate (requests a second) of ``request_many`` of 1,000 in each block."""
+    requests = [("GET", "/api/ok")] * BATCH
+    for app in apps:
+        for _ in range(3):
+            app.request_many(requests)
+    medians: list[list[float]] = [[] for _ in apps]
+    for _ in range(count):
+        samples: list[list[float]] = [[] for _ in apps]
+        for _ in range(BATCH_ROUNDS_PER_BLOCK):
+            for app, rates in zip(apps, samples, strict=True):
+                began = time.perf_counter()
+                app.request_many(requests)
+                rates.append(BATCH / (time.perf_counter() - began))
+        for app_medians, rates in zip(medians, samples, strict=True):
+            app_medians.append(statistics.median(rates))
+    return medians
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("commit", help="the commit whose host is the baseline")
     parser.add_argument("--app", choices=sorted(APPS), default="edge")
     parser.add_argument("--blocks", type=int, default=12)
+    parser.add_argument("--batch", action="store_true", help="compare request_many's rates instead")
     args = parser.parse_args()
     this_tree = nbruntime.host.HOST_SCRIPT
     with host_at(args.commit) as baseline:
         apps = [started(baseline, args.app), started(this_tree, args.app)]
         try:
-            before, after = blocks(apps, args.blocks)
+            before, after = (batch_blocks if args.batch else blocks)(apps, args.blocks)
         finally:
             for app in apps:
                 app.close()
     ratios = [now / then for then, now in zip(before, after, strict=True)]
-    print(f"{args.app}, median round trip (ms) per block of {ROUND * ROUNDS_PER_BLOCK:,} requests")
-    print(f"{args.commit[:12]:>12}: " + " ".join(f"{ms:.3f}" for ms in before))
-    print(f"{'this tree':>12}: " + " ".join(f"{ms:.3f}" for ms in after))
+    what = (f"request_many of {BATCH:,}, median rate (/s) per block of {BATCH_ROUNDS_PER_BLOCK}" if args.batch
+            else f"median round trip (ms) per block of {ROUND * ROUNDS_PER_BLOCK:,} requests")
+    shown = "{:.0f}" if args.batch else "{:.3f}"
+    print(f"{args.app}, {what}")
+    print(f"{args.commit[:12]:>12}: " + " ".join(shown.format(value) for value in before))
+    print(f"{'this tree':>12}: " + " ".join(shown.format(value) for value in after))
     print(f"{'ratio':>12}: " + " ".join(f"{ratio:.2f}" for ratio in ratios))
     print(f"this tree / {args.commit[:12]}: {statistics.median(ratios):.3f} (median of the blocks' ratios)")
 
