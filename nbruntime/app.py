@@ -445,8 +445,13 @@ class App:
         return Problem(file, message, line, column, name, code_frame(source, line, column))
 
     def _send_routes(self, host: Host) -> None:
-        """The routing table Node tests each request against (unless it has it): routes, the middleware's matchers,
-        the Next version, and the app's origin (a fetch to it from the app's own code is answered by the app)."""
+        if message := self._routes_message(host):
+            host.call(**message)
+
+    def _routes_message(self, host: Host) -> dict | None:
+        """The routing table Node tests each request against, unless ``host`` has it (it is then taken as sent):
+        routes, the middleware's matchers, the Next version, and the app's origin (a fetch to it from the app's own
+        code is answered by the app)."""
         routes, _ = route_table(d.route for d in self.deployments.values() if d.route)
         self._bundles_packages = any(d.packages for d in self.deployments.values())
         entry = next((d for d in self.deployments.values() if d.kind in ENTRY_KINDS), None)
@@ -457,9 +462,10 @@ class App:
         }
         table = {"routes": [r.as_message() for r in routes], "middleware": middleware, "next": self.next,
                  "origin": self.origin}
-        if self._sent.get("routes") != (host, table):
-            host.call("routes", **table)
-            self._sent["routes"] = (host, table)
+        if self._sent.get("routes") == (host, table):
+            return None
+        self._sent["routes"] = (host, table)
+        return {"op": "routes", **table}
 
     # -- the build ---------------------------------------------------------------------------
 
@@ -515,14 +521,20 @@ class App:
                               frame=code_frame(self.deployments[file].source, line, column))
         return problem
 
-    def _send_statics(self, host: Host, entries: bool = False) -> None:
-        """How the host serves the prerendered routes; with ``entries``, their copies too (after a restart)."""
+    def _send_statics(self, host: Host) -> None:
+        if message := self._statics_message(host):
+            host.call(**message)
+
+    def _statics_message(self, host: Host, entries: bool = False) -> dict | None:
+        """How the host serves the prerendered routes, unless ``host`` has it (it is then taken as sent); with
+        ``entries``, their copies too (after a restart)."""
         built = [b for b in self._builds.values() if b.kind != "dynamic" and b.file in self.deployments]
         plans = [plan_of(b, self.deployments[b.file]) for b in built]
         copies = [entry for b in built for entry in b.entries] if entries else None
-        if copies is not None or self._sent.get("statics") != (host, plans):  # the same plans change nothing
-            host.call("statics", plans=plans, entries=copies)
-            self._sent["statics"] = (host, plans)
+        if copies is None and self._sent.get("statics") == (host, plans):  # the same plans change nothing
+            return None
+        self._sent["statics"] = (host, plans)
+        return {"op": "statics", "plans": plans, "entries": copies}
 
     @property
     def routes(self) -> list[Route]:
@@ -556,9 +568,10 @@ class App:
                         self._deploy_on(host, deployment)
                     except BuildError:
                         pass  # it deployed before; the request that reaches it will show the error
-                self._send_routes(host)
-                self._send_statics(host, entries=True)  # the build's copies, as .next keeps them across restarts
-                self.clock.sync(host)
+                # The app's state, in one write the host reads as soon as it is free (its first realm made, for an edge
+                # cell); statics with the build's copies, as .next keeps them across restarts.
+                state = [self._routes_message(host), self._statics_message(host, entries=True), self.clock.message()]
+                host.calls([message for message in state if message])
                 self._host = host
             except BaseException:  # Ctrl-C, or a host that did not start: no half-made host is left running
                 host.kill()

@@ -37,4 +37,8 @@ class Clock:
                 self.sync(host)
 
     def sync(self, host: Host) -> None:
-        host.call("clock", offsetMs=round(self.offset * 1000))
+        host.call(**self.message())
+
+    def message(self) -> dict:
+        """The host's operation that sets its clock to this one."""
+        return {"op": "clock", "offsetMs": round(self.offset * 1000)}

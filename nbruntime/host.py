@@ -668,6 +668,18 @@ class Host:
             item = self.wait(inbox, CANCEL_GRACE_S)
             if item is not None:
                 item[0]["abandoned"] = True
+        return self._reply(op, item)
+
+    def calls(self, messages: list[dict], timeout: float = 60.0) -> list[dict]:
+        """Request/reply operations (each message names its ``op``) sent in one write and answered in order: one round
+        trip for them all, where ``call`` after ``call`` waits for each in turn."""
+        inboxes = [SyncInbox() for _ in messages]
+        opened = [self.open(inbox, message, flush=False) for inbox, message in zip(inboxes, messages, strict=True)]
+        self.flush()
+        return [self._reply(message["op"], self.wait(inbox, timeout) if exchange is not None else None)
+                for inbox, message, exchange in zip(inboxes, messages, opened, strict=True)]
+
+    def _reply(self, op: str, item: Item | None) -> dict:
         if item is None or item[0].get("ev") != "reply":
             raise HostError(f"Node.js host gave no answer to {op!r}: {self.death_reason()}")
         return item[0]

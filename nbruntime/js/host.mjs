@@ -138,12 +138,15 @@ function placeOf(error) {
   }
 }
 
+// A reply goes at once, not at the end of the turn: a timer due meanwhile (the first realm, made at start) would hold
+// it back for tens of ms, and the kernel waits for it to send what comes next (the app's state, then the deploy).
 async function reply(message) {
   try {
     output.send({ id: message.id, ev: 'reply', ok: true, ...(await operations[message.op](message)) });
   } catch (error) {
     output.send({ id: message.id, ev: 'reply', ok: false, error: { ...describeError(error), ...placeOf(error) } });
   }
+  output.flush();
 }
 
 // Going away for a reason of ours: said on stderr (the kernel reports it) before exiting.
@@ -166,8 +169,11 @@ const feed = openChannel(process.stdin, output, (message, payload) => {
 }, (error) => {
   // Bytes that are not the kernel's frames: nothing after them can be read. Go, and say why; the kernel restarts us.
   leave(`the control channel from the kernel broke (${error.message})`, 70);
+}, () => {
+  // With an edge cell on its way, the edge runtime starts once the kernel has heard we are ready: making the first realm
+  // holds the thread for tens of ms, and the kernel sends the app's state meanwhile, to be read as soon as it is made.
+  if (boot.edge) edge.start();
 });
 process.stdin.on('end', () => process.exit(0));
 output.written = new Linger(process.stdin.fd, feed, busy).soon;
 output.send({ ev: 'ready', pid: process.pid });
-if (boot.edge) edge.start();

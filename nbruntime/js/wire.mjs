@@ -186,9 +186,9 @@ function remaining(buffers, offset) {
 }
 
 // The kernel's frames on `stream`, after its key (on the host's stdin): `output` starts writing once the key is
-// known. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can be trusted to line up.
-// Returns the stream's handler of bytes, for bytes of the pipe read another way (linger.mjs).
-export function openChannel(stream, output, onFrame, onBroken) {
+// known, and then `onOpen` is called. A frame that cannot be read (bad JSON, say) calls onBroken: nothing after it can
+// be trusted to line up. Returns the stream's handler of bytes, for bytes of the pipe read another way (linger.mjs).
+export function openChannel(stream, output, onFrame, onBroken, onOpen = () => {}) {
   let preamble = EMPTY;
   const frames = frameReader(onFrame);
   const feed = (data) => {
@@ -199,6 +199,7 @@ export function openChannel(stream, output, onFrame, onBroken) {
         key = Buffer.from(preamble.subarray(0, KEY_BYTES));
         data = preamble.subarray(KEY_BYTES);
         if (output.pending.length) output.flush();
+        onOpen();
       }
       frames(data);
     } catch (error) {
