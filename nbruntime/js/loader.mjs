@@ -119,6 +119,12 @@ class Realm {
     return this.context ? 'edge' : 'nodejs';
   }
 
+  // The class host code makes this realm's responses with: the engine's for an edge realm (Node's own loads Node's
+  // undici, about 30 ms, which an edge-only app otherwise never needs), else Node's.
+  get Response() {
+    return this.classes?.Response ?? Response;
+  }
+
   // Runs `fn` (host code that calls into the realm) as one slice of an edge realm.
   inSlice(fn) {
     return this.slices ? this.slices.run(this, fn) : fn();

@@ -139,7 +139,7 @@ export class Pipeline {
         report.decision = decision;
         // Cookies written with cookies() replace the response's own Set-Cookie lines, as Next's adapter does.
         const written = scope.writtenCookies();
-        if (written.length) response = withSetCookies(response, written);
+        if (written.length) response = withSetCookies(response, written, this.registry.realmFor(this.middleware.file));
         if (decision.kind === 'redirect') return this.redirect(response, decision, url, headers);
         if (decision.kind === 'respond') return this.direct(response, headers);
         carried = forwardHeaders(response, headers);
@@ -299,9 +299,10 @@ export class Pipeline {
   }
 }
 
-// The middleware's response with its Set-Cookie lines replaced by `lines` (its headers may be immutable).
-function withSetCookies(response, lines) {
-  const copy = new Response(response.body, response);
+// The middleware's response with its Set-Cookie lines replaced by `lines` (its headers may be immutable), made as
+// `realm` makes its responses.
+function withSetCookies(response, lines, realm) {
+  const copy = new realm.Response(response.body, response);
   copy.headers.delete('set-cookie');
   for (const line of lines) copy.headers.append('set-cookie', line);
   return copy;
@@ -422,8 +423,7 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
   const event = { page: `/${kind}`, context: scope }; // (scope.waitUntil: see NextFetchEvent)
   const answer = await scope.run(() => realm.inSlice(() => handler(request, new NextFetchEvent(event))));
   if (answer === undefined || answer === null) {
-    const { Response: RealmResponse = Response } = realm.classes ?? {}; // (Node's loads undici: not for edge code)
-    return new RealmResponse(null, { headers: { 'x-middleware-next': '1' } });
+    return new realm.Response(null, { headers: { 'x-middleware-next': '1' } });
   }
   if (!isResponse(answer)) throw new TypeError('Expected an instance of Response to be returned');
   const result = realm.hostResponse(answer);
@@ -446,7 +446,7 @@ export async function invokeRoute(registry, route, params, { method, url, header
   return scope.run(() => callHandler(exports, route, params, method, () => {
     const request = handlerRequest(realm, NextRequest, url, { method, headers, body, signal });
     return scope.generation ? scope.generation.request(request) : request;
-  }, scope.next, (response) => realm.hostResponse(response)));
+  }, scope.next, realm));
 }
 
 // The exports of the route Next makes of a metadata file (robots.ts, sitemap.ts, ...) from the file's own.

@@ -44,10 +44,11 @@ export class Router {
   }
 }
 
-// Calls the method handler among the route's `exports`; `makeRequest` builds the NextRequest in the route's own realm; `params` is
-// null for a route without dynamic segments; `hostResponse` gives the handler's Response as host code reads it.
-// Returns the response and which handler answered (for the trace).
-export async function callHandler(exports, route, params, method, makeRequest, next, hostResponse = (r) => r) {
+// Calls the method handler among the route's `exports`, held by `realm` (loader.mjs), which makes the responses Next
+// answers for it and gives the handler's as host code reads it; `makeRequest` builds the NextRequest in it; `params` is
+// null for a route without dynamic segments. Returns the response and which handler answered (for the trace).
+export async function callHandler(exports, route, params, method, makeRequest, next, realm) {
+  const Response = realm.Response; // (an edge route's are the engine's: Node's would load Node's undici)
   const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
   let [handler, used] = [exports[method], method];
   if (!handler && method === 'HEAD') [handler, used] = [exports.GET, 'GET (for HEAD)'];
@@ -63,7 +64,7 @@ export async function callHandler(exports, route, params, method, makeRequest, n
   try {
     response = await handler(makeRequest(), { params: paramsArgument(params, next) });
   } catch (error) {
-    const answer = navigationResponse(error);
+    const answer = navigationResponse(error, Response);
     if (!answer) throw error;
     // A redirect takes the cookies the handler wrote with cookies(); notFound() and its kin answer without them
     // (recorded: route-cookies-on-throws).
@@ -75,7 +76,7 @@ export async function callHandler(exports, route, params, method, makeRequest, n
     throw new TypeError(`No response is returned from route handler '${route.file}'. ` +
       'Ensure you return a `Response` or a `NextResponse` in all branches of your handler.');
   }
-  response = hostResponse(response);
+  response = realm.hostResponse(response);
   // NextResponse.next() and rewrite() belong to middleware: Next refuses them from a route (recorded).
   if (response.headers.has('x-middleware-next')) {
     throw new Error('NextResponse.next() was used in a app route handler, this is not supported. ' +
@@ -97,7 +98,7 @@ function paramsArgument(params, next) {
 }
 
 // What Next answers for next/navigation's errors thrown by a route handler (recorded: route-apis).
-function navigationResponse(error) {
+function navigationResponse(error, Response) {
   const digest = typeof error?.digest === 'string' ? error.digest.split(';') : [];
   if (digest[0] === 'NEXT_REDIRECT') {
     const [, , ...rest] = digest;
