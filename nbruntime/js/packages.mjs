@@ -10,8 +10,10 @@ import path from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
 
 const vendorRequire = createRequire(new URL('./vendor/package.json', import.meta.url));
-// A cached build is valid for this very bundler code: any change to it makes new keys.
-const FORMAT = crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex');
+// A cached build is valid for this very bundler code: any change to it makes new keys (read at the first bundle, not
+// as the host starts).
+let format = null;
+const formatOf = () => (format ??= crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex'));
 
 // What next build resolves with (recorded: tests/corpus/packages/cases/03-export-conditions-probe). esbuild adds
 // `import` (or `require` for require()) and `default` itself, in the package's own order.
@@ -229,7 +231,7 @@ export class Packages {
   bundle(specifiers, runtime) {
     const sorted = [...new Set(specifiers)].sort();
     const stamp = installedStamp(this.root, sorted);
-    const key = crypto.createHash('sha256').update(JSON.stringify([FORMAT, bundler().version, runtime, this.root, sorted, stamp])).digest('hex').slice(0, 24);
+    const key = crypto.createHash('sha256').update(JSON.stringify([formatOf(), bundler().version, runtime, this.root, sorted, stamp])).digest('hex').slice(0, 24);
     if (!this.memory.has(key)) {
       const pending = this.fromDisk(key) ?? (this.builds++, build(this.root, sorted, runtime).then((facts) => this.toDisk(key, facts)));
       this.memory.set(key, Promise.resolve(pending).then((facts) => ({ ...facts, key })));

@@ -11,8 +11,9 @@ const SLACK_BYTES = 64 * 2 ** 20;
 const RETRY_MS = 10; // while requests are in flight
 
 // V8's gc() for this thread's heap: the thread's own when Node was started with --expose-gc, else taken from a
-// throwaway context made while the flag is on for that instant (contexts made later, every realm, have no `gc`).
-const collect = globalThis.gc ?? exposedGc();
+// throwaway context made while the flag is on for that instant (other contexts, every realm, have no `gc`), at the
+// first collection rather than as the host starts.
+let collect = globalThis.gc ?? null;
 
 function exposedGc() {
   v8.setFlagsFromString('--expose-gc');
@@ -43,7 +44,7 @@ export class Reclaimer {
       this.timer = setTimeout(() => this.check(), RETRY_MS).unref();
       return;
     }
-    collect();
+    (collect ??= exposedGc())();
     this.floor = heapInUse();
   }
 }
