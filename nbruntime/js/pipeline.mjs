@@ -422,9 +422,7 @@ export async function invokeMiddleware(registry, { file, kind }, { method, url, 
   const request = handlerRequest(realm, NextRequest, url, { method, headers, body, signal });
   const event = { page: `/${kind}`, context: scope }; // (scope.waitUntil: see NextFetchEvent)
   const answer = await scope.run(() => realm.inSlice(() => handler(request, new NextFetchEvent(event))));
-  if (answer === undefined || answer === null) {
-    return new realm.Response(null, { headers: { 'x-middleware-next': '1' } });
-  }
+  if (answer === undefined || answer === null) return new realm.Response(null, { headers: { 'x-middleware-next': '1' } });
   if (!isResponse(answer)) throw new TypeError('Expected an instance of Response to be returned');
   const result = realm.hostResponse(answer);
   // Next's adapter parses these as absolute URLs: a relative one throws (a 500), whatever the status.

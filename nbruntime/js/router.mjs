@@ -49,12 +49,12 @@ export class Router {
 // null for a route without dynamic segments. Returns the response and which handler answered (for the trace).
 export async function callHandler(exports, route, params, method, makeRequest, next, realm) {
   const Response = realm.Response; // (an edge route's are the engine's: Node's would load Node's undici)
-  const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
   let [handler, used] = [exports[method], method];
   if (!handler && method === 'HEAD') [handler, used] = [exports.GET, 'GET (for HEAD)'];
   // A method outside the ones a route handler can export is a bad request (recorded: PROPFIND, PURGE).
   if (!HANDLER_METHODS.includes(method)) return { response: new Response(null, { status: 400 }), used: `${method} → 400` };
   if (!handler && method === 'OPTIONS') {
+    const implemented = HANDLER_METHODS.filter((name) => typeof exports[name] === 'function');
     const allow = new Set([...implemented, 'OPTIONS', ...(exports.GET ? ['HEAD'] : [])]);
     const headers = { allow: [...allow].sort().join(', ') };
     return { response: new Response(null, { status: 204, headers }), used: 'OPTIONS (automatic)' };
